@@ -1,0 +1,89 @@
+//! NBA MCP use-cases, shared by every transport (MCP over stdio and HTTP, the HTTP API). The
+//! transports know their protocol; this crate knows basketball and the store.
+
+pub mod catalog;
+mod error;
+pub mod prompts;
+pub mod resources;
+mod tools;
+
+use std::sync::Arc;
+
+pub use catalog::ToolSpec;
+pub use error::AppError;
+use nba_store::Store;
+use serde_json::Value;
+
+/// Where the served data comes from; shown on every result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DataSource {
+    Real,
+    Demo,
+}
+
+impl DataSource {
+    pub fn label(self) -> &'static str {
+        match self {
+            DataSource::Real => "real",
+            DataSource::Demo => "demo (simulated)",
+        }
+    }
+}
+
+/// The application: every use-case, over one store. Cheap to clone.
+#[derive(Clone)]
+pub struct App {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Store,
+    data_source: DataSource,
+}
+
+/// Name, version and instructions every transport reports.
+pub const SERVER_NAME: &str = "nba-mcp";
+pub const SERVER_VERSION: &str = env!("CARGO_PKG_VERSION");
+pub const INSTRUCTIONS: &str = "NBA data, analytics and history from a real database (FiveThirtyEight game data, CC BY 4.0, and NBA Stats box scores). \
+Seasons are written \"2015-16\"; an integer means the year the season ends (2016 = 2015-16). \
+Start with find_team or search_players to resolve names, then get_games, get_standings, get_team_stats, get_player_stats, get_leaders or head_to_head. \
+Lists are bounded: follow next_cursor to page. Every result says its data_source; \"demo (simulated)\" data is invented.";
+
+impl App {
+    /// Builds the application over an opened store. `data_source` is read from the store.
+    pub async fn new(store: Store) -> Result<App, AppError> {
+        let data_source = match store.data_source().await? {
+            Some(s) if s == "demo" => DataSource::Demo,
+            _ => DataSource::Real,
+        };
+        Ok(App {
+            inner: Arc::new(Inner { store, data_source }),
+        })
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    pub fn data_source(&self) -> DataSource {
+        self.inner.data_source
+    }
+
+    /// Every tool, in a stable order.
+    pub fn tools(&self) -> &'static [ToolSpec] {
+        catalog::tools()
+    }
+
+    /// Calls a tool with JSON arguments (an object, or null for none). Arguments are validated
+    /// before any query runs. The result is a JSON object that includes `data_source`.
+    pub async fn call_tool(&self, name: &str, args: Value) -> Result<Value, AppError> {
+        let mut out = tools::dispatch(self, name, args).await?;
+        if let Value::Object(map) = &mut out {
+            map.insert(
+                "data_source".into(),
+                Value::String(self.data_source().label().into()),
+            );
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,100 @@
+//! The tools: argument types, output types and the use-cases behind them.
+
+mod compute;
+mod games;
+mod h2h;
+mod players;
+mod standings;
+mod team_stats;
+mod teams;
+
+use schemars::JsonSchema;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::catalog::{spec, ToolSpec};
+use crate::{App, AppError};
+
+pub(crate) fn specs() -> Vec<ToolSpec> {
+    vec![
+        spec::<teams::ListTeamsInput, teams::ListTeamsOutput>("list_teams", "List teams",
+            "List NBA franchises. Without a season: the 30 current teams with their former names and codes, then defunct franchises. With a season (\"2015-16\" or 2016): the teams of that season with their conference and division then."),
+        spec::<teams::FindTeamInput, teams::FindTeamOutput>("find_team", "Find a team",
+            "Resolve a team from a name, city, nickname, NBA abbreviation (BKN, PHX, CHA) or FiveThirtyEight code (BRK, PHO, CHO), fuzzy. Returns the best match and ranked candidates; ambiguous input (\"Los Angeles\") lists them."),
+        spec::<players::SearchPlayersInput, players::SearchPlayersOutput>("search_players", "Search players",
+            "Search players by name (accents and case ignored; every word must match). Returns ids for get_player_stats."),
+        spec::<games::GetGamesInput, games::GetGamesOutput>("get_games", "List games",
+            "Games with scores, newest first, filtered by team, opponent, season, date range (YYYY-MM-DD) and stage (regular, play-in, playoffs). Default 25, max 100 per page; pass next_cursor back as cursor for the next page."),
+        spec::<games::GetGameInput, games::GetGameOutput>("get_game", "Get one game",
+            "One game by id (20160619-CLE-GSW) or NBA Stats id (0041500407): score, team and player box scores where present, every source that reported it and where they disagree, and FiveThirtyEight's pre-game forecast (CC BY 4.0)."),
+        spec::<standings::StandingsInput, standings::StandingsOutput>("get_standings", "Standings",
+            "Regular-season standings of a season by conference, optionally as of a date: W-L, win pct, games back, points for/against, point differential, streak, last 10, home and away records, conference rank."),
+        spec::<team_stats::TeamStatsInput, team_stats::TeamStatsOutput>("get_team_stats", "Team season stats",
+            "A team's season: record, home/away splits, points for and against, margin, Pythagorean wins (exponent 14), play-off record; and where box scores exist pace, offensive/defensive/net rating and the four factors for the team and its opponents (Basketball-Reference definitions)."),
+        spec::<players::PlayerStatsInput, players::PlayerStatsOutput>("get_player_stats", "Player stats",
+            "A player's per-game and per-36 averages by season and stage from box scores: points, rebounds, assists, steals, blocks, turnovers, shooting, TS%, eFG%, usage rate and games played. Player box scores cover the 2010-11 to 2021-22 play-offs and 2023-24 onward."),
+        spec::<players::LeadersInput, players::LeadersOutput>("get_leaders", "League leaders",
+            "League leaders of a season in one stat (points, rebounds, assists, steals, blocks, turnovers, threes, minutes per game; fg_pct, fg3_pct, ft_pct, ts_pct, efg_pct), applying the NBA's qualification rule for that season (stated in the output)."),
+        spec::<h2h::HeadToHeadInput, h2h::HeadToHeadOutput>("head_to_head", "Head to head",
+            "Two teams' record against each other, regular season and play-offs, home and away, average margin, season by season and the latest meetings. seasons limits the range: \"2015-16\", 2016, \"2010-2016\" or [2010, 2016]."),
+        spec::<compute::ComputeInput, compute::ComputeOutput>("compute_metrics", "Compute metrics",
+            "Advanced metrics from numbers you give, with Basketball-Reference definitions: TS% = PTS/(2(FGA+0.44 FTA)); eFG% = (FGM+0.5 3PM)/FGA; possessions = 0.5((FGA+0.4FTA-1.07(ORB/(ORB+OppDRB))(FGA-FGM)+TOV) + same for opponent); pace = 48 (Poss+OppPoss)/(2 (MP/5)); ORtg/DRtg = 100 points per possession; usage = 100 ((FGA+0.44FTA+TOV)(TmMP/5))/(MP (TmFGA+0.44TmFTA+TmTOV)); four factors eFG%, TOV% = TOV/(FGA+0.44FTA+TOV), ORB% = ORB/(ORB+OppDRB), FT/FGA. Give a player and/or team line and optionally the opponent's; metrics whose inputs are missing are listed."),
+    ]
+}
+
+/// Parses tool arguments into the tool's input type, naming the bad field.
+pub(crate) fn parse<T: DeserializeOwned>(tool: &str, args: Value) -> Result<T, AppError> {
+    let args = match args {
+        Value::Null => Value::Object(Default::default()),
+        Value::Object(m) => Value::Object(m),
+        other => {
+            return Err(AppError::InvalidArgument(format!(
+                "{tool}: arguments must be a JSON object, got {other}"
+            )))
+        }
+    };
+    serde_json::from_value(args)
+        .map_err(|e| AppError::InvalidArgument(format!("{tool}: invalid arguments: {e}")))
+}
+
+fn to_value<T: Serialize>(v: T) -> Result<Value, AppError> {
+    serde_json::to_value(v).map_err(|e| AppError::Internal(e.to_string()))
+}
+
+pub(crate) async fn dispatch(app: &App, name: &str, args: Value) -> Result<Value, AppError> {
+    match name {
+        "list_teams" => to_value(app.list_teams(parse(name, args)?).await?),
+        "find_team" => to_value(app.find_team(parse(name, args)?).await?),
+        "search_players" => to_value(app.search_players(parse(name, args)?).await?),
+        "get_games" => to_value(app.get_games(parse(name, args)?).await?),
+        "get_game" => to_value(app.get_game(parse(name, args)?).await?),
+        "get_standings" => to_value(app.get_standings(parse(name, args)?).await?),
+        "get_team_stats" => to_value(app.get_team_stats(parse(name, args)?).await?),
+        "get_player_stats" => to_value(app.get_player_stats(parse(name, args)?).await?),
+        "get_leaders" => to_value(app.get_leaders(parse(name, args)?).await?),
+        "head_to_head" => to_value(app.head_to_head(parse(name, args)?).await?),
+        "compute_metrics" => to_value(compute::compute(parse(name, args)?)?),
+        other => Err(AppError::UnknownName(format!(
+            "no tool '{other}'; available: {}",
+            specs()
+                .iter()
+                .map(|t| t.name)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+    }
+}
+
+/// Rounds for display: results are read by people and models, not re-computed.
+pub(crate) fn r3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+pub(crate) fn r1(x: f64) -> f64 {
+    (x * 10.0).round() / 10.0
+}
+
+/// A schema helper so tool inputs can say "season" once.
+#[derive(Debug, Clone, Copy, JsonSchema)]
+#[allow(dead_code)]
+pub(crate) struct SeasonDoc;

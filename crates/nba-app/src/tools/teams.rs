@@ -1,0 +1,383 @@
+//! Teams: listing franchises and resolving free-text team names to a franchise.
+
+use nba_domain::franchises::{self, TeamEra};
+use nba_domain::Season;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::{App, AppError};
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ListTeamsInput {
+    /// Season ("2015-16" or 2016). Omit for today's 30 teams and the defunct franchises.
+    pub season: Option<Season>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct TeamSummary {
+    /// NBA Stats franchise id (stable across relocations).
+    pub team_id: i64,
+    /// NBA-style abbreviation of this era.
+    pub abbr: String,
+    pub name: String,
+    pub city: String,
+    pub nickname: String,
+    pub conference: Option<String>,
+    pub division: Option<String>,
+    /// Seasons of this era, e.g. "2012-13 to present".
+    pub seasons: String,
+    pub nba_abbreviations: Vec<String>,
+    pub fivethirtyeight_codes: Vec<String>,
+    /// Whether the franchise still plays.
+    pub active: bool,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct FranchiseEntry {
+    #[serde(flatten)]
+    pub team: TeamSummary,
+    /// Earlier names of the franchise, oldest first.
+    pub former: Vec<String>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ListTeamsOutput {
+    pub season: Option<String>,
+    pub count: usize,
+    pub teams: Vec<FranchiseEntry>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FindTeamInput {
+    /// Name, city, nickname, NBA abbreviation or FiveThirtyEight code ("Warriors", "GSW", "Golden State", "BRK").
+    pub query: String,
+    /// Resolve as of this season (relocated franchises: "SEA" in 2008 is the SuperSonics).
+    pub season: Option<Season>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Candidate {
+    pub team: TeamSummary,
+    /// 1.0 for an exact match of a code or name, lower for fuzzy matches.
+    pub score: f64,
+    pub matched_on: String,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct FindTeamOutput {
+    pub query: String,
+    /// The team, when the query is unambiguous.
+    pub team: Option<TeamSummary>,
+    pub candidates: Vec<Candidate>,
+}
+
+/// A resolved team.
+#[derive(Debug, Clone, Copy)]
+pub struct TeamRef {
+    pub id: i64,
+    pub era: &'static TeamEra,
+}
+
+pub(crate) fn full_name(era: &TeamEra) -> String {
+    format!("{} {}", era.city, era.nickname)
+}
+
+fn era_seasons(era: &TeamEra) -> String {
+    let first = Season::from_end_year(era.first_season as i64)
+        .map(|s| s.label())
+        .unwrap_or_default();
+    match era
+        .last_season
+        .and_then(|l| Season::from_end_year(l as i64))
+    {
+        Some(last) if last.end_year() == era.first_season => first,
+        Some(last) => format!("{first} to {}", last.label()),
+        None => format!("{first} to present"),
+    }
+}
+
+pub(crate) fn summary(era: &TeamEra, season: Option<u16>) -> TeamSummary {
+    let at = season.unwrap_or(era.last_season.unwrap_or(9999).min(2100));
+    let at = at.max(era.first_season);
+    TeamSummary {
+        team_id: era.franchise_id,
+        abbr: era.abbr.to_string(),
+        name: full_name(era),
+        city: era.city.to_string(),
+        nickname: era.nickname.to_string(),
+        conference: franchises::conference(era.franchise_id, at).map(|c| c.as_str().to_string()),
+        division: franchises::division(era.franchise_id, at).map(String::from),
+        seasons: era_seasons(era),
+        nba_abbreviations: era.nba_abbrs.iter().map(|s| s.to_string()).collect(),
+        fivethirtyeight_codes: era.fte_codes.iter().map(|s| s.to_string()).collect(),
+        active: franchises::latest_era(era.franchise_id).is_some_and(|e| e.is_current()),
+    }
+}
+
+fn norm(s: &str) -> String {
+    s.trim()
+        .to_lowercase()
+        .replace(['.', '\''], "")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Ranks eras against a query: exact code/name matches score 1.0, fuzzy ones less.
+fn rank(query: &str, season: Option<u16>) -> Vec<(&'static TeamEra, f64, String)> {
+    let q = norm(query);
+    let mut out: Vec<(&'static TeamEra, f64, String)> = Vec::new();
+    for era in franchises::eras() {
+        if let Some(s) = season {
+            if !era.contains(s) {
+                continue;
+            }
+        }
+        let mut best = (0.0_f64, String::new());
+        let mut consider = |score: f64, what: &str| {
+            if score > best.0 {
+                best = (score, what.to_string());
+            }
+        };
+        for code in era.nba_abbrs.iter().chain(era.fte_codes).chain([&era.abbr]) {
+            if q == code.to_lowercase() {
+                consider(1.0, &format!("abbreviation {code}"));
+            }
+        }
+        let full = norm(&full_name(era));
+        let nick = norm(era.nickname);
+        let city = norm(era.city);
+        if q == full {
+            consider(1.0, "full name");
+        }
+        if q == nick {
+            consider(1.0, "nickname");
+        }
+        if q == city {
+            consider(0.98, "city");
+        }
+        if q.len() >= 3 && (full.contains(&q)) {
+            consider(0.9, "part of the name");
+        }
+        for (text, what) in [(&full, "full name"), (&nick, "nickname"), (&city, "city")] {
+            let jw = strsim::jaro_winkler(&q, text);
+            if jw >= 0.85 {
+                consider(jw * 0.85, &format!("similar {what}"));
+            }
+        }
+        if best.0 > 0.0 {
+            out.push((era, best.0, best.1));
+        }
+    }
+    out.sort_by(|a, b| {
+        b.1.total_cmp(&a.1)
+            .then(b.0.first_season.cmp(&a.0.first_season))
+    });
+    out
+}
+
+/// Resolves a team. Eras of one franchise count as one team; with several franchises at the
+/// top, the current one wins when no season is given, else the answer is ambiguous.
+pub(crate) fn resolve(query: &str, season: Option<Season>) -> Result<TeamRef, AppError> {
+    if query.trim().is_empty() {
+        return Err(AppError::InvalidArgument("team must not be empty".into()));
+    }
+    if let Ok(id) = query.trim().parse::<i64>() {
+        let era = match season {
+            Some(s) => franchises::era_by_team_id(id, s.end_year()),
+            None => franchises::latest_era(id),
+        };
+        return era
+            .map(|era| TeamRef { id, era })
+            .ok_or_else(|| AppError::NotFound(format!("no team with id {id}")));
+    }
+    let ranked = rank(query, season.map(Season::end_year));
+    let Some(top) = ranked.first() else {
+        let hint = rank(query, None)
+            .into_iter()
+            .take(1)
+            .map(|(e, _, _)| format!(" ({} played {})", full_name(e), era_seasons(e)))
+            .next();
+        return Err(AppError::NotFound(match (season, hint) {
+            (Some(s), Some(h)) => format!("no team '{query}' in {s}{h}"),
+            _ => format!(
+                "no team '{query}'; try a city, nickname or abbreviation such as 'Lakers' or 'LAL'"
+            ),
+        }));
+    };
+    if top.1 < 0.9 {
+        let suggestions: Vec<String> = ranked
+            .iter()
+            .take(3)
+            .map(|(e, _, _)| format!("{} ({})", full_name(e), e.abbr))
+            .collect();
+        return Err(AppError::NotFound(format!(
+            "no team '{query}'; did you mean {}?",
+            suggestions.join(" or ")
+        )));
+    }
+    let best_score = top.1;
+    let mut tied: Vec<&(&TeamEra, f64, String)> =
+        ranked.iter().filter(|c| c.1 >= best_score - 1e-9).collect();
+    tied.dedup_by_key(|c| c.0.franchise_id);
+    let mut ids: Vec<i64> = tied.iter().map(|c| c.0.franchise_id).collect();
+    ids.sort();
+    ids.dedup();
+    if ids.len() > 1 && season.is_none() {
+        let current: Vec<_> = tied.iter().filter(|c| c.0.is_current()).collect();
+        let cur_ids: std::collections::BTreeSet<i64> =
+            current.iter().map(|c| c.0.franchise_id).collect();
+        if cur_ids.len() == 1 {
+            let era = current[0].0;
+            return Ok(TeamRef {
+                id: era.franchise_id,
+                era,
+            });
+        }
+    }
+    if ids.len() > 1 {
+        let names: Vec<String> = tied
+            .iter()
+            .map(|c| format!("{} ({}, {})", full_name(c.0), c.0.abbr, era_seasons(c.0)))
+            .collect();
+        return Err(AppError::Ambiguous(format!(
+            "'{query}' matches several teams: {}; use an abbreviation",
+            names.join(", ")
+        )));
+    }
+    // One franchise: use the era of the season, else its latest matching era.
+    let era = match season {
+        Some(s) => franchises::era_by_team_id(top.0.franchise_id, s.end_year()).unwrap_or(top.0),
+        None => tied
+            .iter()
+            .map(|c| c.0)
+            .max_by_key(|e| e.first_season)
+            .unwrap_or(top.0),
+    };
+    Ok(TeamRef {
+        id: era.franchise_id,
+        era,
+    })
+}
+
+impl App {
+    pub(crate) async fn list_teams(
+        &self,
+        input: ListTeamsInput,
+    ) -> Result<ListTeamsOutput, AppError> {
+        let teams: Vec<FranchiseEntry> = match input.season {
+            Some(season) => {
+                let mut eras = franchises::eras_in_season(season.end_year());
+                eras.sort_by_key(|e| full_name(e));
+                eras.into_iter()
+                    .map(|e| FranchiseEntry {
+                        team: summary(e, Some(season.end_year())),
+                        former: vec![],
+                    })
+                    .collect()
+            }
+            None => {
+                let mut ids = franchises::franchise_ids();
+                ids.sort_by_key(|id| {
+                    let latest = franchises::latest_era(*id);
+                    (
+                        !latest.is_some_and(|e| e.is_current()),
+                        latest.map(full_name).unwrap_or_default(),
+                    )
+                });
+                ids.into_iter()
+                    .filter_map(|id| {
+                        let eras = franchises::franchise_eras(id);
+                        let latest = *eras.last()?;
+                        Some(FranchiseEntry {
+                            team: summary(latest, None),
+                            former: eras[..eras.len() - 1]
+                                .iter()
+                                .map(|e| {
+                                    format!("{} ({}, {})", full_name(e), e.abbr, era_seasons(e))
+                                })
+                                .collect(),
+                        })
+                    })
+                    .collect()
+            }
+        };
+        if teams.is_empty() {
+            if let Some(s) = input.season {
+                return Err(AppError::NotFound(format!("no teams known for season {s}")));
+            }
+        }
+        Ok(ListTeamsOutput {
+            season: input.season.map(|s| s.label()),
+            count: teams.len(),
+            teams,
+        })
+    }
+
+    pub(crate) async fn find_team(&self, input: FindTeamInput) -> Result<FindTeamOutput, AppError> {
+        let team = match resolve(&input.query, input.season) {
+            Ok(t) => Some(summary(t.era, input.season.map(Season::end_year))),
+            Err(AppError::Ambiguous(_)) => None,
+            Err(e) => return Err(e),
+        };
+        let mut seen = std::collections::HashSet::new();
+        let candidates = rank(&input.query, input.season.map(Season::end_year))
+            .into_iter()
+            .filter(|(e, _, _)| seen.insert((e.franchise_id, e.abbr)))
+            .take(8)
+            .map(|(e, score, what)| Candidate {
+                team: summary(e, input.season.map(Season::end_year)),
+                score: super::r3(score),
+                matched_on: what,
+            })
+            .collect();
+        Ok(FindTeamOutput {
+            query: input.query,
+            team,
+            candidates,
+        })
+    }
+
+    /// "Los Angeles Lakers" for a free-text team, or the resolver's error.
+    pub(crate) async fn resolve_team_name(&self, query: &str) -> Result<String, AppError> {
+        resolve(query, None).map(|t| full_name(t.era))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resolves_codes_names_and_history() {
+        assert_eq!(resolve("GSW", None).unwrap().id, 1610612744);
+        assert_eq!(resolve("Warriors", None).unwrap().id, 1610612744);
+        assert_eq!(resolve("golden state", None).unwrap().id, 1610612744);
+        assert_eq!(
+            resolve("BRK", None).unwrap().id,
+            resolve("BKN", None).unwrap().id
+        );
+        assert_eq!(
+            resolve("PHO", None).unwrap().id,
+            resolve("Suns", None).unwrap().id
+        );
+        let sea = resolve("SEA", Some(Season::parse("2007-08").unwrap())).unwrap();
+        assert_eq!(sea.id, resolve("OKC", None).unwrap().id);
+        assert_eq!(sea.era.nickname, "SuperSonics");
+    }
+
+    #[test]
+    fn ambiguous_and_misspelled() {
+        assert!(matches!(
+            resolve("Los Angeles", None),
+            Err(AppError::Ambiguous(_))
+        ));
+        match resolve("Lakerz", None) {
+            Err(AppError::NotFound(m)) => assert!(m.contains("Lakers"), "{m}"),
+            Ok(t) => assert_eq!(t.id, 1610612747),
+            Err(e) => panic!("{e}"),
+        }
+    }
+}

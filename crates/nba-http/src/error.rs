@@ -1,0 +1,63 @@
+//! Errors as HTTP responses, mapped once: every failure is `{"error": {"code", "message"}}`
+//! with a status from the error kind. Internal details are logged, never sent.
+
+use axum::http::{Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use nba_app::AppError;
+use serde_json::json;
+
+/// An error response of the HTTP API.
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, "invalid_argument", message)
+    }
+}
+
+impl From<AppError> for ApiError {
+    fn from(error: AppError) -> ApiError {
+        let status = match &error {
+            AppError::InvalidArgument(_) | AppError::Ambiguous(_) => StatusCode::BAD_REQUEST,
+            AppError::NotFound(_) | AppError::UnknownName(_) => StatusCode::NOT_FOUND,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        if !error.is_client_error() {
+            tracing::error!(code = error.code(), error = %error, "request failed");
+        }
+        ApiError::new(status, error.code(), error.public_message())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = json!({ "error": { "code": self.code, "message": self.message } });
+        (self.status, Json(body)).into_response()
+    }
+}
+
+/// Unknown paths get the same error shape as everything else.
+pub(crate) async fn no_route(method: Method, uri: Uri) -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "no_route",
+        format!(
+            "no route {method} {}; see GET /v1/tools, /live, /ready, /health",
+            uri.path()
+        ),
+    )
+}

@@ -1,0 +1,89 @@
+//! `/v1/tools`: the tool catalog and tool calls, with the JSON body as the arguments.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, State};
+use axum::Json;
+use serde_json::{json, Map, Value};
+
+use crate::{ApiError, AppState};
+
+/// `GET /v1/tools`: every tool with its schemas, in the catalog's order.
+pub(crate) async fn list(State(state): State<Arc<AppState>>) -> Json<Value> {
+    let tools: Vec<Value> = state
+        .app
+        .tools()
+        .iter()
+        .map(|t| {
+            json!({
+                "name": t.name,
+                "title": t.title,
+                "description": t.description,
+                "input_schema": &*t.input_schema,
+                "output_schema": &*t.output_schema,
+                "read_only": t.read_only,
+            })
+        })
+        .collect();
+    Json(json!({ "tools": tools }))
+}
+
+/// `POST /v1/tools/{name}`: calls the tool with the body (a JSON object; empty means no
+/// arguments) and answers with its result.
+pub(crate) async fn call(
+    State(state): State<Arc<AppState>>,
+    Path(name): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<Value>, ApiError> {
+    if !state.app.tools().iter().any(|t| t.name == name) {
+        let names: Vec<&str> = state.app.tools().iter().map(|t| t.name).collect();
+        return Err(ApiError::new(
+            axum::http::StatusCode::NOT_FOUND,
+            "unknown_name",
+            format!("unknown tool '{name}'; available: {}", names.join(", ")),
+        ));
+    }
+    let body = body.map_err(|rejection| {
+        ApiError::new(rejection.status(), "invalid_body", rejection.body_text())
+    })?;
+    let arguments = parse_arguments(&body)?;
+    let result = state.app.call_tool(&name, arguments).await?;
+    Ok(Json(result))
+}
+
+fn parse_arguments(body: &[u8]) -> Result<Value, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Value::Object(Map::new()));
+    }
+    match serde_json::from_slice::<Value>(body) {
+        Ok(value @ Value::Object(_)) => Ok(value),
+        Ok(_) => Err(ApiError::bad_request(
+            "the request body must be a JSON object of tool arguments",
+        )),
+        Err(e) => Err(ApiError::bad_request(format!(
+            "the request body is not valid JSON: {e}"
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_body_means_no_arguments() {
+        assert_eq!(parse_arguments(b"").unwrap(), json!({}));
+        assert_eq!(parse_arguments(b" \n").unwrap(), json!({}));
+    }
+
+    #[test]
+    fn body_must_be_an_object() {
+        assert_eq!(parse_arguments(br#"{"a":1}"#).unwrap(), json!({"a": 1}));
+        let e = parse_arguments(b"[1]").unwrap_err();
+        assert_eq!(e.code, "invalid_argument");
+        let e = parse_arguments(b"{").unwrap_err();
+        assert!(e.message.contains("not valid JSON"), "{}", e.message);
+    }
+}

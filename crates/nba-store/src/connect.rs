@@ -1,0 +1,160 @@
+//! Opening the database: picks the backend from the URL, sizes the pool, runs migrations.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::any::{install_default_drivers, AnyPoolOptions};
+
+use crate::{migrate, Store, StoreError};
+
+/// Which engine a `Store` talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn from_url(url: &str) -> Result<Backend, StoreError> {
+        if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Backend::Postgres)
+        } else {
+            Err(StoreError::InvalidUrl(format!(
+                "'{}' must start with sqlite:// or postgres://",
+                redact_url(url)
+            )))
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+/// How to open a store.
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    pub url: String,
+    /// Defaults: 100 for PostgreSQL, 8 for SQLite (one writer at a time anyway).
+    pub max_connections: Option<u32>,
+    pub acquire_timeout: Duration,
+}
+
+impl StoreOptions {
+    pub fn new(url: impl Into<String>) -> StoreOptions {
+        StoreOptions {
+            url: url.into(),
+            max_connections: None,
+            acquire_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Hides the password part of a database URL for logs and errors.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            let user = userinfo.split(':').next().unwrap_or("");
+            format!("{}://{}:***@{}", &url[..scheme], user, &url[at + 1..])
+        }
+        _ => url.to_string(),
+    }
+}
+
+impl Store {
+    /// Opens (creating an SQLite file if needed) and migrates the database.
+    pub async fn open(options: &StoreOptions) -> Result<Store, StoreError> {
+        install_default_drivers();
+        let backend = Backend::from_url(&options.url)?;
+        let url = match backend {
+            Backend::Sqlite => sqlite_url_with_options(&options.url)?,
+            Backend::Postgres => options.url.clone(),
+        };
+        let max = options.max_connections.unwrap_or(match backend {
+            Backend::Sqlite => 8,
+            Backend::Postgres => 100,
+        });
+        let pool = AnyPoolOptions::new()
+            .max_connections(max)
+            .min_connections(0)
+            .acquire_timeout(options.acquire_timeout)
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        use sqlx::Executor;
+                        conn.execute("PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;")
+                            .await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect(&url)
+            .await?;
+        let store = Store { pool, backend };
+        migrate::run(&store).await?;
+        Ok(store)
+    }
+}
+
+/// Adds create-if-missing and WAL to an SQLite URL and makes sure its folder exists.
+fn sqlite_url_with_options(url: &str) -> Result<String, StoreError> {
+    let rest = url
+        .trim_start_matches("sqlite://")
+        .trim_start_matches("sqlite:");
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    if path.is_empty() {
+        return Err(StoreError::InvalidUrl(format!("'{url}' names no file")));
+    }
+    if path != ":memory:" {
+        if let Some(dir) = std::path::Path::new(path).parent() {
+            if !dir.as_os_str().is_empty() {
+                std::fs::create_dir_all(dir).map_err(|e| {
+                    StoreError::InvalidUrl(format!("cannot create folder {}: {e}", dir.display()))
+                })?;
+            }
+        }
+    }
+    let mut params: Vec<String> = query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(String::from)
+        .collect();
+    if !params.iter().any(|p| p.starts_with("mode=")) {
+        params.push("mode=rwc".into());
+    }
+    if path != ":memory:" && !params.iter().any(|p| p.starts_with("journal_mode=")) {
+        params.push("journal_mode=WAL".into());
+    }
+    let _ = u32::from_str("0");
+    Ok(format!("sqlite://{}?{}", path, params.join("&")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_passwords() {
+        assert_eq!(
+            redact_url("postgres://u:secret@h:5432/db"),
+            "postgres://u:***@h:5432/db"
+        );
+        assert_eq!(redact_url("sqlite://x.db"), "sqlite://x.db");
+    }
+
+    #[test]
+    fn backend_from_url() {
+        assert_eq!(Backend::from_url("sqlite://a.db").unwrap(), Backend::Sqlite);
+        assert_eq!(
+            Backend::from_url("postgres://h/db").unwrap(),
+            Backend::Postgres
+        );
+        assert!(Backend::from_url("mysql://h/db").is_err());
+    }
+}

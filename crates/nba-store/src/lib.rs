@@ -1,0 +1,46 @@
+//! Storage for NBA MCP: one `Store` over SQLite (embedded default) or PostgreSQL, with the
+//! same behaviour on both. Queries are runtime-checked (a build never needs a live database)
+//! and written in the SQL both engines accept.
+
+mod connect;
+mod error;
+mod index;
+mod load;
+mod migrate;
+pub mod model;
+mod queries;
+mod rows;
+mod tables;
+
+pub use connect::{Backend, StoreOptions};
+pub use error::StoreError;
+pub use load::{search_key, LoadSummary, Provenance};
+pub use model::*;
+
+use sqlx::AnyPool;
+
+/// Handle to the database. Cheap to clone (the pool is shared).
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+impl Store {
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Connections currently open and idle, for metrics.
+    pub fn pool_status(&self) -> (u32, usize) {
+        (self.pool.size(), self.pool.num_idle())
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await
+    }
+}

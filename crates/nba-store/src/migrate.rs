@@ -1,0 +1,42 @@
+//! Numbered SQL migrations, one folder per backend, embedded in the binary and applied in
+//! order, each in its own transaction. Files are never edited once released.
+
+use sqlx::Executor;
+
+use crate::{Backend, Store, StoreError};
+
+const SQLITE: &[(i64, &str)] = &[(1, include_str!("../migrations/sqlite/0001_init.sql"))];
+const POSTGRES: &[(i64, &str)] = &[(1, include_str!("../migrations/postgres/0001_init.sql"))];
+
+pub(crate) async fn run(store: &Store) -> Result<(), StoreError> {
+    let pool = &store.pool;
+    pool.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at TEXT NOT NULL)",
+    )
+    .await?;
+    let applied: Vec<(i64,)> = sqlx::query_as("SELECT version FROM schema_migrations")
+        .fetch_all(pool)
+        .await?;
+    let migrations = match store.backend {
+        Backend::Sqlite => SQLITE,
+        Backend::Postgres => POSTGRES,
+    };
+    for (version, sql) in migrations {
+        if applied.iter().any(|(v,)| v == version) {
+            continue;
+        }
+        let mut tx = pool.begin().await?;
+        tx.execute(*sql).await.map_err(|e| StoreError::Migration {
+            version: *version,
+            message: e.to_string(),
+        })?;
+        sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)")
+            .bind(*version)
+            .bind(chrono::Utc::now().to_rfc3339())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        tracing::info!(version, "applied migration");
+    }
+    Ok(())
+}

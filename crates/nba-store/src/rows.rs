@@ -1,0 +1,164 @@
+//! Table-driven writes: rows as vectors of typed values, compared with what is stored so a
+//! load can say what it inserted, updated or left unchanged, and written as multi-row upserts.
+
+use sqlx::any::AnyRow;
+use sqlx::{Any, Row, Transaction};
+
+use crate::StoreError;
+
+/// One SQL value of the three kinds our schema uses.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Val {
+    I(Option<i64>),
+    F(Option<f64>),
+    S(Option<String>),
+}
+
+/// Column kind, for decoding.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Kind {
+    I,
+    F,
+    S,
+}
+
+/// A table's write shape: key columns first, then the other columns.
+pub(crate) struct Table {
+    pub name: &'static str,
+    pub key: &'static [(&'static str, Kind)],
+    pub cols: &'static [(&'static str, Kind)],
+}
+
+impl Table {
+    fn all(&self) -> impl Iterator<Item = &(&'static str, Kind)> {
+        self.key.iter().chain(self.cols.iter())
+    }
+
+    pub fn select_list(&self) -> String {
+        self.all().map(|(c, _)| *c).collect::<Vec<_>>().join(", ")
+    }
+
+    /// Decodes a row selected with `select_list` into (key, values).
+    pub fn decode(&self, row: &AnyRow) -> Result<(Vec<Val>, Vec<Val>), StoreError> {
+        let mut vals = Vec::with_capacity(self.key.len() + self.cols.len());
+        for (i, (_, kind)) in self.all().enumerate() {
+            vals.push(decode(row, i, *kind)?);
+        }
+        let cols = vals.split_off(self.key.len());
+        Ok((vals, cols))
+    }
+
+    /// Inserts or updates `rows` (each key ++ cols) in chunks.
+    pub async fn upsert(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+        rows: &[Vec<Val>],
+    ) -> Result<(), StoreError> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let width = self.key.len() + self.cols.len();
+        let per_chunk = (20_000 / width).max(1);
+        let names = self.select_list();
+        let keys = self
+            .key
+            .iter()
+            .map(|(c, _)| *c)
+            .collect::<Vec<_>>()
+            .join(", ");
+        let set = self
+            .cols
+            .iter()
+            .map(|(c, _)| format!("{c} = excluded.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        for chunk in rows.chunks(per_chunk) {
+            let mut sql = format!("INSERT INTO {} ({names}) VALUES ", self.name);
+            let mut n = 0;
+            for (r, row) in chunk.iter().enumerate() {
+                debug_assert_eq!(row.len(), width);
+                if r > 0 {
+                    sql.push(',');
+                }
+                sql.push('(');
+                for c in 0..width {
+                    if c > 0 {
+                        sql.push(',');
+                    }
+                    n += 1;
+                    sql.push_str(&format!("${n}"));
+                }
+                sql.push(')');
+            }
+            if set.is_empty() {
+                sql.push_str(&format!(" ON CONFLICT ({keys}) DO NOTHING"));
+            } else {
+                sql.push_str(&format!(" ON CONFLICT ({keys}) DO UPDATE SET {set}"));
+            }
+            let mut q = sqlx::query(&sql);
+            for row in chunk {
+                for v in row {
+                    q = match v {
+                        Val::I(x) => q.bind(*x),
+                        Val::F(x) => q.bind(*x),
+                        Val::S(x) => q.bind(x.clone()),
+                    };
+                }
+            }
+            q.execute(&mut **tx).await?;
+        }
+        Ok(())
+    }
+}
+
+pub(crate) fn decode(row: &AnyRow, i: usize, kind: Kind) -> Result<Val, StoreError> {
+    Ok(match kind {
+        Kind::I => Val::I(row.try_get::<Option<i64>, _>(i)?),
+        Kind::F => Val::F(row.try_get::<Option<f64>, _>(i)?),
+        Kind::S => Val::S(row.try_get::<Option<String>, _>(i)?),
+    })
+}
+
+/// Outcome of comparing a new row with the stored one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Change {
+    Insert,
+    Update,
+    Same,
+}
+
+pub(crate) fn classify(existing: Option<&Vec<Val>>, new: &[Val]) -> Change {
+    match existing {
+        None => Change::Insert,
+        Some(old) if old.as_slice() == new => Change::Same,
+        Some(_) => Change::Update,
+    }
+}
+
+pub(crate) fn i(v: impl Into<Option<i64>>) -> Val {
+    Val::I(v.into())
+}
+pub(crate) fn f(v: impl Into<Option<f64>>) -> Val {
+    Val::F(v.into())
+}
+pub(crate) fn s<T: Into<String>>(v: Option<T>) -> Val {
+    Val::S(v.map(Into::into))
+}
+pub(crate) fn st(v: impl Into<String>) -> Val {
+    Val::S(Some(v.into()))
+}
+
+impl Val {
+    pub fn as_i(&self) -> Option<i64> {
+        match self {
+            Val::I(x) => *x,
+            _ => None,
+        }
+    }
+    pub fn as_s(&self) -> Option<&str> {
+        match self {
+            Val::S(x) => x.as_deref(),
+            _ => None,
+        }
+    }
+}
