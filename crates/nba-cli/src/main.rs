@@ -1,1 +1,152 @@
-fn main() {}
+//! The `nba-mcp` binary: parse configuration, open the store, then ingest, serve MCP over
+//! stdio, or serve HTTP (API + MCP at /mcp) until a shutdown signal.
+
+mod config;
+mod demo;
+mod ingest;
+mod serve;
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use config::Settings;
+use nba_store::Store;
+
+#[derive(Parser)]
+#[command(name = "nba-mcp", version, about = "NBA data, analytics and history over MCP and HTTP")]
+struct Cli {
+    /// TOML configuration file (environment variables override it).
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the HTTP API and MCP (Streamable HTTP at /mcp).
+    Serve {
+        /// Address to listen on (overrides NBA_MCP_BIND); port 0 picks a free port.
+        #[arg(long)]
+        bind: Option<String>,
+    },
+    /// Serve MCP over stdio (for Claude Desktop and other local clients).
+    Mcp,
+    /// Load a data file: `ingest <format> <path>`, or `ingest all <dir>`.
+    Ingest {
+        /// fivethirtyeight, nba-stats-team-logs, nba-stats-player-logs, nba-stats-schedule, players, teams, or all.
+        format: String,
+        /// The file (or, for `all`, the data folder; default NBA_MCP_DATA_DIR).
+        path: Option<PathBuf>,
+        /// Load the valid rows and list every skipped one instead of stopping at the first bad row.
+        #[arg(long)]
+        skip_invalid: bool,
+    },
+    /// Show the effective configuration (`config check`).
+    Config {
+        #[arg(default_value = "check")]
+        action: String,
+    },
+    /// List games on which sources disagree (score or date).
+    Conflicts {
+        #[arg(long, default_value_t = 100)]
+        limit: i64,
+    },
+    /// Row counts and the latest ingest runs.
+    Status,
+}
+
+fn init_logging(settings: &Settings) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("RUST_LOG").unwrap_or_else(|_| EnvFilter::new(format!("{},sqlx=warn,rmcp=warn", settings.log_level)));
+    let json = match settings.log_format.as_str() {
+        "json" => true,
+        "pretty" => false,
+        _ => !std::io::stderr().is_terminal(),
+    };
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if json {
+        builder.json().flatten_event(true).init();
+    } else {
+        builder.init();
+    }
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let cli = Cli::parse();
+    let settings = Settings::load(cli.config.as_deref(), &|k| std::env::var(k).ok())?;
+    init_logging(&settings);
+    match cli.command {
+        Command::Config { action } => {
+            anyhow::ensure!(action == "check", "unknown config action '{action}'; use `config check`");
+            print!("{}", settings.redacted());
+            Ok(())
+        }
+        Command::Ingest { format, path, skip_invalid } => {
+            let store = open(&settings).await?;
+            if format == "all" {
+                let dir = path.or(settings.data_dir.clone()).context("ingest all needs a folder (argument or NBA_MCP_DATA_DIR)")?;
+                let sums = ingest::ingest_all(&store, &dir, skip_invalid).await?;
+                let secs: f64 = sums.iter().map(|s| s.seconds).sum();
+                eprintln!("loaded {} files in {:.1}s", sums.len(), secs);
+            } else {
+                let fmt = nba_ingest::Format::from_name(&format)?;
+                let path = path.context("ingest needs a file path")?;
+                let s = ingest::ingest_file(&store, fmt, &path, skip_invalid, "real").await?;
+                ingest::print_summary(&s);
+                println!("{}", serde_json::to_string(&s)?);
+            }
+            store.close().await;
+            Ok(())
+        }
+        Command::Conflicts { limit } => {
+            let store = open(&settings).await?;
+            use std::io::Write;
+            let mut out = std::io::stdout().lock();
+            for (g, s) in store.disagreements(limit).await? {
+                let (h, a) = if s.home_id == g.home_id { (s.home_score, s.away_score) } else { (s.away_score, s.home_score) };
+                let line = writeln!(
+                    out,
+                    "{} {}: stored {}-{} ({}) on {}; {} says {}-{} on {}",
+                    g.id, g.stage, g.home_score.unwrap_or(0), g.away_score.unwrap_or(0), g.primary_source, g.date,
+                    s.source, h.unwrap_or(0), a.unwrap_or(0), s.date
+                );
+                if line.is_err() {
+                    break; // stdout closed (e.g. piped into head)
+                }
+            }
+            Ok(())
+        }
+        Command::Status => {
+            let store = open(&settings).await?;
+            println!("{}", serde_json::to_string_pretty(&store.counts().await?)?);
+            for r in store.ingest_runs(20).await? {
+                println!("run {} {} {} read {} ins {} upd {} same {} skip {} {:.2}s", r.id, r.format, r.file, r.rows_read, r.inserted, r.updated, r.unchanged, r.skipped, r.seconds);
+            }
+            Ok(())
+        }
+        Command::Mcp => {
+            let store = open(&settings).await?;
+            serve::prepare_store(&store, &settings).await?;
+            serve::run_stdio(store).await
+        }
+        Command::Serve { bind } => {
+            let mut settings = settings;
+            if let Some(b) = bind {
+                settings.bind = b.parse().map_err(|_| anyhow::anyhow!("--bind: '{b}' is not an address like 127.0.0.1:8080"))?;
+            }
+            let store = open(&settings).await?;
+            serve::prepare_store(&store, &settings).await?;
+            serve::run_http(store, &settings).await
+        }
+    }
+}
+
+async fn open(settings: &Settings) -> Result<Store> {
+    Store::open(&settings.store_options())
+        .await
+        .with_context(|| format!("opening database {}", nba_store::redact_url(secrecy::ExposeSecret::expose_secret(&settings.database_url))))
+}

@@ -31,15 +31,18 @@ pub enum IngestError {
     },
     #[error("unknown format '{0}': expected one of {names}", names = crate::Format::all_names())]
     UnknownFormat(String),
+    /// The header matches none of the format's layouts; the message lists the layouts the
+    /// format knows, with the columns each needs.
     #[error(
-        "{file}: the header matches no known {format} layout (expected {expected}); header seen: {header}"
+        "{file}: the header matches no known {format} layout (expected {expected}); header seen: {header}",
+        expected = crate::expected_layouts(format)
     )]
     UnknownLayout {
         file: String,
+        /// The format's name (`Format::name`).
         format: &'static str,
+        /// The header as seen (shortened when long).
         header: String,
-        /// The layouts this format knows, with the columns each needs.
-        expected: String,
     },
     #[error("{file}: the file is empty (no header line)")]
     EmptyFile { file: String },

@@ -307,6 +307,32 @@ mod tests {
         assert_eq!(out.notes, ["1 row: 0-0 scores, not a played game"]);
     }
 
+    proptest::proptest! {
+        /// Any valid row comes back with the same scores, stage and forecast, on its line.
+        #[test]
+        fn rows_round_trip(
+            rows in proptest::collection::vec((0usize..4, 1i32..200, 1i32..200, 0.0f64..=1.0, 0usize..3), 1..20)
+        ) {
+            let teams = [("GSW", "LAL"), ("BOS", "NYK"), ("CHI", "DET"), ("PHO", "BRK")];
+            let stages = ["regular", "play-in", "playoffs"];
+            let mut text = GAMES_HEAD.to_string();
+            let rows: Vec<_> = rows.into_iter().filter(|r| r.1 != r.2).collect();
+            for (t, a, b, p, s) in &rows {
+                let (h, v) = teams[*t];
+                text += &format!("2022,2022-01-05,{},0,{h},{v},{a},{b},1500,1500,{p},,{p},raptor\n", stages[*s]);
+            }
+            let out = parse(&text, false).unwrap();
+            let g = games(&out);
+            proptest::prop_assert_eq!(g.len(), rows.len());
+            for (i, (row, (_, a, b, p, s))) in g.iter().zip(&rows).enumerate() {
+                proptest::prop_assert_eq!(row.line, i as u64 + 2);
+                proptest::prop_assert_eq!((row.home_score, row.away_score), (Some(*a), Some(*b)));
+                proptest::prop_assert_eq!(row.stage.as_str(), stages[*s]);
+                proptest::prop_assert_eq!(row.fte.as_ref().unwrap().main_prob_home, Some(*p));
+            }
+        }
+    }
+
     #[test]
     fn unknown_header_and_empty_file() {
         let e = parse("a,b,c\n1,2,3\n", false).unwrap_err();

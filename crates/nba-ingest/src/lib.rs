@@ -87,5 +87,17 @@ pub(crate) fn layouts_of(format: Format) -> &'static [Layout] {
     }
 }
 
+/// "538 games_1947_2022 (season, date, …); …" for the format named `format`.
+pub(crate) fn expected_layouts(format: &str) -> String {
+    let Ok(f) = Format::from_name(format) else {
+        return format!("a {format} layout");
+    };
+    layouts_of(f)
+        .iter()
+        .map(|l| format!("{} ({})", l.name, l.required.join(", ")))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 /// What each parser returns: the rows, the layout name and the number of records read.
 pub(crate) type ParserResult = Result<(Parsed, &'static str, u64), IngestError>;

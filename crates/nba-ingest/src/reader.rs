@@ -121,11 +121,6 @@ pub(crate) fn detect(
             file: file.to_string(),
             format,
             header: header.shown(),
-            expected: layouts
-                .iter()
-                .map(|l| format!("{} ({})", l.name, l.required.join(", ")))
-                .collect::<Vec<_>>()
-                .join("; "),
         })
 }
 

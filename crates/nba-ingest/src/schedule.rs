@@ -59,7 +59,7 @@ fn row(r: &Rec<'_>, c: &Cols) -> Result<Outcome<GameRow>, String> {
     let away_raw = r.int_opt(Some(c.away))?.unwrap_or(0);
     if home_raw == 0 || away_raw == 0 {
         return Ok(Outcome::Leave(format!(
-            "placeholder {stage} games without teams (team ids empty or 0)"
+            "placeholder games without teams ({stage}; team ids empty or 0)"
         )));
     }
     let start = r.int(c.season)?;

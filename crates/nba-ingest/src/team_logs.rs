@@ -1,4 +1,4 @@
-//! NBA Stats team game logs, one row per team and game, paired into one [`TeamGameRow`] per
+//! NBA Stats team game logs, one row per team and game, paired into one [`TeamGameRow`](crate::TeamGameRow) per
 //! game id. Layouts: lawlers-law `LeagueGameLog` (`SEASON_ID` = 2 + start year), hoopR
 //! lower-case logs (`season` = start year as "2023.0", dates "APR 14, 2024") and NocturneBear
 //! playoff totals (`SEASON_YEAR` "2010-11", dates "2011-05-10T00:00:00", `MIN` in game

@@ -76,14 +76,6 @@ pub(crate) fn parse(table: Table<'_>, sink: &mut Sink) -> ParserResult {
             color: h.find("hr_color"),
         }
     };
-    if c.abbr.is_empty() {
-        return Err(crate::IngestError::UnknownLayout {
-            file: sink.file.clone(),
-            format: "teams",
-            header: h.shown(),
-            expected: "an abbreviation column (hr_team_abbreviation or hr_abbreviation)".into(),
-        });
-    }
     let (rows, n) = collect(table, sink, |rec| row(rec, &c))?;
     Ok((Parsed::Teams(rows), layout.name, n))
 }

@@ -1,96 +1,16 @@
-//! Parses every real data file in the shared data folder and checks known facts about it.
+//! Parses the real data files of the shared data folder and checks known facts about each.
 //! The folder comes from `NBA_MCP_DATA_DIR` (default `../shared/data` next to the workspace).
-//! Each big file is parsed at most once per test binary.
 
-use std::collections::{HashMap, HashSet};
-use std::path::PathBuf;
-use std::sync::OnceLock;
+mod common;
 
+use std::collections::HashSet;
+
+use common::*;
 use nba_domain::Stage;
-use nba_ingest::{
-    parse_file, parse_reader, Format, GameRow, ParseOptions, ParseOutput, Parsed, PlayerBoxRow,
-    TeamGameRow,
-};
+use nba_ingest::{parse_file, parse_reader, Format, GameRow, ParseOptions, Parsed};
 
 const GSW: i64 = 1610612744;
 const CHI: i64 = 1610612741;
-
-fn data_dir() -> PathBuf {
-    let dir = std::env::var("NBA_MCP_DATA_DIR").unwrap_or_else(|_| {
-        concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data").to_string()
-    });
-    let p = PathBuf::from(&dir);
-    assert!(
-        p.is_dir(),
-        "NBA data folder not found at '{dir}': set NBA_MCP_DATA_DIR to the shared data folder"
-    );
-    p
-}
-
-fn parse(format: Format, rel: &str) -> ParseOutput {
-    let path = data_dir().join(rel);
-    parse_file(format, &path, &ParseOptions::default())
-        .unwrap_or_else(|e| panic!("{rel}: {e} ({})", e.code()))
-}
-
-macro_rules! cached {
-    ($name:ident, $format:expr, $rel:expr) => {
-        fn $name() -> &'static ParseOutput {
-            static CELL: OnceLock<ParseOutput> = OnceLock::new();
-            CELL.get_or_init(|| parse($format, $rel))
-        }
-    };
-}
-
-cached!(
-    games,
-    Format::FiveThirtyEight,
-    "fivethirtyeight/games_1947_2022.csv.gz"
-);
-cached!(
-    team_logs_hoopr,
-    Format::NbaStatsTeamLogs,
-    "nba_stats/team_game_logs_2024_2026.csv.gz"
-);
-cached!(
-    player_logs_hoopr,
-    Format::NbaStatsPlayerLogs,
-    "nba_stats/player_game_logs_2024_2026.csv.gz"
-);
-cached!(
-    schedule,
-    Format::Schedule,
-    "nba_stats/schedule_2024_2026.csv.gz"
-);
-
-fn game_rows(o: &ParseOutput) -> &[GameRow] {
-    match &o.parsed {
-        Parsed::Games(v) => v,
-        p => panic!("{}: expected games, got {} other rows", o.file, p.len()),
-    }
-}
-
-fn team_games(o: &ParseOutput) -> &[TeamGameRow] {
-    match &o.parsed {
-        Parsed::TeamGames(v) => v,
-        p => panic!(
-            "{}: expected team games, got {} other rows",
-            o.file,
-            p.len()
-        ),
-    }
-}
-
-fn player_rows(o: &ParseOutput) -> &[PlayerBoxRow] {
-    match &o.parsed {
-        Parsed::PlayerBoxes(v) => v,
-        p => panic!(
-            "{}: expected player rows, got {} other rows",
-            o.file,
-            p.len()
-        ),
-    }
-}
 
 /// Regular-season (wins, losses) of a franchise in a season (end year).
 fn record(games: &[GameRow], team: i64, end_year: u16) -> (u32, u32) {
@@ -201,72 +121,6 @@ fn lawlers_law_logs() {
     assert_eq!(o.notes, ["2 rows: cancelled game 0021201214 (0-0)"]);
 }
 
-type Side = (i64, i32);
-
-/// The two (team, points) sides of a game, in a fixed order (538's `team1` is not always the
-/// NBA Stats home team on neutral or early-era sites).
-fn sides(a: Side, b: Side) -> (Side, Side) {
-    if a <= b {
-        (a, b)
-    } else {
-        (b, a)
-    }
-}
-
-/// Every lawlers-law season, checked against 538 (date, teams and score).
-#[test]
-fn lawlers_law_all_seasons_against_538() {
-    let mut fte: HashMap<(Side, Side), Vec<(chrono::NaiveDate, i64)>> = HashMap::new();
-    for g in game_rows(games()) {
-        let key = sides(
-            (g.home_id, g.home_score.unwrap()),
-            (g.away_id, g.away_score.unwrap()),
-        );
-        fte.entry(key).or_default().push((g.date, g.home_id));
-    }
-    let (mut total, mut same_date, mut swapped) = (0, 0, 0);
-    let (mut near, mut other) = (Vec::new(), Vec::new());
-    for year in 1951..=2019 {
-        let rel = format!("nba_stats/team_game_logs/log-{year}.csv.gz");
-        let o = parse(Format::NbaStatsTeamLogs, &rel);
-        assert!(o.skipped.is_empty());
-        for t in team_games(&o) {
-            total += 1;
-            assert_eq!(t.season.end_year(), year);
-            let key = sides((t.home_id, t.home.pts), (t.away_id, t.away.pts));
-            let found = fte.get(&key).map(Vec::as_slice).unwrap_or_default();
-            if let Some((_, home)) = found.iter().find(|(d, _)| *d == t.date) {
-                same_date += 1;
-                swapped += usize::from(*home != t.home_id);
-            } else if found
-                .iter()
-                .any(|(d, _)| (*d - t.date).num_days().abs() <= 3)
-            {
-                near.push(format!("{} {}", t.nba_game_id, t.date));
-            } else {
-                other.push(format!(
-                    "{} {} {}-{}",
-                    t.nba_game_id, t.date, t.home.pts, t.away.pts
-                ));
-            }
-        }
-    }
-    eprintln!(
-        "lawlers-law vs 538: {total} games, {same_date} same date and score ({swapped} with \
-         home/away swapped), {} within 3 days: {near:?}; unmatched {}: {other:?}",
-        near.len(),
-        other.len()
-    );
-    assert_eq!(total, 117_586 / 2 - 1);
-    assert_eq!(same_date + near.len() + other.len(), total);
-    // 25 games differ: 15 dated 1-3 days apart (1950s, 1978-79), 10 others (protested games
-    // dated on the original day by NBA Stats, the 2017-01-20 LAL-IND score 108-95 vs 538's 96).
-    assert_eq!(
-        (same_date, near.len(), other.len(), swapped),
-        (58_767, 15, 10, 732)
-    );
-}
-
 #[test]
 fn hoopr_team_logs() {
     let o = team_logs_hoopr();
@@ -277,108 +131,6 @@ fn hoopr_team_logs() {
     assert_eq!((per(2024), per(2025), per(2026)), (1_230, 1_230, 798));
     assert!(g.iter().all(|g| g.stage == Stage::Regular));
     assert!(o.notes.is_empty(), "{:?}", o.notes);
-}
-
-#[test]
-fn hoopr_player_points_add_up_to_team_points() {
-    let o = player_logs_hoopr();
-    assert_eq!(o.layout, "hoopR player logs");
-    assert_eq!(o.rows_read, 90_944);
-    let p = player_rows(o);
-    assert_eq!(p.len(), 90_944 - 165 - 85, "{:?}", o.notes);
-    let dnp: Vec<_> = p.iter().filter(|r| r.stats.minutes.is_none()).collect();
-    assert!(dnp.len() > 16_000 && dnp.len() <= 16_963, "{}", dnp.len());
-    assert!(dnp
-        .iter()
-        .all(|r| r.stats == nba_ingest::BoxLine::default()));
-    assert_eq!(dnp.iter().filter(|r| r.comment.is_none()).count(), 1);
-    let mut sums: HashMap<(&str, i64), i32> = HashMap::new();
-    for r in p.iter().filter(|r| r.stage == Stage::Regular) {
-        *sums.entry((r.nba_game_id.as_str(), r.team_id)).or_default() += r.stats.pts;
-    }
-    let team = team_games(team_logs_hoopr());
-    let mut checked = 0;
-    for g in team {
-        for (id, pts) in [(g.home_id, g.home.pts), (g.away_id, g.away.pts)] {
-            let s = sums.get(&(g.nba_game_id.as_str(), id));
-            assert_eq!(s, Some(&pts), "game {} team {id}", g.nba_game_id);
-            checked += 1;
-        }
-    }
-    assert_eq!(checked, 2 * 3_258);
-    assert_eq!(
-        sums.len(),
-        checked,
-        "player rows of games missing from the team logs"
-    );
-}
-
-#[test]
-fn nocturne_playoffs_team_and_players() {
-    let t = parse(
-        Format::NbaStatsTeamLogs,
-        "nba_stats/playoffs_team_totals_2011_2022.csv.gz",
-    );
-    assert_eq!(t.layout, "NocturneBear playoff team totals");
-    let t = team_games(&t);
-    assert_eq!(t.len(), 1_004);
-    assert!(t
-        .iter()
-        .all(|g| g.stage == Stage::Playoffs && g.home.minutes.unwrap() >= 240.0));
-    let p = parse(
-        Format::NbaStatsPlayerLogs,
-        "nba_stats/playoffs_player_box_2011_2022.csv.gz",
-    );
-    assert_eq!(p.layout, "NocturneBear playoff player box");
-    let p = player_rows(&p);
-    assert_eq!(p.len(), 26_290);
-    assert!(p
-        .iter()
-        .all(|r| r.nba_game_id.len() == 10 && r.date.is_some()));
-    let mut sums: HashMap<(&str, i64), i32> = HashMap::new();
-    for r in p {
-        *sums.entry((r.nba_game_id.as_str(), r.team_id)).or_default() += r.stats.pts;
-    }
-    for g in t {
-        assert_eq!(sums[&(g.nba_game_id.as_str(), g.home_id)], g.home.pts);
-        assert_eq!(sums[&(g.nba_game_id.as_str(), g.away_id)], g.away.pts);
-    }
-}
-
-#[test]
-fn schedule_agrees_with_team_logs() {
-    let o = schedule();
-    assert_eq!(o.layout, "hoopR schedule");
-    assert_eq!(o.rows_read, 3_895);
-    let s = game_rows(o);
-    assert_eq!(s.len(), 3_895 - 17 - 3 - 7, "{:?}", o.notes);
-    assert!(s.iter().all(|g| g.home_score.is_none()));
-    let by_id: HashMap<&str, &GameRow> = s
-        .iter()
-        .map(|g| (g.nba_game_id.as_deref().unwrap(), g))
-        .collect();
-    let mut moved = Vec::new();
-    for t in team_games(team_logs_hoopr()) {
-        let g = by_id[t.nba_game_id.as_str()];
-        assert_eq!(
-            (g.home_id, g.away_id),
-            (t.home_id, t.away_id),
-            "{}",
-            t.nba_game_id
-        );
-        if g.date != t.date {
-            moved.push(format!(
-                "{}: schedule {}, played {}",
-                t.nba_game_id, g.date, t.date
-            ));
-        }
-    }
-    // One postponed game: MIN-GSW of 2026-01-24 was played the next day; the schedule
-    // keeps the original date.
-    assert_eq!(
-        moved,
-        ["0022500644: schedule 2026-01-24, played 2026-01-25"]
-    );
 }
 
 #[test]
@@ -467,15 +219,4 @@ fn unknown_header_is_unknown_layout() {
         &ParseOptions::default(),
     );
     assert_eq!(e.unwrap_err().code(), "io");
-}
-
-fn manifest_sha(rel: &str) -> String {
-    let m = std::fs::read_to_string(data_dir().join("MANIFEST.sha256")).unwrap();
-    m.lines()
-        .find_map(|l| {
-            l.split_once("  ")
-                .filter(|(_, p)| *p == rel)
-                .map(|(h, _)| h.to_string())
-        })
-        .unwrap_or_else(|| panic!("{rel} not in MANIFEST.sha256"))
 }

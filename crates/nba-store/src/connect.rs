@@ -1,6 +1,5 @@
 //! Opening the database: picks the backend from the URL, sizes the pool, runs migrations.
 
-use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::any::{install_default_drivers, AnyPoolOptions};
@@ -88,7 +87,7 @@ impl Store {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
                         use sqlx::Executor;
-                        conn.execute("PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;")
+                        conn.execute("PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
                             .await?;
                     }
                     Ok(())
@@ -102,7 +101,7 @@ impl Store {
     }
 }
 
-/// Adds create-if-missing and WAL to an SQLite URL and makes sure its folder exists.
+/// Adds create-if-missing to an SQLite URL and makes sure its folder exists.
 fn sqlite_url_with_options(url: &str) -> Result<String, StoreError> {
     let rest = url
         .trim_start_matches("sqlite://")
@@ -128,10 +127,6 @@ fn sqlite_url_with_options(url: &str) -> Result<String, StoreError> {
     if !params.iter().any(|p| p.starts_with("mode=")) {
         params.push("mode=rwc".into());
     }
-    if path != ":memory:" && !params.iter().any(|p| p.starts_with("journal_mode=")) {
-        params.push("journal_mode=WAL".into());
-    }
-    let _ = u32::from_str("0");
     Ok(format!("sqlite://{}?{}", path, params.join("&")))
 }
 

@@ -12,7 +12,7 @@ mod queries;
 mod rows;
 mod tables;
 
-pub use connect::{Backend, StoreOptions};
+pub use connect::{redact_url, Backend, StoreOptions};
 pub use error::StoreError;
 pub use load::{search_key, LoadSummary, Provenance};
 pub use model::*;

@@ -54,6 +54,9 @@ impl Table {
         tx: &mut Transaction<'static, Any>,
         rows: &[Vec<Val>],
     ) -> Result<(), StoreError> {
+        // SQLite looks `$N` names up linearly per bind, which is quadratic for multi-row
+        // statements; its anonymous `?` is not. PostgreSQL needs `$N`.
+        let numbered = tx.backend_name() != "SQLite";
         if rows.is_empty() {
             return Ok(());
         }
@@ -86,7 +89,11 @@ impl Table {
                         sql.push(',');
                     }
                     n += 1;
-                    sql.push_str(&format!("${n}"));
+                    if numbered {
+                        sql.push_str(&format!("${n}"));
+                    } else {
+                        sql.push('?');
+                    }
                 }
                 sql.push(')');
             }
@@ -100,7 +107,11 @@ impl Table {
                 for v in row {
                     q = match v {
                         Val::I(x) => q.bind(*x),
-                        Val::F(x) => q.bind(*x),
+                        // sqlx 0.8 binds a NULL f64 through `Any` as FLOAT4 on PostgreSQL, which
+                        // poisons the cached statement for later non-NULL FLOAT8 values; a NULL
+                        // f32 is bound as FLOAT8.
+                        Val::F(Some(x)) => q.bind(*x),
+                        Val::F(None) => q.bind(None::<f32>),
                         Val::S(x) => q.bind(x.clone()),
                     };
                 }

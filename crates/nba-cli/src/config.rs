@@ -1,0 +1,173 @@
+//! Settings: defaults, then a TOML file (`--config`), then environment variables. Validated
+//! at start-up; an error names the key that is wrong.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+/// The effective configuration.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// `sqlite://...` or `postgres://...`; may hold a password, so it is a secret.
+    pub database_url: SecretString,
+    /// Where the embedded SQLite database lives when DATABASE_URL is not set.
+    pub state_dir: PathBuf,
+    /// Folder of real NBA data (the shared data folder); loaded into an empty store.
+    pub data_dir: Option<PathBuf>,
+    pub bind: SocketAddr,
+    pub log_level: String,
+    /// auto (pretty on a terminal, JSON otherwise), json or pretty.
+    pub log_format: String,
+    pub db_max_connections: Option<u32>,
+    /// Host names allowed to reach /mcp (DNS-rebinding guard); empty = loopback only.
+    pub allowed_hosts: Vec<String>,
+    /// On an empty store: load data_dir if set, else a demo (simulated) league.
+    pub auto_load: bool,
+}
+
+/// The TOML file: every key optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSettings {
+    database_url: Option<String>,
+    state_dir: Option<PathBuf>,
+    data_dir: Option<PathBuf>,
+    bind: Option<String>,
+    log_level: Option<String>,
+    log_format: Option<String>,
+    db_max_connections: Option<u32>,
+    allowed_hosts: Option<Vec<String>>,
+    auto_load: Option<bool>,
+}
+
+const LEVELS: &[&str] = &["trace", "debug", "info", "warn", "error"];
+
+impl Settings {
+    /// Loads and validates settings. `env` is injected so tests need not touch the process.
+    pub fn load(config: Option<&Path>, env: &dyn Fn(&str) -> Option<String>) -> Result<Settings> {
+        let file: FileSettings = match config {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("cannot read config file {}", path.display()))?;
+                toml::from_str(&text).with_context(|| format!("config file {}", path.display()))?
+            }
+            None => FileSettings::default(),
+        };
+        let state_dir = env("NBA_MCP_STATE_DIR")
+            .map(PathBuf::from)
+            .or(file.state_dir)
+            .unwrap_or_else(|| PathBuf::from(".nba-mcp"));
+        let database_url = env("DATABASE_URL")
+            .or(file.database_url)
+            .unwrap_or_else(|| format!("sqlite://{}", state_dir.join("nba.db").display()));
+        nba_store::Backend::from_url(&database_url).map_err(|e| anyhow::anyhow!("DATABASE_URL: {e}"))?;
+        let data_dir = env("NBA_MCP_DATA_DIR").map(PathBuf::from).or(file.data_dir);
+        if let Some(d) = &data_dir {
+            if !d.is_dir() {
+                bail!("NBA_MCP_DATA_DIR: '{}' is not a folder", d.display());
+            }
+        }
+        let bind_text = env("NBA_MCP_BIND").or(file.bind).unwrap_or_else(|| "127.0.0.1:8080".into());
+        let bind: SocketAddr = bind_text
+            .parse()
+            .map_err(|_| anyhow::anyhow!("NBA_MCP_BIND: '{bind_text}' is not an address like 127.0.0.1:8080"))?;
+        let log_level = env("LOG_LEVEL").or(file.log_level).unwrap_or_else(|| "info".into()).to_lowercase();
+        if !LEVELS.contains(&log_level.as_str()) {
+            bail!("LOG_LEVEL: '{log_level}' is not one of {}", LEVELS.join(", "));
+        }
+        let log_format = env("LOG_FORMAT").or(file.log_format).unwrap_or_else(|| "auto".into()).to_lowercase();
+        if !["auto", "json", "pretty"].contains(&log_format.as_str()) {
+            bail!("LOG_FORMAT: '{log_format}' is not one of auto, json, pretty");
+        }
+        let db_max_connections = match env("NBA_MCP_DB_MAX_CONNECTIONS") {
+            Some(v) => Some(v.parse::<u32>().ok().filter(|n| *n > 0).ok_or_else(|| {
+                anyhow::anyhow!("NBA_MCP_DB_MAX_CONNECTIONS: '{v}' is not a positive integer")
+            })?),
+            None => file.db_max_connections,
+        };
+        if db_max_connections == Some(0) {
+            bail!("db_max_connections: must be at least 1");
+        }
+        let allowed_hosts = match env("NBA_MCP_ALLOWED_HOSTS") {
+            Some(v) => v.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect(),
+            None => file.allowed_hosts.unwrap_or_default(),
+        };
+        let auto_load = match env("NBA_MCP_AUTO_LOAD") {
+            Some(v) => match v.to_lowercase().as_str() {
+                "1" | "true" | "yes" => true,
+                "0" | "false" | "no" => false,
+                _ => bail!("NBA_MCP_AUTO_LOAD: '{v}' is not true or false"),
+            },
+            None => file.auto_load.unwrap_or(true),
+        };
+        Ok(Settings {
+            database_url: SecretString::from(database_url),
+            state_dir,
+            data_dir,
+            bind,
+            log_level,
+            log_format,
+            db_max_connections,
+            allowed_hosts,
+            auto_load,
+        })
+    }
+
+    /// The effective settings as TOML, with secrets redacted.
+    pub fn redacted(&self) -> String {
+        format!(
+            "database_url = {:?}\nstate_dir = {:?}\ndata_dir = {}\nbind = \"{}\"\nlog_level = \"{}\"\nlog_format = \"{}\"\ndb_max_connections = {}\nallowed_hosts = {:?}\nauto_load = {}\n",
+            nba_store::redact_url(self.database_url.expose_secret()),
+            self.state_dir.display().to_string(),
+            self.data_dir.as_ref().map(|d| format!("{:?}", d.display().to_string())).unwrap_or_else(|| "\"\" # not set".into()),
+            self.bind,
+            self.log_level,
+            self.log_format,
+            self.db_max_connections.map(|n| n.to_string()).unwrap_or_else(|| "\"default\" # 100 for PostgreSQL, 8 for SQLite".into()),
+            self.allowed_hosts,
+            self.auto_load,
+        )
+    }
+
+    pub fn store_options(&self) -> nba_store::StoreOptions {
+        let mut o = nba_store::StoreOptions::new(self.database_url.expose_secret().to_string());
+        o.max_connections = self.db_max_connections;
+        o
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn load(vars: &[(&str, &str)]) -> Result<Settings> {
+        let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Settings::load(None, &|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_are_valid() {
+        let s = load(&[]).unwrap();
+        assert_eq!(s.bind.to_string(), "127.0.0.1:8080");
+        assert!(s.database_url.expose_secret().starts_with("sqlite://"));
+    }
+
+    #[test]
+    fn bad_values_name_their_key() {
+        for (k, v) in [("NBA_MCP_BIND", "nowhere"), ("LOG_LEVEL", "loud"), ("DATABASE_URL", "mysql://x"), ("NBA_MCP_DB_MAX_CONNECTIONS", "0")] {
+            let e = load(&[(k, v)]).unwrap_err().to_string();
+            assert!(e.contains(k), "{k}: {e}");
+        }
+    }
+
+    #[test]
+    fn secrets_are_redacted() {
+        let s = load(&[("DATABASE_URL", "postgres://u:hunter2@localhost/db")]).unwrap();
+        assert!(!s.redacted().contains("hunter2"));
+        assert!(!format!("{s:?}").contains("hunter2"));
+    }
+}
