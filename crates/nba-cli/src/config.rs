@@ -63,22 +63,34 @@ impl Settings {
         let database_url = env("DATABASE_URL")
             .or(file.database_url)
             .unwrap_or_else(|| format!("sqlite://{}", state_dir.join("nba.db").display()));
-        nba_store::Backend::from_url(&database_url).map_err(|e| anyhow::anyhow!("DATABASE_URL: {e}"))?;
+        nba_store::Backend::from_url(&database_url)
+            .map_err(|e| anyhow::anyhow!("DATABASE_URL: {e}"))?;
         let data_dir = env("NBA_MCP_DATA_DIR").map(PathBuf::from).or(file.data_dir);
         if let Some(d) = &data_dir {
             if !d.is_dir() {
                 bail!("NBA_MCP_DATA_DIR: '{}' is not a folder", d.display());
             }
         }
-        let bind_text = env("NBA_MCP_BIND").or(file.bind).unwrap_or_else(|| "127.0.0.1:8080".into());
-        let bind: SocketAddr = bind_text
-            .parse()
-            .map_err(|_| anyhow::anyhow!("NBA_MCP_BIND: '{bind_text}' is not an address like 127.0.0.1:8080"))?;
-        let log_level = env("LOG_LEVEL").or(file.log_level).unwrap_or_else(|| "info".into()).to_lowercase();
+        let bind_text = env("NBA_MCP_BIND")
+            .or(file.bind)
+            .unwrap_or_else(|| "127.0.0.1:8080".into());
+        let bind: SocketAddr = bind_text.parse().map_err(|_| {
+            anyhow::anyhow!("NBA_MCP_BIND: '{bind_text}' is not an address like 127.0.0.1:8080")
+        })?;
+        let log_level = env("LOG_LEVEL")
+            .or(file.log_level)
+            .unwrap_or_else(|| "info".into())
+            .to_lowercase();
         if !LEVELS.contains(&log_level.as_str()) {
-            bail!("LOG_LEVEL: '{log_level}' is not one of {}", LEVELS.join(", "));
+            bail!(
+                "LOG_LEVEL: '{log_level}' is not one of {}",
+                LEVELS.join(", ")
+            );
         }
-        let log_format = env("LOG_FORMAT").or(file.log_format).unwrap_or_else(|| "auto".into()).to_lowercase();
+        let log_format = env("LOG_FORMAT")
+            .or(file.log_format)
+            .unwrap_or_else(|| "auto".into())
+            .to_lowercase();
         if !["auto", "json", "pretty"].contains(&log_format.as_str()) {
             bail!("LOG_FORMAT: '{log_format}' is not one of auto, json, pretty");
         }
@@ -92,7 +104,11 @@ impl Settings {
             bail!("db_max_connections: must be at least 1");
         }
         let allowed_hosts = match env("NBA_MCP_ALLOWED_HOSTS") {
-            Some(v) => v.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect(),
+            Some(v) => v
+                .split(',')
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect(),
             None => file.allowed_hosts.unwrap_or_default(),
         };
         let auto_load = match env("NBA_MCP_AUTO_LOAD") {
@@ -145,7 +161,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn load(vars: &[(&str, &str)]) -> Result<Settings> {
-        let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Settings::load(None, &|k| map.get(k).cloned())
     }
 
@@ -158,7 +177,12 @@ mod tests {
 
     #[test]
     fn bad_values_name_their_key() {
-        for (k, v) in [("NBA_MCP_BIND", "nowhere"), ("LOG_LEVEL", "loud"), ("DATABASE_URL", "mysql://x"), ("NBA_MCP_DB_MAX_CONNECTIONS", "0")] {
+        for (k, v) in [
+            ("NBA_MCP_BIND", "nowhere"),
+            ("LOG_LEVEL", "loud"),
+            ("DATABASE_URL", "mysql://x"),
+            ("NBA_MCP_DB_MAX_CONNECTIONS", "0"),
+        ] {
             let e = load(&[(k, v)]).unwrap_err().to_string();
             assert!(e.contains(k), "{k}: {e}");
         }

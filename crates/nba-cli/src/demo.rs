@@ -12,7 +12,10 @@ use rand::{Rng, SeedableRng};
 pub fn demo_season(seed: u64) -> ParseOutput {
     let mut rng = StdRng::seed_from_u64(seed);
     let season = Season::from_end_year(2026).expect("valid season");
-    let teams: Vec<i64> = franchises::current_franchises().iter().map(|e| e.franchise_id).collect();
+    let teams: Vec<i64> = franchises::current_franchises()
+        .iter()
+        .map(|e| e.franchise_id)
+        .collect();
     let strength: Vec<f64> = teams.iter().map(|_| rng.gen_range(-8.0..8.0)).collect();
     let start = NaiveDate::from_ymd_opt(2025, 10, 21).expect("valid date");
     let mut rows = Vec::new();
@@ -23,7 +26,8 @@ pub fn demo_season(seed: u64) -> ParseOutput {
             if i == j {
                 continue;
             }
-            let same = franchises::conference(teams[i], 2026) == franchises::conference(teams[j], 2026);
+            let same =
+                franchises::conference(teams[i], 2026) == franchises::conference(teams[j], 2026);
             for _ in 0..if same { 2 } else { 1 } {
                 let day = rng.gen_range(0..170);
                 let margin = strength[i] - strength[j] + 2.5 + rng.gen_range(-12.0..12.0_f64);

@@ -17,29 +17,57 @@ pub fn all_files(dir: &Path) -> Vec<(Format, PathBuf)> {
         (Format::Teams, dir.join("nba_stats/teams_2025_26.csv")),
         (Format::Players, dir.join("nba_api/players.csv")),
         (Format::Players, dir.join("nba_stats/players.csv.gz")),
-        (Format::FiveThirtyEight, dir.join("fivethirtyeight/games_1947_2022.csv.gz")),
+        (
+            Format::FiveThirtyEight,
+            dir.join("fivethirtyeight/games_1947_2022.csv.gz"),
+        ),
     ];
     let mut logs: Vec<PathBuf> = std::fs::read_dir(dir.join("nba_stats/team_game_logs"))
         .map(|rd| {
             rd.filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("log-")))
+                .filter(|p| {
+                    p.file_name()
+                        .and_then(|n| n.to_str())
+                        .is_some_and(|n| n.starts_with("log-"))
+                })
                 .collect()
         })
         .unwrap_or_default();
     logs.sort();
     out.extend(logs.into_iter().map(|p| (Format::NbaStatsTeamLogs, p)));
     out.extend([
-        (Format::NbaStatsTeamLogs, dir.join("nba_stats/team_game_logs_2024_2026.csv.gz")),
-        (Format::NbaStatsTeamLogs, dir.join("nba_stats/playoffs_team_totals_2011_2022.csv.gz")),
-        (Format::Schedule, dir.join("nba_stats/schedule_2024_2026.csv.gz")),
-        (Format::NbaStatsPlayerLogs, dir.join("nba_stats/playoffs_player_box_2011_2022.csv.gz")),
-        (Format::NbaStatsPlayerLogs, dir.join("nba_stats/player_game_logs_2024_2026.csv.gz")),
+        (
+            Format::NbaStatsTeamLogs,
+            dir.join("nba_stats/team_game_logs_2024_2026.csv.gz"),
+        ),
+        (
+            Format::NbaStatsTeamLogs,
+            dir.join("nba_stats/playoffs_team_totals_2011_2022.csv.gz"),
+        ),
+        (
+            Format::Schedule,
+            dir.join("nba_stats/schedule_2024_2026.csv.gz"),
+        ),
+        (
+            Format::NbaStatsPlayerLogs,
+            dir.join("nba_stats/playoffs_player_box_2011_2022.csv.gz"),
+        ),
+        (
+            Format::NbaStatsPlayerLogs,
+            dir.join("nba_stats/player_game_logs_2024_2026.csv.gz"),
+        ),
     ]);
     out
 }
 
 /// Parses and loads one file; all or nothing unless `skip_invalid`.
-pub async fn ingest_file(store: &Store, format: Format, path: &Path, skip_invalid: bool, data_source: &str) -> Result<LoadSummary> {
+pub async fn ingest_file(
+    store: &Store,
+    format: Format,
+    path: &Path,
+    skip_invalid: bool,
+    data_source: &str,
+) -> Result<LoadSummary> {
     let spinner = progress(&format!("{} {}", format.name(), path.display()));
     let opts = ParseOptions { skip_invalid };
     let path2 = path.to_path_buf();
@@ -53,8 +81,16 @@ pub async fn ingest_file(store: &Store, format: Format, path: &Path, skip_invali
             bail!("{e}");
         }
     };
-    spinner.set_message(format!("loading {} rows from {}", parsed.parsed.len(), path.display()));
-    let prov = Provenance { format: format.name().to_string(), data_source: data_source.to_string(), skip_invalid };
+    spinner.set_message(format!(
+        "loading {} rows from {}",
+        parsed.parsed.len(),
+        path.display()
+    ));
+    let prov = Provenance {
+        format: format.name().to_string(),
+        data_source: data_source.to_string(),
+        skip_invalid,
+    };
     let summary = store.load(&parsed, &prov).await;
     spinner.finish_and_clear();
     Ok(summary?)
@@ -65,7 +101,9 @@ fn progress(msg: &str) -> ProgressBar {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::new_spinner();
-    bar.set_style(ProgressStyle::with_template("{spinner} {elapsed} {msg}").expect("valid template"));
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {elapsed} {msg}").expect("valid template"),
+    );
     bar.set_message(msg.to_string());
     bar.enable_steady_tick(Duration::from_millis(120));
     bar
@@ -74,7 +112,16 @@ fn progress(msg: &str) -> ProgressBar {
 pub fn print_summary(s: &LoadSummary) {
     eprintln!(
         "{}: {} ({}) read {} inserted {} updated {} unchanged {} skipped {} new games {} in {:.2}s",
-        s.file, s.format, s.layout, s.rows_read, s.inserted, s.updated, s.unchanged, s.skipped, s.games_created, s.seconds
+        s.file,
+        s.format,
+        s.layout,
+        s.rows_read,
+        s.inserted,
+        s.updated,
+        s.unchanged,
+        s.skipped,
+        s.games_created,
+        s.seconds
     );
     for n in &s.notes {
         eprintln!("  note: {n}");
@@ -90,10 +137,17 @@ pub fn print_summary(s: &LoadSummary) {
 /// Loads every known file under `dir`; a missing file is reported and skipped.
 pub async fn ingest_all(store: &Store, dir: &Path, skip_invalid: bool) -> Result<Vec<LoadSummary>> {
     if !dir.is_dir() {
-        bail!("data folder '{}' does not exist (set NBA_MCP_DATA_DIR or pass the folder)", dir.display());
+        bail!(
+            "data folder '{}' does not exist (set NBA_MCP_DATA_DIR or pass the folder)",
+            dir.display()
+        );
     }
     let files = all_files(dir);
-    let bar = if std::io::stderr().is_terminal() { ProgressBar::new(files.len() as u64) } else { ProgressBar::hidden() };
+    let bar = if std::io::stderr().is_terminal() {
+        ProgressBar::new(files.len() as u64)
+    } else {
+        ProgressBar::hidden()
+    };
     let mut out = Vec::new();
     for (format, path) in files {
         if !path.exists() {
@@ -101,7 +155,9 @@ pub async fn ingest_all(store: &Store, dir: &Path, skip_invalid: bool) -> Result
             bar.inc(1);
             continue;
         }
-        let s = ingest_file(store, format, &path, skip_invalid, "real").await.with_context(|| format!("loading {}", path.display()))?;
+        let s = ingest_file(store, format, &path, skip_invalid, "real")
+            .await
+            .with_context(|| format!("loading {}", path.display()))?;
         bar.suspend(|| print_summary(&s));
         bar.inc(1);
         out.push(s);

@@ -15,7 +15,11 @@ use config::Settings;
 use nba_store::Store;
 
 #[derive(Parser)]
-#[command(name = "nba-mcp", version, about = "NBA data, analytics and history over MCP and HTTP")]
+#[command(
+    name = "nba-mcp",
+    version,
+    about = "NBA data, analytics and history over MCP and HTTP"
+)]
 struct Cli {
     /// TOML configuration file (environment variables override it).
     #[arg(long, global = true)]
@@ -60,13 +64,16 @@ enum Command {
 
 fn init_logging(settings: &Settings) {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_env("RUST_LOG").unwrap_or_else(|_| EnvFilter::new(format!("{},sqlx=warn,rmcp=warn", settings.log_level)));
+    let filter = EnvFilter::try_from_env("RUST_LOG")
+        .unwrap_or_else(|_| EnvFilter::new(format!("{},sqlx=warn,rmcp=warn", settings.log_level)));
     let json = match settings.log_format.as_str() {
         "json" => true,
         "pretty" => false,
         _ => !std::io::stderr().is_terminal(),
     };
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if json {
         builder.json().flatten_event(true).init();
     } else {
@@ -81,14 +88,23 @@ async fn main() -> Result<()> {
     init_logging(&settings);
     match cli.command {
         Command::Config { action } => {
-            anyhow::ensure!(action == "check", "unknown config action '{action}'; use `config check`");
+            anyhow::ensure!(
+                action == "check",
+                "unknown config action '{action}'; use `config check`"
+            );
             print!("{}", settings.redacted());
             Ok(())
         }
-        Command::Ingest { format, path, skip_invalid } => {
+        Command::Ingest {
+            format,
+            path,
+            skip_invalid,
+        } => {
             let store = open(&settings).await?;
             if format == "all" {
-                let dir = path.or(settings.data_dir.clone()).context("ingest all needs a folder (argument or NBA_MCP_DATA_DIR)")?;
+                let dir = path
+                    .or(settings.data_dir.clone())
+                    .context("ingest all needs a folder (argument or NBA_MCP_DATA_DIR)")?;
                 let sums = ingest::ingest_all(&store, &dir, skip_invalid).await?;
                 let secs: f64 = sums.iter().map(|s| s.seconds).sum();
                 eprintln!("loaded {} files in {:.1}s", sums.len(), secs);
@@ -107,12 +123,24 @@ async fn main() -> Result<()> {
             use std::io::Write;
             let mut out = std::io::stdout().lock();
             for (g, s) in store.disagreements(limit).await? {
-                let (h, a) = if s.home_id == g.home_id { (s.home_score, s.away_score) } else { (s.away_score, s.home_score) };
+                let (h, a) = if s.home_id == g.home_id {
+                    (s.home_score, s.away_score)
+                } else {
+                    (s.away_score, s.home_score)
+                };
                 let line = writeln!(
                     out,
                     "{} {}: stored {}-{} ({}) on {}; {} says {}-{} on {}",
-                    g.id, g.stage, g.home_score.unwrap_or(0), g.away_score.unwrap_or(0), g.primary_source, g.date,
-                    s.source, h.unwrap_or(0), a.unwrap_or(0), s.date
+                    g.id,
+                    g.stage,
+                    g.home_score.unwrap_or(0),
+                    g.away_score.unwrap_or(0),
+                    g.primary_source,
+                    g.date,
+                    s.source,
+                    h.unwrap_or(0),
+                    a.unwrap_or(0),
+                    s.date
                 );
                 if line.is_err() {
                     break; // stdout closed (e.g. piped into head)
@@ -124,7 +152,18 @@ async fn main() -> Result<()> {
             let store = open(&settings).await?;
             println!("{}", serde_json::to_string_pretty(&store.counts().await?)?);
             for r in store.ingest_runs(20).await? {
-                println!("run {} {} {} read {} ins {} upd {} same {} skip {} {:.2}s", r.id, r.format, r.file, r.rows_read, r.inserted, r.updated, r.unchanged, r.skipped, r.seconds);
+                println!(
+                    "run {} {} {} read {} ins {} upd {} same {} skip {} {:.2}s",
+                    r.id,
+                    r.format,
+                    r.file,
+                    r.rows_read,
+                    r.inserted,
+                    r.updated,
+                    r.unchanged,
+                    r.skipped,
+                    r.seconds
+                );
             }
             Ok(())
         }
@@ -136,7 +175,9 @@ async fn main() -> Result<()> {
         Command::Serve { bind } => {
             let mut settings = settings;
             if let Some(b) = bind {
-                settings.bind = b.parse().map_err(|_| anyhow::anyhow!("--bind: '{b}' is not an address like 127.0.0.1:8080"))?;
+                settings.bind = b.parse().map_err(|_| {
+                    anyhow::anyhow!("--bind: '{b}' is not an address like 127.0.0.1:8080")
+                })?;
             }
             let store = open(&settings).await?;
             serve::prepare_store(&store, &settings).await?;
@@ -148,5 +189,10 @@ async fn main() -> Result<()> {
 async fn open(settings: &Settings) -> Result<Store> {
     Store::open(&settings.store_options())
         .await
-        .with_context(|| format!("opening database {}", nba_store::redact_url(secrecy::ExposeSecret::expose_secret(&settings.database_url))))
+        .with_context(|| {
+            format!(
+                "opening database {}",
+                nba_store::redact_url(secrecy::ExposeSecret::expose_secret(&settings.database_url))
+            )
+        })
 }

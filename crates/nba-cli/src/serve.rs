@@ -21,7 +21,14 @@ pub async fn prepare_store(store: &Store, settings: &Settings) -> Result<()> {
             tracing::warn!("empty store and no NBA_MCP_DATA_DIR: loading a DEMO (SIMULATED) league; results will say data_source \"demo (simulated)\"");
             let demo = crate::demo::demo_season(2026);
             store
-                .load(&demo, &Provenance { format: "demo".into(), data_source: "demo".into(), skip_invalid: false })
+                .load(
+                    &demo,
+                    &Provenance {
+                        format: "demo".into(),
+                        data_source: "demo".into(),
+                        skip_invalid: false,
+                    },
+                )
                 .await?;
         }
     }
@@ -65,7 +72,11 @@ pub async fn run_stdio(store: Store) -> Result<()> {
 pub async fn run_http(store: Store, settings: &Settings) -> Result<()> {
     let app = App::new(store.clone()).await?;
     let token = shutdown_token();
-    let mcp = nba_mcp::streamable_http_service(app.clone(), token.child_token(), settings.allowed_hosts.clone());
+    let mcp = nba_mcp::streamable_http_service(
+        app.clone(),
+        token.child_token(),
+        settings.allowed_hosts.clone(),
+    );
     let router = nba_http::router(app).nest_service("/mcp", mcp);
     let listener = tokio::net::TcpListener::bind(settings.bind)
         .await

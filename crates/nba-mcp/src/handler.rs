@@ -9,7 +9,8 @@ use std::time::Instant;
 use nba_app::prompts::PromptRole;
 use nba_app::{App, AppError, INSTRUCTIONS, SERVER_NAME, SERVER_VERSION};
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, GetPromptRequestParams,
+    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, CustomRequest,
+    CustomResult, GetPromptRequestParams,
     GetPromptResponse, GetPromptResult, Implementation, ListPromptsResult,
     ListResourceTemplatesResult, ListResourcesResult, ListToolsResult, PaginatedRequestParams,
     PromptMessage, ProtocolVersion, ReadResourceRequestParams, ReadResourceResponse,
@@ -20,6 +21,7 @@ use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
 use serde_json::{json, Map, Value};
 
 use crate::catalog::Catalog;
+use crate::malformed;
 
 /// Every protocol revision this server answers: the `initialize` handshake revisions and the
 /// stateless 2026-07-28 revision (`server/discover`). Pinned rather than "whatever rmcp
@@ -242,5 +244,14 @@ impl ServerHandler for NbaMcpServer {
         Ok(GetPromptResult::new(messages)
             .with_description(output.description)
             .into())
+    }
+
+    /// Standard methods whose params did not parse arrive here (see `malformed`).
+    async fn on_custom_request(
+        &self,
+        request: CustomRequest,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<CustomResult, McpError> {
+        Err(malformed::error_for(&request.method, request.params.as_ref()))
     }
 }

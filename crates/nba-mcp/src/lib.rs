@@ -8,6 +8,7 @@
 mod catalog;
 mod error;
 mod handler;
+mod malformed;
 mod transport;
 
 pub use error::McpServeError;
