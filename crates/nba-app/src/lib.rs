@@ -1,6 +1,7 @@
 //! NBA MCP use-cases, shared by every transport (MCP over stdio and HTTP, the HTTP API). The
 //! transports know their protocol; this crate knows basketball and the store.
 
+mod cache;
 pub mod catalog;
 mod error;
 pub mod prompts;
@@ -39,6 +40,7 @@ pub struct App {
 struct Inner {
     store: Store,
     data_source: DataSource,
+    cache: cache::SeasonCache,
 }
 
 /// Name, version and instructions every transport reports.
@@ -57,12 +59,32 @@ impl App {
             _ => DataSource::Real,
         };
         Ok(App {
-            inner: Arc::new(Inner { store, data_source }),
+            inner: Arc::new(Inner {
+                store,
+                data_source,
+                cache: Default::default(),
+            }),
         })
     }
 
     pub fn store(&self) -> &Store {
         &self.inner.store
+    }
+
+    /// Every game of a season, date order, cached per data version.
+    pub async fn season_games(
+        &self,
+        season: i64,
+    ) -> Result<Arc<Vec<nba_store::GameRecord>>, AppError> {
+        self.inner.cache.games(&self.inner.store, season).await
+    }
+
+    /// Team box lines of a season, cached per data version.
+    pub async fn season_team_boxes(
+        &self,
+        season: i64,
+    ) -> Result<Arc<Vec<nba_store::TeamBoxRecord>>, AppError> {
+        self.inner.cache.team_boxes(&self.inner.store, season).await
     }
 
     pub fn data_source(&self) -> DataSource {

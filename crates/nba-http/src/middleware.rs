@@ -65,3 +65,42 @@ pub(crate) async fn timeout(limit: Duration, req: Request, next: Next) -> Respon
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use axum::routing::get;
+    use axum::Router;
+    use tower::ServiceExt;
+
+    /// With the clock paused, tokio advances time as soon as every task is idle, so the
+    /// 30 s deadline passes at once and deterministically.
+    #[tokio::test(start_paused = true)]
+    async fn a_request_past_the_deadline_gets_504() {
+        let limit = crate::REQUEST_TIMEOUT;
+        let router = Router::new()
+            .route("/slow", get(std::future::pending::<&'static str>))
+            .route("/fast", get(|| async { "ok" }))
+            .layer(axum::middleware::from_fn(move |req, next| {
+                timeout(limit, req, next)
+            }));
+        let slow = router
+            .clone()
+            .oneshot(Request::get("/slow").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(slow.status(), StatusCode::GATEWAY_TIMEOUT);
+        let body = axum::body::to_bytes(slow.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(body["error"]["code"], "timeout");
+
+        let fast = router
+            .oneshot(Request::get("/fast").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(fast.status(), StatusCode::OK);
+    }
+}

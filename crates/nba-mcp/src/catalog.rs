@@ -47,8 +47,7 @@ impl Catalog {
                                 .with_required(a.required)
                         })
                         .collect();
-                    Prompt::new(p.name, Some(p.description), Some(arguments))
-                        .with_title(p.title)
+                    Prompt::new(p.name, Some(p.description), Some(arguments)).with_title(p.title)
                 })
                 .collect(),
         }
@@ -76,7 +75,7 @@ fn tool(spec: &ToolSpec) -> Tool {
         .idempotent(true)
         .open_world(false);
     Tool::new(spec.name, spec.description, spec.input_schema.clone())
-    .with_title(spec.title)
-    .with_raw_output_schema(spec.output_schema.clone())
-    .with_annotations(annotations)
+        .with_title(spec.title)
+        .with_raw_output_schema(spec.output_schema.clone())
+        .with_annotations(annotations)
 }

@@ -8,10 +8,16 @@ pub enum McpServeError {
     /// The client's first message was not a valid opening (`initialize` or a 2026-07-28
     /// request), or the transport failed before the session started.
     #[error("MCP session did not start: {0}")]
-    Start(#[from] rmcp::service::ServerInitializeError),
+    Start(Box<rmcp::service::ServerInitializeError>),
     /// The task that runs the session panicked or was aborted.
     #[error("MCP session task failed: {0}")]
     Task(#[from] tokio::task::JoinError),
+}
+
+impl From<rmcp::service::ServerInitializeError> for McpServeError {
+    fn from(error: rmcp::service::ServerInitializeError) -> McpServeError {
+        McpServeError::Start(Box::new(error))
+    }
 }
 
 impl McpServeError {

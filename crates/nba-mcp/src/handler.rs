@@ -10,15 +10,15 @@ use nba_app::prompts::PromptRole;
 use nba_app::{App, AppError, INSTRUCTIONS, SERVER_NAME, SERVER_VERSION};
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, CustomRequest,
-    CustomResult, GetPromptRequestParams,
-    GetPromptResponse, GetPromptResult, Implementation, ListPromptsResult,
-    ListResourceTemplatesResult, ListResourcesResult, ListToolsResult, PaginatedRequestParams,
-    PromptMessage, ProtocolVersion, ReadResourceRequestParams, ReadResourceResponse,
-    ReadResourceResult, ResourceContents, Role, ServerCapabilities, ServerConfig, Tool,
+    CustomResult, GetPromptRequestParams, GetPromptResponse, GetPromptResult, Implementation,
+    ListPromptsResult, ListResourceTemplatesResult, ListResourcesResult, ListToolsResult,
+    PaginatedRequestParams, PromptMessage, ProtocolVersion, ReadResourceRequestParams,
+    ReadResourceResponse, ReadResourceResult, ResourceContents, Role, ServerCapabilities,
+    ServerConfig, Tool,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use crate::catalog::Catalog;
 use crate::malformed;
@@ -105,7 +105,9 @@ fn prompt_error(name: &str, error: AppError) -> McpError {
             tracing::error!(prompt = name, error = %internal, "prompt failed");
             McpError::internal_error(internal.public_message(), None)
         }
-        client => McpError::invalid_params(client.public_message(), Some(json!({ "prompt": name }))),
+        client => {
+            McpError::invalid_params(client.public_message(), Some(json!({ "prompt": name })))
+        }
     }
 }
 
@@ -197,8 +199,8 @@ impl ServerHandler for NbaMcpServer {
             .read_resource(&request.uri)
             .await
             .map_err(|e| resource_error(&request.uri, e))?;
-        let contents = ResourceContents::text(content.text, content.uri)
-            .with_mime_type(content.mime_type);
+        let contents =
+            ResourceContents::text(content.text, content.uri).with_mime_type(content.mime_type);
         Ok(ReadResourceResult::new(vec![contents]).into())
     }
 
@@ -221,7 +223,7 @@ impl ServerHandler for NbaMcpServer {
         if !self.catalog.prompts.iter().any(|p| p.name == name) {
             return Err(self.unknown_prompt(name));
         }
-        let arguments = request.arguments.clone().unwrap_or_else(Map::new);
+        let arguments = request.arguments.unwrap_or_default();
         let output = self
             .app
             .get_prompt(name, &arguments)
@@ -252,6 +254,9 @@ impl ServerHandler for NbaMcpServer {
         request: CustomRequest,
         _context: RequestContext<RoleServer>,
     ) -> Result<CustomResult, McpError> {
-        Err(malformed::error_for(&request.method, request.params.as_ref()))
+        Err(malformed::error_for(
+            &request.method,
+            request.params.as_ref(),
+        ))
     }
 }

@@ -39,7 +39,10 @@ fn describe(method: &str, params: Option<&Value>) -> String {
         return format!("{method}: params are missing");
     };
     let Value::Object(params) = params else {
-        return format!("{method}: params must be a JSON object, got {}", kind(params));
+        return format!(
+            "{method}: params must be a JSON object, got {}",
+            kind(params)
+        );
     };
     let (name_field, object_field) = match method {
         "tools/call" | "prompts/get" => ("name", "arguments"),

@@ -2,7 +2,11 @@
 //! protocol messages) and MCP over Streamable HTTP (a tower service the binary mounts at
 //! `/mcp`).
 
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use nba_app::App;
@@ -14,9 +18,46 @@ use tokio_util::sync::CancellationToken;
 
 use crate::{McpServeError, NbaMcpServer};
 
+type Inner = StreamableHttpService<NbaMcpServer, LocalSessionManager>;
+/// What rmcp's service answers with.
+type Reply = http::Response<http_body_util::combinators::BoxBody<bytes::Bytes, Infallible>>;
+
 /// The Streamable HTTP endpoint: a `tower::Service<http::Request<B>>` that is `Clone` and never
 /// fails (errors are HTTP responses), ready for `axum::Router::nest_service("/mcp", ..)`.
-pub type McpHttpService = StreamableHttpService<NbaMcpServer, LocalSessionManager>;
+///
+/// It is rmcp's `StreamableHttpService` with one change: a successful `DELETE` (the client
+/// ending its session) answers `204 No Content` instead of rmcp's `202 Accepted`, which the
+/// official Python SDK reports as "Session termination failed: 202".
+#[derive(Clone)]
+pub struct McpHttpService {
+    inner: Inner,
+}
+
+impl<B> tower_service::Service<http::Request<B>> for McpHttpService
+where
+    Inner: tower_service::Service<http::Request<B>, Response = Reply, Error = Infallible>,
+    <Inner as tower_service::Service<http::Request<B>>>::Future: Send + 'static,
+{
+    type Response = Reply;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: http::Request<B>) -> Self::Future {
+        let is_delete = request.method() == http::Method::DELETE;
+        let response = self.inner.call(request);
+        Box::pin(async move {
+            let mut response = response.await?;
+            if is_delete && response.status() == http::StatusCode::ACCEPTED {
+                *response.status_mut() = http::StatusCode::NO_CONTENT;
+            }
+            Ok(response)
+        })
+    }
+}
 
 /// Largest JSON-RPC request body accepted over HTTP; tool arguments are small.
 const MAX_REQUEST_BODY_BYTES: usize = 1024 * 1024;
@@ -28,7 +69,10 @@ pub async fn serve_stdio(app: App, shutdown: CancellationToken) -> Result<(), Mc
     // Non-blocking pipes when the client spawned us (the usual case), so cancellation is not
     // stuck behind a blocking stdin read; plain stdio otherwise.
     let transport = rmcp::transport::stdio_pipes();
-    let running = match server.serve_with_ct(transport, shutdown.child_token()).await {
+    let running = match server
+        .serve_with_ct(transport, shutdown.child_token())
+        .await
+    {
         Ok(running) => running,
         Err(ServerInitializeError::Cancelled) => return Ok(()),
         Err(ServerInitializeError::ConnectionClosed(context)) => {
@@ -69,9 +113,10 @@ pub fn streamable_http_service(
     if !allowed_hosts.is_empty() {
         config = config.with_allowed_hosts(allowed_hosts);
     }
-    StreamableHttpService::new(
+    let inner = StreamableHttpService::new(
         move || Ok(server.clone()),
         Arc::new(LocalSessionManager::default()),
         config,
-    )
+    );
+    McpHttpService { inner }
 }

@@ -52,7 +52,10 @@ fn text_of(result: &CallToolResult) -> String {
 /// A successful result carries the JSON object both as structuredContent and as text.
 fn structured(result: &CallToolResult) -> Value {
     assert_ne!(result.is_error, Some(true), "tool error: {result:?}");
-    let value = result.structured_content.clone().expect("structuredContent");
+    let value = result
+        .structured_content
+        .clone()
+        .expect("structuredContent");
     assert!(value.is_object(), "structuredContent is an object");
     let text: Value = serde_json::from_str(&text_of(result)).expect("text content is JSON");
     assert_eq!(text, value, "text content equals structuredContent");
@@ -111,7 +114,11 @@ async fn lists_all_tools_with_schemas_and_read_only_hints() {
             let output = tool.output_schema.as_ref().expect("outputSchema");
             assert_eq!(output.get("type"), Some(&json!("object")), "{}", tool.name);
             assert!(tool.title.is_some(), "{} has a title", tool.name);
-            assert!(tool.description.is_some(), "{} has a description", tool.name);
+            assert!(
+                tool.description.is_some(),
+                "{} has a description",
+                tool.name
+            );
             let hints = tool.annotations.as_ref().expect("annotations");
             assert_eq!(hints.read_only_hint, Some(true), "{}", tool.name);
             assert_eq!(hints.destructive_hint, Some(false));
@@ -264,9 +271,10 @@ async fn get_prompt_renders_and_rejects_bad_requests_as_invalid_params() {
     let (app, _dir) = empty_app().await;
     let client = legacy_client(app).await;
     let prompt = client
-        .get_prompt(GetPromptRequestParams::new("analyze_matchup").with_arguments(object(
-            json!({ "team_a": "Warriors", "team_b": "Lakers" }),
-        )))
+        .get_prompt(
+            GetPromptRequestParams::new("analyze_matchup")
+                .with_arguments(object(json!({ "team_a": "Warriors", "team_b": "Lakers" }))),
+        )
         .await
         .expect("prompts/get");
     assert_eq!(prompt.messages.len(), 1);

@@ -47,7 +47,10 @@ async fn non_object_arguments_are_a_json_rpc_error() {
     let reply: Value = serde_json::from_str(&lines.next_line().await.unwrap().unwrap()).unwrap();
     assert_eq!(reply["id"], 2, "{reply}");
     assert!(reply.get("result").is_none(), "{reply}");
-    assert_eq!(reply["error"]["code"], -32602, "invalid params expected: {reply}");
+    assert_eq!(
+        reply["error"]["code"], -32602,
+        "invalid params expected: {reply}"
+    );
     let message = reply["error"]["message"].as_str().unwrap_or_default();
     assert!(message.contains("arguments"), "{message}");
 }

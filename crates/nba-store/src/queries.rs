@@ -507,3 +507,14 @@ impl Store {
         })
     }
 }
+
+impl Store {
+    /// A number that changes whenever a load commits (the latest ingest run id), so caches
+    /// can tell that the data changed, even when another process loaded it.
+    pub async fn data_version(&self) -> Result<i64, StoreError> {
+        let row = sqlx::query("SELECT COALESCE(MAX(id), 0) FROM ingest_runs")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get(0)?)
+    }
+}

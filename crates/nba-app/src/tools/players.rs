@@ -261,11 +261,10 @@ fn season_stats(season: i64, stage: &str, a: &Agg) -> SeasonStats {
 /// Team lines of a season keyed by (game, team).
 async fn team_lines(app: &App, season: i64) -> Result<HashMap<(String, i64), TeamLine>, AppError> {
     Ok(app
-        .store()
-        .team_box_for_season(season)
+        .season_team_boxes(season)
         .await?
-        .into_iter()
-        .filter_map(|b| team_line(&b.stats).map(|l| ((b.game_id, b.team_id), l)))
+        .iter()
+        .filter_map(|b| team_line(&b.stats).map(|l| ((b.game_id.clone(), b.team_id), l)))
         .collect())
 }
 

@@ -170,7 +170,7 @@ impl App {
             .map(|c| c.parse::<Conference>())
             .transpose()?;
         let season = input.season.end_year() as i64;
-        let games = self.store().season_games(season).await?;
+        let games = self.season_games(season).await?;
         if games.is_empty() {
             return Err(self.no_season(input.season).await?);
         }

@@ -149,7 +149,7 @@ impl App {
     ) -> Result<TeamStatsOutput, AppError> {
         let team = resolve(&input.team, Some(input.season))?;
         let season = input.season.end_year() as i64;
-        let games = self.store().season_games(season).await?;
+        let games = self.season_games(season).await?;
         if games.is_empty() {
             return Err(self.no_season(input.season).await?);
         }
@@ -178,7 +178,7 @@ impl App {
             )));
         }
         let gp = rec.games() as f64;
-        let boxes = self.store().team_box_for_season(season).await?;
+        let boxes = self.season_team_boxes(season).await?;
         let ratings = season_lines(&boxes, team.id, &regular_ids).map(|(n, us, them)| {
             let poss = metrics::checked_possessions(&us, &them);
             Ratings {

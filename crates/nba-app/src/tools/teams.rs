@@ -121,6 +121,7 @@ fn norm(s: &str) -> String {
         .to_lowercase()
         .replace(['.', '\''], "")
         .split_whitespace()
+        .map(|w| if w == "la" { "los angeles" } else { w })
         .collect::<Vec<_>>()
         .join(" ")
 }

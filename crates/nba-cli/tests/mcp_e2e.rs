@@ -1,0 +1,325 @@
+//! End to end: the built `nba-mcp` binary, with its own SQLite database loaded through
+//! `nba-mcp ingest`, driven by the official MCP Python SDK (`tests/e2e/mcp_client.py`) over
+//! stdio and over Streamable HTTP (`nba-mcp serve --bind 127.0.0.1:0`), in both protocol eras
+//! (legacy `initialize` handshake and stateless 2026-07-28).
+//!
+//! Needs `.venv-mcp` (run `scripts/setup-python.sh`) and the shared data folder
+//! (`NBA_MCP_DATA_DIR`, default `../shared/data`). Every wait has a deadline; no sleeps.
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::OnceLock;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_nba-mcp");
+/// Loading the three files takes ~10 s in a debug build; generous for a loaded CI machine.
+const INGEST_DEADLINE: Duration = Duration::from_secs(240);
+const SERVER_START_DEADLINE: Duration = Duration::from_secs(60);
+/// The Python client bounds itself (`--timeout`); this is the backstop.
+const CLIENT_DEADLINE: Duration = Duration::from_secs(180);
+const CLIENT_TIMEOUT_S: &str = "150";
+
+/// The season (and stage) whose player box scores the client asks for; loaded below.
+const PLAYER_SEASON: &str = "2015-16";
+const PLAYER_STAGE: &str = "playoffs";
+
+/// The four scenarios share one database; the last one to finish removes it.
+const SCENARIOS: usize = 4;
+static FINISHED: AtomicUsize = AtomicUsize::new(0);
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn python() -> PathBuf {
+    let python = repo_root().join(".venv-mcp/bin/python");
+    assert!(
+        python.is_file(),
+        "{} is missing: run scripts/setup-python.sh (it installs the official MCP Python SDK \
+         into .venv-mcp)",
+        python.display()
+    );
+    python
+}
+
+fn data_dir() -> PathBuf {
+    let dir = std::env::var_os("NBA_MCP_DATA_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("../shared/data"));
+    assert!(
+        dir.join("fivethirtyeight/games_1947_2022.csv.gz").is_file(),
+        "real NBA data not found in {}: set NBA_MCP_DATA_DIR to the shared data folder",
+        dir.display()
+    );
+    dir
+}
+
+/// The loaded database, made once per test process.
+struct Prepared {
+    dir: PathBuf,
+    url: String,
+}
+
+static PREPARED: OnceLock<Prepared> = OnceLock::new();
+
+fn prepared() -> &'static Prepared {
+    PREPARED.get_or_init(|| {
+        let data = data_dir();
+        remove_stale_databases();
+        let dir = std::env::temp_dir().join(format!("{DB_PREFIX}{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("create temp dir");
+        let url = format!("sqlite://{}", dir.join("nba.db").display());
+        for (format, file) in [
+            ("fivethirtyeight", "fivethirtyeight/games_1947_2022.csv.gz"),
+            ("players", "nba_api/players.csv"),
+            (
+                "nba-stats-player-logs",
+                "nba_stats/playoffs_player_box_2011_2022.csv.gz",
+            ),
+        ] {
+            let mut cmd = Command::new(BIN);
+            cmd.arg("ingest").arg(format).arg(data.join(file));
+            server_env(&mut cmd, &url);
+            let out = run(cmd, INGEST_DEADLINE);
+            assert!(
+                out.success,
+                "nba-mcp ingest {format} {file} failed:\n{}",
+                out.stderr
+            );
+        }
+        Prepared { dir, url }
+    })
+}
+
+const DB_PREFIX: &str = "nba-mcp-e2e-";
+
+/// A run that executed only some scenarios leaves its database behind; the next run removes
+/// those whose process is gone.
+fn remove_stale_databases() {
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name.to_str().and_then(|n| n.strip_prefix(DB_PREFIX)) else {
+            continue;
+        };
+        if pid.parse::<u32>().is_ok() && !Path::new("/proc").join(pid).exists() {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+/// Removes the shared database after the last scenario, even when a scenario panics.
+struct ScenarioDone;
+
+impl Drop for ScenarioDone {
+    fn drop(&mut self) {
+        if FINISHED.fetch_add(1, Ordering::SeqCst) + 1 == SCENARIOS {
+            if let Some(prepared) = PREPARED.get() {
+                let _ = std::fs::remove_dir_all(&prepared.dir);
+            }
+        }
+    }
+}
+
+/// The server's environment: our database, nothing loaded on start, readable logs.
+fn server_env(cmd: &mut Command, url: &str) {
+    cmd.env("DATABASE_URL", url)
+        .env("NBA_MCP_AUTO_LOAD", "false")
+        .env("LOG_FORMAT", "pretty")
+        .env("LOG_LEVEL", "warn")
+        .env_remove("RUST_LOG")
+        .env_remove("NBA_MCP_BIND")
+        .env_remove("NBA_MCP_DATA_DIR");
+}
+
+struct Output {
+    success: bool,
+    stdout: String,
+    stderr: String,
+}
+
+/// Runs a command to completion within `deadline`, killing it past the deadline. The pipes
+/// are drained by threads; their end (EOF) is what we wait for, with a timeout.
+fn run(mut cmd: Command, deadline: Duration) -> Output {
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {cmd:?}: {e}"));
+    let (tx, rx) = mpsc::channel();
+    for (name, mut pipe) in [
+        (
+            "stdout",
+            Box::new(child.stdout.take().unwrap()) as Box<dyn Read + Send>,
+        ),
+        ("stderr", Box::new(child.stderr.take().unwrap())),
+    ] {
+        let tx = tx.clone();
+        thread::spawn(move || {
+            let mut text = String::new();
+            let _ = pipe.read_to_string(&mut text);
+            let _ = tx.send((name, text));
+        });
+    }
+    let end = Instant::now() + deadline;
+    let (mut stdout, mut stderr) = (String::new(), String::new());
+    for _ in 0..2 {
+        match rx.recv_timeout(end.saturating_duration_since(Instant::now())) {
+            Ok(("stdout", text)) => stdout = text,
+            Ok((_, text)) => stderr = text,
+            Err(_) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("{cmd:?} did not finish within {deadline:?}\nstderr so far:\n{stderr}");
+            }
+        }
+    }
+    let status = child.wait().expect("wait for child");
+    Output {
+        success: status.success(),
+        stdout,
+        stderr,
+    }
+}
+
+/// `nba-mcp serve` on a free port; killed when dropped.
+struct Server {
+    child: Child,
+    url: String,
+}
+
+impl Server {
+    fn start(db_url: &str) -> Server {
+        let mut cmd = Command::new(BIN);
+        cmd.args(["serve", "--bind", "127.0.0.1:0"]);
+        server_env(&mut cmd, db_url);
+        let mut child = cmd
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start nba-mcp serve");
+        let (tx, rx) = mpsc::channel();
+        let stderr = child.stderr.take().unwrap();
+        thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if tx.send(line.clone()).is_err() {
+                    // Nobody listens any more; keep draining so the server never blocks.
+                    eprintln!("[server] {line}");
+                }
+            }
+        });
+        let end = Instant::now() + SERVER_START_DEADLINE;
+        let mut seen = Vec::new();
+        let addr = loop {
+            match rx.recv_timeout(end.saturating_duration_since(Instant::now())) {
+                Ok(line) => {
+                    if let Some(rest) = line.split("listening on http://").nth(1) {
+                        let addr: String = rest
+                            .chars()
+                            .take_while(|c| c.is_ascii_digit() || *c == '.' || *c == ':')
+                            .collect();
+                        break addr;
+                    }
+                    seen.push(line);
+                }
+                Err(e) => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    let why = match e {
+                        RecvTimeoutError::Timeout => "did not report its address in time",
+                        RecvTimeoutError::Disconnected => "exited before listening",
+                    };
+                    panic!("nba-mcp serve {why}; stderr:\n{}", seen.join("\n"));
+                }
+            }
+        };
+        Server {
+            child,
+            url: format!("http://{addr}/mcp"),
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs the Python client; `target` is `--url URL` or `-- nba-mcp mcp`.
+fn python_client(mode: &str, target: &[&str], db_url: &str) -> Value {
+    let mut cmd = Command::new(python());
+    cmd.arg(repo_root().join("tests/e2e/mcp_client.py"))
+        .args(["--mode", mode, "--timeout", CLIENT_TIMEOUT_S])
+        .args([
+            "--player-season",
+            PLAYER_SEASON,
+            "--player-stage",
+            PLAYER_STAGE,
+        ])
+        .args(target);
+    // For stdio, the client starts the server and passes this environment on.
+    server_env(&mut cmd, db_url);
+    let out = run(cmd, CLIENT_DEADLINE);
+    let summary: Value = serde_json::from_str(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "mcp_client.py printed no JSON summary ({e}); stdout:\n{}\nstderr:\n{}",
+            out.stdout, out.stderr
+        )
+    });
+    assert!(
+        out.success && summary["ok"] == true,
+        "MCP Python SDK, mode {mode}, {target:?}: failures {}\nsummary: {summary:#}\nstderr:\n{}",
+        summary["failures"],
+        out.stderr
+    );
+    summary
+}
+
+fn scenario(mode: &str, http: bool) {
+    let _done = ScenarioDone;
+    python(); // fail fast, before loading data, when the SDK is missing
+    let prepared = prepared();
+    let summary = if http {
+        let server = Server::start(&prepared.url);
+        python_client(mode, &["--url", &server.url], &prepared.url)
+    } else {
+        python_client(mode, &["--", BIN, "mcp"], &prepared.url)
+    };
+    let expected = if mode == "legacy" { "2025-11-25" } else { mode };
+    assert_eq!(summary["protocol_version"], expected, "{summary:#}");
+    assert_eq!(summary["tools"].as_array().map(Vec::len), Some(11));
+    assert_eq!(summary["gsw_2015_16_record"], serde_json::json!([73, 9]));
+}
+
+#[test]
+fn python_sdk_stdio_legacy() {
+    scenario("legacy", false);
+}
+
+#[test]
+fn python_sdk_stdio_2026_07_28() {
+    scenario("2026-07-28", false);
+}
+
+#[test]
+fn python_sdk_http_legacy() {
+    scenario("legacy", true);
+}
+
+#[test]
+fn python_sdk_http_2026_07_28() {
+    scenario("2026-07-28", true);
+}

@@ -1,0 +1,224 @@
+//! The HTTP API in process (`Router::oneshot`) over an empty SQLite store in a temp folder:
+//! catalog, tool calls and the error mapping, limits, request ids and probes.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use axum::body::Body;
+use axum::http::{header, Method, Request, StatusCode};
+use axum::Router;
+use nba_app::App;
+use nba_store::{Store, StoreOptions};
+use serde_json::{json, Value};
+use tower::ServiceExt;
+
+struct TempDir(PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+async fn app() -> (App, TempDir) {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "nba-http-test-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ));
+    let url = format!("sqlite://{}", dir.join("nba.db").display());
+    let store = Store::open(&StoreOptions::new(url))
+        .await
+        .expect("open store");
+    (App::new(store).await.expect("app"), TempDir(dir))
+}
+
+async fn send(
+    router: &Router,
+    request: Request<Body>,
+) -> (StatusCode, Value, axum::http::HeaderMap) {
+    let response = router.clone().oneshot(request).await.expect("infallible");
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .expect("body");
+    let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    (status, body, headers)
+}
+
+fn get(path: &str) -> Request<Body> {
+    Request::get(path).body(Body::empty()).unwrap()
+}
+
+fn post(path: &str, body: impl Into<Body>) -> Request<Body> {
+    Request::builder()
+        .method(Method::POST)
+        .uri(path)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(body.into())
+        .unwrap()
+}
+
+fn assert_error(body: &Value, code: &str) -> String {
+    assert_eq!(body["error"]["code"], code, "{body}");
+    body["error"]["message"]
+        .as_str()
+        .expect("error.message")
+        .to_string()
+}
+
+#[tokio::test]
+async fn catalog_lists_every_tool_with_schemas() {
+    let (app, _dir) = app().await;
+    let router = nba_http::router(app);
+    let (status, body, _) = send(&router, get("/v1/tools")).await;
+    assert_eq!(status, StatusCode::OK);
+    let tools = body["tools"].as_array().expect("tools");
+    assert_eq!(tools.len(), 11);
+    for tool in tools {
+        for field in ["name", "title", "description"] {
+            assert!(tool[field].is_string(), "{field}: {tool}");
+        }
+        assert_eq!(tool["input_schema"]["type"], "object", "{tool}");
+        assert_eq!(tool["output_schema"]["type"], "object", "{tool}");
+    }
+    assert_eq!(tools[0]["name"], "list_teams");
+}
+
+#[tokio::test]
+async fn calling_a_tool_returns_its_result() {
+    let (app, _dir) = app().await;
+    let router = nba_http::router(app);
+    let body = json!({ "player": { "pts": 30, "fga": 20, "fta": 10 } }).to_string();
+    let (status, out, _) = send(&router, post("/v1/tools/compute_metrics", body)).await;
+    assert_eq!(status, StatusCode::OK, "{out}");
+    let ts = out["player"]["ts_pct"].as_f64().expect("ts_pct");
+    assert!((ts - 30.0 / 48.8).abs() < 1e-3, "{ts}");
+    assert_eq!(out["data_source"], "real");
+
+    // No body means no arguments.
+    let (status, out, _) = send(&router, post("/v1/tools/list_teams", Body::empty())).await;
+    assert_eq!(status, StatusCode::OK, "{out}");
+    assert!(out["teams"].is_array(), "{out}");
+}
+
+#[tokio::test]
+async fn errors_map_to_statuses_with_one_body_shape() {
+    let (app, _dir) = app().await;
+    let router = nba_http::router(app);
+
+    let (status, body, _) = send(&router, post("/v1/tools/get_teams", "{}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let message = assert_error(&body, "unknown_name");
+    assert!(message.contains("list_teams"), "{message}");
+
+    let (status, body, _) = send(
+        &router,
+        post("/v1/tools/get_standings", r#"{"season":"banana"}"#),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(assert_error(&body, "invalid_argument").contains("season"));
+
+    let (status, body, _) = send(
+        &router,
+        post(
+            "/v1/tools/get_team_stats",
+            r#"{"team":"Warriorz","season":2016}"#,
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(assert_error(&body, "not_found").contains("did you mean"));
+
+    let (status, body, _) = send(&router, post("/v1/tools/list_teams", "[1]")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(assert_error(&body, "invalid_argument").contains("JSON object"));
+
+    let (status, body, _) = send(&router, post("/v1/tools/list_teams", "{nope")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(assert_error(&body, "invalid_argument").contains("not valid JSON"));
+
+    let (status, body, _) = send(&router, get("/v2/everything")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_error(&body, "no_route");
+}
+
+#[tokio::test]
+async fn bodies_over_one_mebibyte_are_rejected() {
+    let (app, _dir) = app().await;
+    let router = nba_http::router(app);
+    let big = format!(r#"{{"pad":"{}"}}"#, "x".repeat(nba_http::MAX_BODY_BYTES));
+    let (status, body, _) = send(&router, post("/v1/tools/list_teams", big)).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_error(&body, "invalid_body");
+}
+
+#[tokio::test]
+async fn request_ids_are_echoed_or_generated() {
+    let (app, _dir) = app().await;
+    let router = nba_http::router(app);
+    let request = Request::get("/live")
+        .header("x-request-id", "abc-123")
+        .body(Body::empty())
+        .unwrap();
+    let (_, _, headers) = send(&router, request).await;
+    assert_eq!(headers["x-request-id"], "abc-123");
+
+    let (_, _, first) = send(&router, get("/live")).await;
+    let (_, _, second) = send(&router, get("/v1/tools/nothing")).await;
+    let first = first["x-request-id"].to_str().unwrap().to_string();
+    let second = second["x-request-id"].to_str().unwrap().to_string();
+    assert_eq!(first.len(), 36, "a uuid: {first}");
+    assert_ne!(first, second);
+}
+
+#[tokio::test]
+async fn probes_report_the_database_and_fail_when_it_is_gone() {
+    let (app, _dir) = app().await;
+    let router = nba_http::router(app.clone());
+
+    let (status, body, _) = send(&router, get("/live")).await;
+    assert_eq!((status, &body["status"]), (StatusCode::OK, &json!("alive")));
+    let (status, _, _) = send(&router, get("/ready")).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, body, _) = send(&router, get("/health")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["status"], "healthy");
+    let db = &body["components"]["database"];
+    assert_eq!(db["status"], "healthy");
+    assert!(db["message"].is_string());
+    assert!(db["response_time_ms"].as_f64().is_some(), "{db}");
+    assert!(
+        db["checked_at"].as_str().is_some_and(|t| t.ends_with('Z')),
+        "{db}"
+    );
+    assert_eq!(body["version"], nba_app::SERVER_VERSION);
+    assert!(body["uptime_s"].is_u64());
+
+    app.store().close().await;
+    let (status, body, _) = send(&router, get("/ready")).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    let (status, body, _) = send(&router, get("/health")).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(body["status"], "unhealthy");
+    assert_eq!(body["components"]["database"]["status"], "unhealthy");
+    let (status, _, _) = send(&router, get("/live")).await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "liveness does not depend on the database"
+    );
+
+    // A store failure inside a tool is a 500 that hides the detail.
+    let (status, body, _) = send(
+        &router,
+        post("/v1/tools/get_standings", r#"{"season":"2015-16"}"#),
+    )
+    .await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR, "{body}");
+    let message = assert_error(&body, "internal");
+    assert!(!message.to_lowercase().contains("pool"), "{message}");
+}

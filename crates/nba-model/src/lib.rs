@@ -1,0 +1,23 @@
+//! Game predictions for NBA MCP: FiveThirtyEight-style Elo ([`elo`]), features known before
+//! tip-off ([`features`]), a logistic model trained with linfa ([`train`]), versioned model
+//! artifacts in a local model store ([`artifact`], [`store`]) and walk-forward evaluation
+//! against 538's published forecasts ([`evaluate`]). Plain game structs in, no database.
+
+pub mod arenas;
+pub mod elo;
+pub mod error;
+pub mod features;
+pub mod game;
+pub mod history;
+pub mod metrics;
+pub mod model;
+pub mod net;
+pub mod train;
+
+pub use elo::{EloParams, EloState};
+pub use error::ModelError;
+pub use features::{FeatureConfig, Features, Pipeline, FEATURES};
+pub use game::{GameInput, Stage};
+pub use metrics::Metrics;
+pub use model::{Model, ModelParams};
+pub use train::{Example, TrainConfig};
