@@ -209,9 +209,12 @@ pub(crate) fn resolve(query: &str, season: Option<Season>) -> Result<TeamRef, Ap
         }));
     };
     if top.1 < 0.9 {
+        let mut seen = std::collections::HashSet::new();
         let suggestions: Vec<String> = ranked
             .iter()
+            .filter(|(e, _, _)| seen.insert(e.franchise_id))
             .take(3)
+            // One suggestion per franchise: its best-matching, most recent era.
             .map(|(e, _, _)| format!("{} ({})", full_name(e), e.abbr))
             .collect();
         return Err(AppError::NotFound(format!(
