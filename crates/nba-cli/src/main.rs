@@ -65,7 +65,7 @@ enum Command {
 fn init_logging(settings: &Settings) {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_env("RUST_LOG")
-        .unwrap_or_else(|_| EnvFilter::new(format!("{},sqlx=warn,rmcp=warn", settings.log_level)));
+        .unwrap_or_else(|_| EnvFilter::new(format!("{},sqlx=warn,rmcp=error", settings.log_level)));
     let json = match settings.log_format.as_str() {
         "json" => true,
         "pretty" => false,

@@ -60,7 +60,7 @@ pub(crate) async fn health(State(state): State<Arc<AppState>>) -> (StatusCode, J
 
 /// Runs `SELECT 1` on the store; the error says what failed without leaking the URL.
 async fn check_database(state: &AppState) -> Result<(), String> {
-    let query = sqlx::query("SELECT 1").execute(state.app.store().pool());
+    let query = state.app.store().ping();
     match tokio::time::timeout(DB_CHECK_TIMEOUT, query).await {
         Ok(Ok(_)) => Ok(()),
         Ok(Err(e)) => {
@@ -78,7 +78,10 @@ async fn check_database(state: &AppState) -> Result<(), String> {
 }
 
 /// A short description of a database error that never includes connection details.
-fn describe(error: &sqlx::Error) -> &'static str {
+fn describe(error: &nba_store::StoreError) -> &'static str {
+    let nba_store::StoreError::Database(error) = error else {
+        return "unexpected error";
+    };
     match error {
         sqlx::Error::PoolTimedOut => "no connection available (pool timed out)",
         sqlx::Error::PoolClosed => "the connection pool is closed",

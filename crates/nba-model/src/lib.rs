@@ -6,6 +6,7 @@
 pub mod arenas;
 pub mod elo;
 pub mod error;
+pub mod evaluate;
 pub mod features;
 pub mod game;
 pub mod history;
@@ -16,6 +17,7 @@ pub mod train;
 
 pub use elo::{EloParams, EloState};
 pub use error::ModelError;
+pub use evaluate::{walk_forward, Benchmark, Evaluation};
 pub use features::{FeatureConfig, Features, Pipeline, FEATURES};
 pub use game::{GameInput, Stage};
 pub use metrics::Metrics;
