@@ -132,20 +132,6 @@ impl GameIndex {
             };
             h.is_some() && h == rh && a == ra
         };
-        let same_date: Vec<_> = free
-            .iter()
-            .filter(|(_, c)| c[g::DATE].as_s() == Some(date.as_str()))
-            .collect();
-        if let Some((id, _)) = same_date
-            .iter()
-            .find(|(_, c)| same_score(c))
-            .or(same_date.first())
-        {
-            return Some((*id).clone());
-        }
-        if r.home_score.is_none() {
-            return None;
-        }
         let days_apart = |c: &Vec<Val>| {
             c[g::DATE]
                 .as_s()
@@ -153,10 +139,28 @@ impl GameIndex {
                 .map(|d| (d - r.date).num_days().abs())
                 .unwrap_or(i64::MAX)
         };
-        free.iter()
+        // 1. Same date and score. 2. Same score within three days (sources date some games a
+        // day or two apart). 3. Same date, other score: the same game with a disputed score.
+        // 4. Same score in the season (protested games, dated on different days).
+        let by_score = free
+            .iter()
             .filter(|(_, c)| same_score(c))
-            .min_by_key(|(_, c)| days_apart(c))
-            .map(|(id, _)| (*id).clone())
+            .min_by_key(|(_, c)| days_apart(c));
+        if let Some((id, c)) = by_score {
+            if days_apart(c) <= 3 {
+                return Some((*id).clone());
+            }
+        }
+        if let Some((id, _)) = free
+            .iter()
+            .find(|(_, c)| c[g::DATE].as_s() == Some(date.as_str()))
+        {
+            return Some((*id).clone());
+        }
+        if r.home_score.is_none() {
+            return None;
+        }
+        by_score.map(|(id, _)| (*id).clone())
     }
 
     /// Applies a report: links it to its game (creating the game if no source had it),

@@ -11,25 +11,47 @@ use crate::{Store, StoreError};
 const GAME_COLS: &str = "id, season, date, stage, neutral, home_id, away_id, home_score, away_score, nba_game_id, primary_source, data_source, fte_elo_home_pre, fte_elo_away_pre, fte_elo_prob_home, fte_raptor_prob_home, fte_main_prob_home, fte_main_model";
 
 fn game(row: &AnyRow) -> Result<GameRecord, sqlx::Error> {
+    game_at(row, 0)
+}
+
+/// Decodes `GAME_COLS` starting at column `at`.
+fn game_at(row: &AnyRow, at: usize) -> Result<GameRecord, sqlx::Error> {
     Ok(GameRecord {
-        id: row.try_get(0)?,
-        season: row.try_get(1)?,
-        date: row.try_get(2)?,
-        stage: row.try_get(3)?,
-        neutral: row.try_get::<i64, _>(4)? != 0,
-        home_id: row.try_get(5)?,
-        away_id: row.try_get(6)?,
-        home_score: row.try_get(7)?,
-        away_score: row.try_get(8)?,
-        nba_game_id: row.try_get(9)?,
-        primary_source: row.try_get(10)?,
-        data_source: row.try_get(11)?,
-        fte_elo_home_pre: row.try_get(12)?,
-        fte_elo_away_pre: row.try_get(13)?,
-        fte_elo_prob_home: row.try_get(14)?,
-        fte_raptor_prob_home: row.try_get(15)?,
-        fte_main_prob_home: row.try_get(16)?,
-        fte_main_model: row.try_get(17)?,
+        id: row.try_get(at)?,
+        season: row.try_get(at + 1)?,
+        date: row.try_get(at + 2)?,
+        stage: row.try_get(at + 3)?,
+        neutral: row.try_get::<i64, _>(at + 4)? != 0,
+        home_id: row.try_get(at + 5)?,
+        away_id: row.try_get(at + 6)?,
+        home_score: row.try_get(at + 7)?,
+        away_score: row.try_get(at + 8)?,
+        nba_game_id: row.try_get(at + 9)?,
+        primary_source: row.try_get(at + 10)?,
+        data_source: row.try_get(at + 11)?,
+        fte_elo_home_pre: row.try_get(at + 12)?,
+        fte_elo_away_pre: row.try_get(at + 13)?,
+        fte_elo_prob_home: row.try_get(at + 14)?,
+        fte_raptor_prob_home: row.try_get(at + 15)?,
+        fte_main_prob_home: row.try_get(at + 16)?,
+        fte_main_model: row.try_get(at + 17)?,
+    })
+}
+
+const SOURCE_COLS: &str =
+    "source, source_key, game_id, date, home_id, away_id, home_score, away_score, run_id";
+
+fn game_source(r: &AnyRow) -> Result<GameSourceRecord, sqlx::Error> {
+    Ok(GameSourceRecord {
+        source: r.try_get(0)?,
+        source_key: r.try_get(1)?,
+        game_id: r.try_get(2)?,
+        date: r.try_get(3)?,
+        home_id: r.try_get(4)?,
+        away_id: r.try_get(5)?,
+        home_score: r.try_get(6)?,
+        away_score: r.try_get(7)?,
+        run_id: r.try_get(8)?,
     })
 }
 
@@ -239,26 +261,14 @@ impl Store {
     }
 
     pub async fn game_sources(&self, game_id: &str) -> Result<Vec<GameSourceRecord>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT source, source_key, game_id, date, home_id, away_id, home_score, away_score, run_id \
-             FROM game_sources WHERE game_id = $1 ORDER BY source, source_key",
-        )
-        .bind(game_id.to_string())
-        .fetch_all(&self.pool)
-        .await?;
-        collect(rows, |r| {
-            Ok(GameSourceRecord {
-                source: r.try_get(0)?,
-                source_key: r.try_get(1)?,
-                game_id: r.try_get(2)?,
-                date: r.try_get(3)?,
-                home_id: r.try_get(4)?,
-                away_id: r.try_get(5)?,
-                home_score: r.try_get(6)?,
-                away_score: r.try_get(7)?,
-                run_id: r.try_get(8)?,
-            })
-        })
+        let sql = format!(
+            "SELECT {SOURCE_COLS} FROM game_sources WHERE game_id = $1 ORDER BY source, source_key"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(game_id.to_string())
+            .fetch_all(&self.pool)
+            .await?;
+        collect(rows, game_source)
     }
 
     /// Source reports that disagree with the stored game (score or date), oldest first.
@@ -267,52 +277,24 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<(GameRecord, GameSourceRecord)>, StoreError> {
         let sql = format!(
-            "SELECT s.source, s.source_key, s.game_id, s.date, s.home_id, s.away_id, s.home_score, s.away_score, s.run_id, g.{} \
+            "SELECT {}, g.{} \
              FROM game_sources s JOIN games g ON g.id = s.game_id \
              WHERE s.home_score IS NOT NULL AND g.home_score IS NOT NULL AND ( \
                (s.home_id = g.home_id AND (s.home_score <> g.home_score OR s.away_score <> g.away_score)) OR \
                (s.home_id <> g.home_id AND (s.home_score <> g.away_score OR s.away_score <> g.home_score)) OR \
                s.date <> g.date) \
              ORDER BY g.date, g.id LIMIT $1",
+            SOURCE_COLS
+                .split(", ")
+                .map(|c| format!("s.{c}"))
+                .collect::<Vec<_>>()
+                .join(", "),
             GAME_COLS.replace(", ", ", g.")
         );
         let rows = sqlx::query(&sql).bind(limit).fetch_all(&self.pool).await?;
-        let mut out = Vec::new();
-        for r in rows {
-            let src = GameSourceRecord {
-                source: r.try_get(0)?,
-                source_key: r.try_get(1)?,
-                game_id: r.try_get(2)?,
-                date: r.try_get(3)?,
-                home_id: r.try_get(4)?,
-                away_id: r.try_get(5)?,
-                home_score: r.try_get(6)?,
-                away_score: r.try_get(7)?,
-                run_id: r.try_get(8)?,
-            };
-            let g = GameRecord {
-                id: r.try_get(9)?,
-                season: r.try_get(10)?,
-                date: r.try_get(11)?,
-                stage: r.try_get(12)?,
-                neutral: r.try_get::<i64, _>(13)? != 0,
-                home_id: r.try_get(14)?,
-                away_id: r.try_get(15)?,
-                home_score: r.try_get(16)?,
-                away_score: r.try_get(17)?,
-                nba_game_id: r.try_get(18)?,
-                primary_source: r.try_get(19)?,
-                data_source: r.try_get(20)?,
-                fte_elo_home_pre: r.try_get(21)?,
-                fte_elo_away_pre: r.try_get(22)?,
-                fte_elo_prob_home: r.try_get(23)?,
-                fte_raptor_prob_home: r.try_get(24)?,
-                fte_main_prob_home: r.try_get(25)?,
-                fte_main_model: r.try_get(26)?,
-            };
-            out.push((g, src));
-        }
-        Ok(out)
+        rows.iter()
+            .map(|r| Ok((game_at(r, 9)?, game_source(r)?)))
+            .collect()
     }
 
     pub async fn team_box_for_game(&self, game_id: &str) -> Result<Vec<TeamBoxRecord>, StoreError> {

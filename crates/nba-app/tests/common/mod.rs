@@ -1,5 +1,6 @@
 //! Helpers of the application-layer tests: the real data folder, one SQLite store holding the
-//! whole folder built once per test binary, an `App` over it for each test, a reader of the raw
+//! whole folder built once per test binary (shared by its processes), an `App` over it for each
+//! test, a reader of the raw
 //! FiveThirtyEight games file (an oracle independent of our parsers), and a small JSON Schema
 //! checker for the subset of the 2020-12 draft that schemars emits.
 #![allow(dead_code)]
@@ -77,48 +78,15 @@ pub fn all_files(dir: &Path) -> Vec<(Format, PathBuf)> {
     out
 }
 
-const TEMP_PREFIX: &str = "nba-app-tests-";
-
-/// Removes database folders left by earlier test processes that have ended (a static cannot
-/// clean up after itself). Only folders with our prefix whose process is gone are touched.
-fn remove_stale_dirs() {
-    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
-        return;
-    };
-    for e in entries.flatten() {
-        let name = e.file_name().to_string_lossy().into_owned();
-        let Some(rest) = name.strip_prefix(TEMP_PREFIX) else {
-            continue;
-        };
-        let Some(pid) = rest.split('-').next().and_then(|p| p.parse::<u32>().ok()) else {
-            continue;
-        };
-        if pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
-            let _ = std::fs::remove_dir_all(e.path());
-        }
-    }
-}
-
 fn sqlite_url(db: &Path) -> String {
     format!("sqlite://{}", db.display())
 }
 
-/// Loads `files` into a new SQLite file in its own temp folder, on a runtime of its own
-/// (each `#[tokio::test]` has a runtime of its own, so no pool may outlive the one it was made
-/// in; tests open their own pools on the finished file).
-fn build_db(label: &str, files: Vec<(Format, PathBuf)>) -> PathBuf {
-    remove_stale_dirs();
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
-    let dir = std::env::temp_dir().join(format!(
-        "{TEMP_PREFIX}{}-{label}-{nanos}",
-        std::process::id()
-    ));
-    std::fs::create_dir_all(&dir).expect("create temp dir");
-    let db = dir.join("nba.db");
-    let db2 = db.clone();
+/// Loads `files` into a new SQLite file, on a runtime of its own (each `#[tokio::test]` has a
+/// runtime of its own, so no pool may outlive the one it was made in; tests open their own
+/// pools on the finished file).
+fn load_db(db: &Path, files: Vec<(Format, PathBuf)>) {
+    let db = db.to_path_buf();
     std::thread::spawn(move || {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -126,18 +94,15 @@ fn build_db(label: &str, files: Vec<(Format, PathBuf)>) -> PathBuf {
             .build()
             .expect("build loader runtime");
         rt.block_on(async move {
-            let store = Store::open(&StoreOptions::new(sqlite_url(&db2)))
+            let store = Store::open(&StoreOptions::new(sqlite_url(&db)))
                 .await
                 .expect("open SQLite store");
             for (format, path) in files {
-                let parsed = nba_ingest::parse_file(
-                    format,
-                    &path,
-                    &ParseOptions {
-                        skip_invalid: false,
-                    },
-                )
-                .unwrap_or_else(|e| panic!("parse {}: {e}", path.display()));
+                let opts = ParseOptions {
+                    skip_invalid: false,
+                };
+                let parsed = nba_ingest::parse_file(format, &path, &opts)
+                    .unwrap_or_else(|e| panic!("parse {}: {e}", path.display()));
                 let prov = Provenance {
                     format: format.name().into(),
                     data_source: "real".into(),
@@ -153,14 +118,117 @@ fn build_db(label: &str, files: Vec<(Format, PathBuf)>) -> PathBuf {
     })
     .join()
     .expect("loading the real data failed (see the panic above)");
-    db
+}
+
+/// Removes the build lock when the builder returns or panics.
+struct LockGuard(PathBuf);
+
+impl Drop for LockGuard {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Whether the process that took a build lock is still running (assumed so where `/proc` is
+/// missing).
+fn lock_owner_alive(lock: &Path) -> bool {
+    let Ok(pid) = std::fs::read_to_string(lock.join("pid")) else {
+        return true; // Just created; the owner has not written its pid yet.
+    };
+    !Path::new("/proc/self").exists() || Path::new(&format!("/proc/{}", pid.trim())).exists()
+}
+
+/// A read-only SQLite database shared by every process of this test binary.
+///
+/// cargo-nextest (what `scripts/test.sh` runs) starts one process per test, so a static alone
+/// would load the data once per test. The database lives in
+/// `$TMPDIR/nba-app-tests/<test binary>-<label>-<binary mtime, size, data folder>/nba.db`: the first
+/// process builds it under a lock directory and renames it into place when complete; the
+/// others wait for it. A rebuilt test binary (new loader code) gets a new database and the
+/// old one of the same binary and label is removed.
+fn shared_db(label: &str, data: &Path, files: impl FnOnce() -> Vec<(Format, PathBuf)>) -> PathBuf {
+    use std::hash::{Hash, Hasher};
+    use std::time::{Duration, Instant, UNIX_EPOCH};
+    let exe = std::env::current_exe().expect("path of the test binary");
+    let meta = std::fs::metadata(&exe).expect("stat the test binary");
+    let mtime = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let stem = exe
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "tests".into());
+    let root = std::env::temp_dir().join("nba-app-tests");
+    std::fs::create_dir_all(&root).expect("create the test database folder");
+    let key = format!("{stem}-{label}");
+    let mut data_hash = std::collections::hash_map::DefaultHasher::new();
+    data.canonicalize()
+        .unwrap_or_else(|_| data.to_path_buf())
+        .hash(&mut data_hash);
+    let ready = root.join(format!(
+        "{key}-{mtime}-{}-{:x}",
+        meta.len(),
+        data_hash.finish()
+    ));
+    let db = ready.join("nba.db");
+    let lock = root.join(format!("{key}.lock"));
+    let deadline = Instant::now() + Duration::from_secs(900);
+    let mut files = Some(files);
+    loop {
+        // `ready` only ever appears complete, by rename.
+        if db.is_file() {
+            return db;
+        }
+        match std::fs::create_dir(&lock) {
+            Ok(()) => {
+                let _guard = LockGuard(lock.clone());
+                let _ = std::fs::write(lock.join("pid"), std::process::id().to_string());
+                if db.is_file() {
+                    return db;
+                }
+                // Older builds for this binary and label are stale.
+                for e in std::fs::read_dir(&root).into_iter().flatten().flatten() {
+                    let name = e.file_name().to_string_lossy().into_owned();
+                    if name.starts_with(&format!("{key}-")) {
+                        let _ = std::fs::remove_dir_all(e.path());
+                    }
+                }
+                let building = root.join(format!("{key}.building"));
+                let _ = std::fs::remove_dir_all(&building);
+                std::fs::create_dir_all(&building).expect("create the build folder");
+                let files = files.take().expect("built once")();
+                load_db(&building.join("nba.db"), files);
+                std::fs::rename(&building, &ready).expect("move the built database into place");
+                return db;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                if !lock_owner_alive(&lock) {
+                    let _ = std::fs::remove_dir_all(&lock);
+                    continue;
+                }
+                assert!(
+                    Instant::now() < deadline,
+                    "timed out waiting for another test process to build {}",
+                    db.display()
+                );
+                std::thread::sleep(Duration::from_millis(200));
+            }
+            Err(e) => panic!("cannot create the lock {}: {e}", lock.display()),
+        }
+    }
 }
 
 /// The SQLite file holding the whole data folder, built at first use (about 20 s in a debug
 /// build); later callers wait for it.
 pub fn full_db() -> &'static Path {
     static DB: OnceLock<PathBuf> = OnceLock::new();
-    DB.get_or_init(|| build_db("full", all_files(&data_dir())))
+    DB.get_or_init(|| {
+        let dir = data_dir();
+        shared_db("full", &dir, || all_files(&dir))
+    })
 }
 
 /// The SQLite file holding the FiveThirtyEight games only (with the team list), for tests
@@ -169,16 +237,15 @@ pub fn games_db() -> &'static Path {
     static DB: OnceLock<PathBuf> = OnceLock::new();
     DB.get_or_init(|| {
         let dir = data_dir();
-        build_db(
-            "games",
+        shared_db("games", &dir, || {
             vec![
                 (Format::Teams, dir.join("nba_api/teams.csv")),
                 (
                     Format::FiveThirtyEight,
                     dir.join("fivethirtyeight/games_1947_2022.csv.gz"),
                 ),
-            ],
-        )
+            ]
+        })
     })
 }
 
