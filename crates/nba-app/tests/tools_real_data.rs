@@ -627,9 +627,6 @@ async fn standings_count_every_regular_season_game_of_every_season() {
     per_season.insert(2025, 1230);
     let mut wrong = Vec::new();
     for (season, games) in per_season {
-        if season == 1952 {
-            continue; // A known store bug, see `duplicate_game_of_march_1952`.
-        }
         let out = call(&app, "get_standings", json!({"season": season})).await;
         // No team falls outside a conference: wins and losses add up to every game.
         let rows: Vec<&Value> = arr(&out["conferences"])
@@ -651,12 +648,12 @@ async fn standings_count_every_regular_season_game_of_every_season() {
     );
 }
 
-/// 538 has SYR-PHW 99-82 on 1952-03-09 and PHW-SYR 92-83 on 1952-03-08; the NBA Stats log
-/// dates both a day or two later (03-11 and 03-09). The store links the 03-09 log row to the
-/// 538 game of the same date despite the different score, then finds no game for the 03-11
-/// row and creates a second 99-82 game (`19520311-PHW-SYR`): 331 games in 1951-52.
+/// Regression: 538 has PHW-SYR 92-83 on 1952-03-08 and SYR-PHW 99-82 on 1952-03-09; the NBA
+/// Stats log dates them 03-09 and 03-11. Linking the 03-09 log row to the 538 game of the same
+/// date despite its other score left the 03-11 row without a game, so the store made a second
+/// 99-82 game (`19520311-PHW-SYR`) and 1951-52 had 331 games.
 #[tokio::test(flavor = "multi_thread")]
-async fn duplicate_game_of_march_1952() {
+async fn no_duplicate_game_from_shifted_dates_in_1952() {
     let app = app().await;
     let out = call(&app, "get_standings", json!({"season": 1952})).await;
     assert_eq!(out["games_counted"], 330);
@@ -667,6 +664,26 @@ async fn duplicate_game_of_march_1952() {
     )
     .await;
     assert_eq!(games["count"], 9, "{games}");
+    // Each 538 game carries the NBA Stats report with its own score.
+    for (id, score) in [
+        ("19520308-SYR-PHW", (92, 83)),
+        ("19520309-PHW-SYR", (99, 82)),
+    ] {
+        let game = call(&app, "get_game", json!({ "game_id": id })).await;
+        let nba = arr(&game["sources"])
+            .iter()
+            .find(|s| s["source"] == "nba-stats-team-logs")
+            .unwrap_or_else(|| panic!("{id} has no NBA Stats source: {game}"));
+        assert_eq!(
+            (nba["home_score"].as_i64(), nba["away_score"].as_i64()),
+            (Some(score.0), Some(score.1)),
+            "{id}"
+        );
+        assert!(
+            nba["disagreement"].as_str().unwrap().starts_with("date"),
+            "{nba}"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -96,6 +96,16 @@ fn range(arg: &SeasonsArg) -> Result<(Season, Season), AppError> {
     Ok((a, b))
 }
 
+/// The era to name a franchise by: the last season of the range, else its current era.
+fn era_for(id: i64, seasons: Option<(Season, Season)>) -> &'static nba_domain::franchises::TeamEra {
+    let era = match seasons {
+        Some((_, to)) => nba_domain::franchises::era_by_team_id(id, to.end_year()),
+        None => None,
+    };
+    era.or_else(|| nba_domain::franchises::latest_era(id))
+        .expect("a resolved team has an era")
+}
+
 impl App {
     pub(crate) async fn head_to_head(
         &self,
@@ -165,8 +175,8 @@ impl App {
         };
         let truncated = by.len() > 30;
         Ok(HeadToHeadOutput {
-            team_a: team_summary(a.era, None),
-            team_b: team_summary(b.era, None),
+            team_a: team_summary(era_for(a.id, seasons), seasons.map(|(_, y)| y.end_year())),
+            team_b: team_summary(era_for(b.id, seasons), seasons.map(|(_, y)| y.end_year())),
             seasons: seasons.map(|(x, y)| {
                 if x == y {
                     x.label()

@@ -1,8 +1,8 @@
 //! Helpers of the application-layer tests: the real data folder, one SQLite store holding the
-//! whole folder built once per test binary (shared by its processes), an `App` over it for each
-//! test, a reader of the raw
-//! FiveThirtyEight games file (an oracle independent of our parsers), and a small JSON Schema
-//! checker for the subset of the 2020-12 draft that schemars emits.
+//! whole folder built once per test binary (and shared by its processes), an `App` over it for
+//! each test, a reader of the raw FiveThirtyEight games file (an oracle independent of our
+//! parsers), and a small JSON Schema checker for the subset of the 2020-12 draft that schemars
+//! emits.
 #![allow(dead_code)]
 
 use std::io::Read;
@@ -142,9 +142,9 @@ fn lock_owner_alive(lock: &Path) -> bool {
 ///
 /// cargo-nextest (what `scripts/test.sh` runs) starts one process per test, so a static alone
 /// would load the data once per test. The database lives in
-/// `$TMPDIR/nba-app-tests/<test binary>-<label>-<binary mtime, size, data folder>/nba.db`: the first
-/// process builds it under a lock directory and renames it into place when complete; the
-/// others wait for it. A rebuilt test binary (new loader code) gets a new database and the
+/// `$TMPDIR/nba-app-tests/<binary>-<label>-<binary mtime and size>-<data folder hash>/nba.db`:
+/// the first process builds it under a lock directory and renames it into place when complete;
+/// the others wait for it. A rebuilt test binary (new loader code) gets a new database and the
 /// old one of the same binary and label is removed.
 fn shared_db(label: &str, data: &Path, files: impl FnOnce() -> Vec<(Format, PathBuf)>) -> PathBuf {
     use std::hash::{Hash, Hasher};
