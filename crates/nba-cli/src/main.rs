@@ -4,6 +4,7 @@
 mod config;
 mod demo;
 mod ingest;
+mod model_cmd;
 mod serve;
 
 use std::io::IsTerminal;
@@ -60,6 +61,10 @@ enum Command {
     },
     /// Row counts and the latest ingest runs.
     Status,
+    /// Train a game model on seasons of the store and save it in the model store.
+    Train(model_cmd::TrainArgs),
+    /// Walk-forward evaluation beside FiveThirtyEight's published forecasts.
+    Evaluate(model_cmd::EvaluateArgs),
 }
 
 fn init_logging(settings: &Settings) {
@@ -166,6 +171,14 @@ async fn main() -> Result<()> {
                 );
             }
             Ok(())
+        }
+        Command::Train(args) => {
+            let store = open(&settings).await?;
+            model_cmd::train(&store, &settings.state_dir, &args).await
+        }
+        Command::Evaluate(args) => {
+            let store = open(&settings).await?;
+            model_cmd::evaluate(&store, &settings.state_dir, &args).await
         }
         Command::Mcp => {
             let store = open(&settings).await?;

@@ -81,8 +81,25 @@ pub fn city(name: &str) -> Option<Place> {
 /// Where a franchise played its home games in a season (end year); `None` for a
 /// franchise-season the table does not know.
 pub fn home_of(franchise_id: i64, season: i64) -> Option<Place> {
+    city(city_of(franchise_id, season)?)
+}
+
+/// Metres above sea level of the home arenas that sit high enough for it to matter (the
+/// rest are below 400 m and count as 0).
+const ALTITUDES: &[(&str, f64)] = &[("Denver", 1609.0), ("Utah", 1288.0)];
+
+/// Arena altitude in metres for a city (0 unless it is one of the high ones).
+pub fn altitude_m(city: &str) -> f64 {
+    ALTITUDES
+        .iter()
+        .find(|(c, _)| *c == city)
+        .map_or(0.0, |&(_, m)| m)
+}
+
+/// The city a franchise played in during a season (end year).
+pub fn city_of(franchise_id: i64, season: i64) -> Option<&'static str> {
     let season = u16::try_from(season).ok()?;
-    city(franchises::era_by_team_id(franchise_id, season)?.city)
+    Some(franchises::era_by_team_id(franchise_id, season)?.city)
 }
 
 /// Great-circle distance in kilometres (haversine, mean Earth radius).
@@ -109,7 +126,10 @@ mod tests {
     fn boston_to_los_angeles_is_about_4200_km() {
         let d = distance_km(city("Boston").unwrap(), city("Los Angeles").unwrap());
         assert!((4150.0..4250.0).contains(&d), "{d}");
-        assert_eq!(distance_km(city("Utah").unwrap(), city("Utah").unwrap()), 0.0);
+        assert_eq!(
+            distance_km(city("Utah").unwrap(), city("Utah").unwrap()),
+            0.0
+        );
     }
 
     #[test]

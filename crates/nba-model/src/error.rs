@@ -17,7 +17,9 @@ pub enum ModelError {
         expected: String,
         actual: String,
     },
-    #[error("model artifact {path} has format version {found}; this build reads up to {supported}")]
+    #[error(
+        "model artifact {path} has format version {found}; this build reads up to {supported}"
+    )]
     UnsupportedFormat {
         path: PathBuf,
         found: u32,

@@ -33,13 +33,23 @@ pub struct Scores {
     pub margin_rmse: f64,
 }
 
+/// `(probability, home won)` for every evaluated game, in order.
+#[derive(Debug, Clone, Default)]
+pub struct Predictions {
+    pub model: Vec<(f64, bool)>,
+    /// 538 Elo's, when it published one for every game evaluated.
+    pub fte_elo: Option<Vec<(f64, bool)>>,
+    /// 538's main model's, likewise.
+    pub fte_main: Option<Vec<(f64, bool)>>,
+}
+
 /// A whole walk-forward run.
 #[derive(Debug, Clone)]
 pub struct Evaluation {
     pub seasons: Vec<Scores>,
     pub overall: Scores,
     /// Every prediction with its outcome, for the reliability diagram.
-    pub predictions: Vec<(f64, bool)>,
+    pub predictions: Predictions,
     /// Requested seasons with no finished regular-season game.
     pub skipped: Vec<i64>,
 }
@@ -98,7 +108,7 @@ pub fn walk_forward_examples(
     Ok(Evaluation {
         seasons: rows,
         overall: all.scores(None),
-        predictions: all.model,
+        predictions: all.predictions(),
         skipped,
     })
 }
@@ -121,6 +131,15 @@ impl Acc {
         }
         if let Some(p) = b.fte_main {
             self.fte_main.push((p, won));
+        }
+    }
+
+    fn predictions(self) -> Predictions {
+        let n = self.model.len();
+        Predictions {
+            fte_elo: (self.fte_elo.len() == n).then_some(self.fte_elo),
+            fte_main: (self.fte_main.len() == n).then_some(self.fte_main),
+            model: self.model,
         }
     }
 

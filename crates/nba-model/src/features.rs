@@ -9,28 +9,29 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::arenas;
 use crate::elo::{EloParams, EloState};
 use crate::game::{GameInput, Stage};
-use crate::history::TeamHistory;
+use crate::history::{place_of, TeamHistory};
 use crate::net::{NetParams, NetRatings};
 
 /// Every feature the pipeline computes, in the order of [`Features::values`]. All are from
 /// the home team's side; "home" is the first team on neutral sites.
 pub const FEATURES: &[&str] = &[
-    "elo_edge",           // Elo edge incl. home court, in hundreds of Elo points
-    "net_edge",           // net-rating difference, points
-    "home_court",         // league home-court edge in points (0 on neutral sites)
-    "neutral",            // 1 on neutral sites
-    "playoff",            // 1 in the play-in and playoffs
-    "home_rest",          // full days off, capped
+    "elo_edge",   // Elo edge incl. home court, in hundreds of Elo points
+    "net_edge",   // net-rating difference, points
+    "home_court", // league home-court edge in points (0 on neutral sites)
+    "neutral",    // 1 on neutral sites
+    "playoff",    // 1 in the play-in and playoffs
+    "home_rest",  // full days off, capped
     "away_rest",
-    "home_b2b",           // 1 if the team played yesterday
+    "home_b2b", // 1 if the team played yesterday
     "away_b2b",
-    "home_games_7d",      // games in the seven days before
+    "home_games_7d", // games in the seven days before
     "away_games_7d",
-    "home_travel",        // thousands of km since the last game
+    "home_travel", // thousands of km since the last game
     "away_travel",
-    "home_form",          // mean margin, last games this season
+    "home_form", // mean margin, last games this season
     "away_form",
     "home_season_margin", // season-to-date margin per game, shrunk
     "away_season_margin",
@@ -40,6 +41,8 @@ pub const FEATURES: &[&str] = &[
     "season_margin_diff",
     "playoff_elo_edge", // elo_edge in the play-in and playoffs, else 0
     "early_elo_edge",   // elo_edge weighted by how early in the season (1 at the opener)
+    "home_altitude",    // home arena altitude, km (0 on neutral sites)
+    "away_tz_shift",    // hours of longitude (15 degrees) from the away team's home, east positive
 ];
 
 /// Number of features the pipeline computes.
@@ -67,16 +70,20 @@ pub struct FeatureConfig {
 }
 
 impl Default for FeatureConfig {
-    /// The settings chosen by walk-forward evaluation on 2004-05 … 2014-15 (see `tune`).
+    /// The settings chosen by walk-forward evaluation on seasons before 2015-16 only
+    /// (2004-05 … 2014-15, and 1989-90 … 2014-15 for the close calls; `examples/tune.rs`).
     fn default() -> Self {
         FeatureConfig {
             elo: EloParams::FIVETHIRTYEIGHT,
             net: NetParams {
-                k: 0.05,
+                game_var: 144.0,
+                drift_var: 0.1,
+                season_var: 10.0,
+                initial_var: 9.0,
                 carryover: 0.7,
                 initial: -5.0,
                 margin_cap: 25.0,
-                hca_rate: 0.002,
+                hca_rate: 0.001,
                 hca_start: 4.0,
             },
             rest_cap: 3.0,
@@ -96,6 +103,20 @@ pub struct Features {
 impl Features {
     pub fn get(&self, name: &str) -> Option<f64> {
         feature_index(name).map(|i| self.values[i])
+    }
+}
+
+fn altitude_km(game: &GameInput) -> f64 {
+    if game.neutral {
+        return 0.0;
+    }
+    arenas::city_of(game.home_id, game.season).map_or(0.0, arenas::altitude_m) / 1000.0
+}
+
+fn away_tz_shift(game: &GameInput) -> f64 {
+    match (place_of(game), arenas::home_of(game.away_id, game.season)) {
+        (Some(at), Some(home)) => (at.lon - home.lon) / 15.0,
+        _ => 0.0,
     }
 }
 
@@ -190,6 +211,8 @@ impl Pipeline {
             h.season_margin - a.season_margin,
             if playoff { elo_edge } else { 0.0 },
             elo_edge * early,
+            altitude_km(game),
+            away_tz_shift(game),
         ];
         Features { values }
     }

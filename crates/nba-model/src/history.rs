@@ -86,7 +86,13 @@ impl TeamHistory {
             .filter(|d| **d >= week_start && **d < game.date)
             .count() as f64;
         let (form, season_margin, games) = if same_season {
-            let recent: Vec<i64> = self.margins.iter().rev().take(form_games).copied().collect();
+            let recent: Vec<i64> = self
+                .margins
+                .iter()
+                .rev()
+                .take(form_games)
+                .copied()
+                .collect();
             let form = if recent.is_empty() {
                 0.0
             } else {

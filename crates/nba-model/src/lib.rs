@@ -4,6 +4,7 @@
 //! against 538's published forecasts ([`evaluate`]). Plain game structs in, no database.
 
 pub mod arenas;
+pub mod artifact;
 pub mod elo;
 pub mod error;
 pub mod evaluate;
@@ -13,8 +14,12 @@ pub mod history;
 pub mod metrics;
 pub mod model;
 pub mod net;
+pub mod predictor;
+pub mod store;
+pub mod svg;
 pub mod train;
 
+pub use artifact::Artifact;
 pub use elo::{EloParams, EloState};
 pub use error::ModelError;
 pub use evaluate::{walk_forward, Benchmark, Evaluation};
@@ -22,4 +27,6 @@ pub use features::{FeatureConfig, Features, Pipeline, FEATURES};
 pub use game::{GameInput, Stage};
 pub use metrics::Metrics;
 pub use model::{Model, ModelParams};
+pub use predictor::{Prediction, Predictor};
+pub use store::{ModelRef, ModelStore, CHAMPION};
 pub use train::{Example, TrainConfig};

@@ -66,7 +66,12 @@ impl Model {
         shape("scaler.scale", params.scaler.scale.len())?;
         shape("logistic.coefficients", params.logistic.coefficients.len())?;
         shape("margin.coefficients", params.margin.coefficients.len())?;
-        if params.scaler.scale.iter().any(|s| !(s.is_finite() && *s > 0.0)) {
+        if params
+            .scaler
+            .scale
+            .iter()
+            .any(|s| !(s.is_finite() && *s > 0.0))
+        {
             return Err(ModelError::Shape {
                 features: n,
                 message: "scaler.scale must be positive".into(),
@@ -128,4 +133,55 @@ impl Model {
 /// The logistic function.
 pub fn sigmoid(z: f64) -> f64 {
     1.0 / (1.0 + (-z).exp())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::features::N_FEATURES;
+    use proptest::prelude::*;
+
+    fn model(coef: f64) -> Model {
+        Model::new(ModelParams {
+            features: vec!["elo_edge".into(), "home_b2b".into()],
+            scaler: Scaler {
+                mean: vec![1.0, 0.0],
+                scale: vec![1.5, 0.5],
+            },
+            logistic: Linear {
+                intercept: 0.3,
+                coefficients: vec![coef, -0.1],
+            },
+            margin: Linear {
+                intercept: 3.0,
+                coefficients: vec![4.0, -1.0],
+            },
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn bad_shapes_and_unknown_features_are_refused() {
+        let mut p = model(0.5).params().clone();
+        p.features[1] = "moon_phase".into();
+        assert_eq!(Model::new(p).unwrap_err().code(), "unknown_feature");
+        let mut p = model(0.5).params().clone();
+        p.margin.coefficients.pop();
+        assert_eq!(Model::new(p).unwrap_err().code(), "model_shape");
+    }
+
+    proptest! {
+        #[test]
+        fn probabilities_stay_in_0_1_and_factors_add_up(
+            coef in -5.0f64..5.0,
+            values in proptest::collection::vec(-50.0f64..50.0, N_FEATURES),
+        ) {
+            let m = model(coef);
+            let f = Features { values: values.try_into().unwrap() };
+            let p = m.prob_home(&f);
+            prop_assert!((0.0..=1.0).contains(&p));
+            let logit: f64 = m.contributions(&f).iter().map(|c| c.logit).sum::<f64>() + 0.3;
+            prop_assert!((sigmoid(logit) - p).abs() < 1e-9);
+        }
+    }
 }

@@ -75,6 +75,10 @@ fn elo_with_538_parameters_reproduces_538_elo_prob1() {
     // recomputed.
     assert!(seeded.mean() < 0.0001, "seeded mean gap {}", seeded.mean());
     assert!(seeded.max < 0.01, "seeded max gap {}", seeded.max);
-    assert!(recent.mean() < 0.0001, "mean gap since 2000-01 {}", recent.mean());
+    assert!(
+        recent.mean() < 0.0001,
+        "mean gap since 2000-01 {}",
+        recent.mean()
+    );
     assert!(all.mean() < 0.005, "mean gap {}", all.mean());
 }

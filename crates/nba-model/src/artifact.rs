@@ -1,0 +1,163 @@
+//! The versioned model artifact: everything needed to rebuild a model's predictions, with a
+//! SHA-256 of its own content so a damaged or edited file is refused.
+//!
+//! On disk an artifact is `{"sha256": "<hex>", "artifact": {...}}`, where the hash is over
+//! the exact bytes of the `artifact` value as written. Reading hashes those bytes before
+//! trusting anything in them. Nothing time-dependent is stored, so the same games and
+//! settings give a byte-identical file.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+use sha2::{Digest, Sha256};
+
+use crate::error::ModelError;
+use crate::features::FeatureConfig;
+use crate::metrics::Metrics;
+use crate::model::{Linear, ModelParams, Scaler};
+use crate::train::TrainConfig;
+
+/// The artifact layout this build writes and the newest it reads.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// The fitted layers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Parameters {
+    pub scaler: Scaler,
+    pub logistic: Linear,
+    pub margin: Linear,
+}
+
+/// What the model was trained on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Training {
+    /// First and last training season (end years).
+    pub seasons: [i64; 2],
+    /// Finished games in the training set.
+    pub games: usize,
+    /// SHA-256 over every game the model saw (all games up to the last training season,
+    /// in order; ratings start in 1946-47), see [`crate::train::data_hash`].
+    pub data_sha256: String,
+    pub settings: TrainConfig,
+}
+
+/// Scores recorded at training time.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainMetrics {
+    /// In-sample, every training game.
+    pub train: Metrics,
+    /// The last training season's regular season, predicted by the same recipe fitted on
+    /// the seasons before it (absent when training on one season).
+    pub validation: Option<Metrics>,
+}
+
+/// A trained model and its provenance.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Artifact {
+    pub format_version: u32,
+    pub name: String,
+    pub version: String,
+    /// Features in the order of the coefficients.
+    pub features: Vec<String>,
+    /// How the features are computed (ratings' parameters and the rest).
+    pub feature_config: FeatureConfig,
+    pub parameters: Parameters,
+    pub training: Training,
+    pub metrics: TrainMetrics,
+}
+
+#[derive(Serialize)]
+struct EnvelopeOut<'a> {
+    sha256: String,
+    artifact: &'a RawValue,
+}
+
+#[derive(Deserialize)]
+struct EnvelopeIn<'a> {
+    sha256: String,
+    #[serde(borrow)]
+    artifact: &'a RawValue,
+}
+
+#[derive(Deserialize)]
+struct Version {
+    format_version: u32,
+}
+
+/// Lower-case hex SHA-256.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+impl Artifact {
+    pub fn model_params(&self) -> ModelParams {
+        ModelParams {
+            features: self.features.clone(),
+            scaler: self.parameters.scaler.clone(),
+            logistic: self.parameters.logistic.clone(),
+            margin: self.parameters.margin.clone(),
+        }
+    }
+
+    /// The file content: the artifact and the SHA-256 of its bytes.
+    pub fn to_file_string(&self) -> String {
+        let body = serde_json::to_string_pretty(self).expect("artifact serialises");
+        let sha256 = sha256_hex(body.as_bytes());
+        let raw = RawValue::from_string(body).expect("valid JSON");
+        let mut out = serde_json::to_string(&EnvelopeOut {
+            sha256,
+            artifact: &raw,
+        })
+        .expect("envelope serialises");
+        out.push('\n');
+        out
+    }
+
+    /// The SHA-256 the file written by [`Artifact::to_file_string`] carries.
+    pub fn content_sha256(&self) -> String {
+        sha256_hex(
+            serde_json::to_string_pretty(self)
+                .expect("artifact serialises")
+                .as_bytes(),
+        )
+    }
+
+    /// Reads file content, verifying the checksum before anything else; `path` only names
+    /// the file in errors.
+    pub fn from_file_str(path: &Path, text: &str) -> Result<Artifact, ModelError> {
+        let corrupt = |message: String| ModelError::Corrupt {
+            path: path.to_path_buf(),
+            message,
+        };
+        let env: EnvelopeIn = serde_json::from_str(text)
+            .map_err(|e| corrupt(format!("not an artifact file ({e})")))?;
+        let actual = sha256_hex(env.artifact.get().as_bytes());
+        if actual != env.sha256 {
+            return Err(ModelError::Checksum {
+                path: path.to_path_buf(),
+                expected: env.sha256,
+                actual,
+            });
+        }
+        let v: Version = serde_json::from_str(env.artifact.get())
+            .map_err(|e| corrupt(format!("no format_version ({e})")))?;
+        if v.format_version > FORMAT_VERSION {
+            return Err(ModelError::UnsupportedFormat {
+                path: path.to_path_buf(),
+                found: v.format_version,
+                supported: FORMAT_VERSION,
+            });
+        }
+        serde_json::from_str(env.artifact.get()).map_err(|e| corrupt(e.to_string()))
+    }
+
+    /// Reads and verifies an artifact file.
+    pub fn read(path: &Path) -> Result<Artifact, ModelError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ModelError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Artifact::from_file_str(path, &text)
+    }
+}
