@@ -4,6 +4,7 @@
 mod cache;
 pub mod catalog;
 mod error;
+pub mod predict;
 pub mod prompts;
 pub mod resources;
 mod tools;
@@ -41,6 +42,7 @@ struct Inner {
     store: Store,
     data_source: DataSource,
     cache: cache::SeasonCache,
+    predictions: predict::PredictService,
 }
 
 /// Name, version and instructions every transport reports.
@@ -52,8 +54,25 @@ Start with find_team or search_players to resolve names, then get_games, get_sta
 Lists are bounded: follow next_cursor to page. Every result says its data_source; \"demo (simulated)\" data is invented.";
 
 impl App {
-    /// Builds the application over an opened store. `data_source` is read from the store.
+    /// Builds the application over an opened store, without prediction models.
     pub async fn new(store: Store) -> Result<App, AppError> {
+        App::build(store, None).await
+    }
+
+    /// Builds the application with a model store: loads the model (`config.spec`, usually
+    /// `champion`), starts the prediction log writer, and keeps the model's state in step
+    /// with the store. A missing or corrupted model leaves the prediction tools answering
+    /// with an error that says so; everything else works.
+    pub async fn with_models(store: Store, config: predict::ModelConfig) -> Result<App, AppError> {
+        let app = App::build(store, Some(config)).await?;
+        app.refresh_models().await?;
+        Ok(app)
+    }
+
+    async fn build(store: Store, models: Option<predict::ModelConfig>) -> Result<App, AppError> {
+        let logger = models
+            .as_ref()
+            .map(|_| predict::PredictionLogger::start(store.clone()));
         let data_source = match store.data_source().await? {
             Some(s) if s == "demo" => DataSource::Demo,
             _ => DataSource::Real,
@@ -63,8 +82,46 @@ impl App {
                 store,
                 data_source,
                 cache: Default::default(),
+                predictions: predict::PredictService::new(models, logger),
             }),
         })
+    }
+
+    pub(crate) fn predictions(&self) -> &predict::PredictService {
+        &self.inner.predictions
+    }
+
+    /// Reloads the model and its state if the store's data changed since the last load.
+    pub async fn refresh_models(&self) -> Result<(), AppError> {
+        self.inner.predictions.refresh(&self.inner.store).await
+    }
+
+    /// Why predictions are unavailable, if they are (for health checks).
+    pub fn model_problem(&self) -> Option<String> {
+        self.inner.predictions.problem()
+    }
+
+    /// The served model and the date its data runs to, if one is loaded.
+    pub fn model_info(&self) -> Option<(String, String, Option<String>)> {
+        self.inner.predictions.current().ok().map(|s| {
+            (
+                s.artifact.name.clone(),
+                s.artifact.version.clone(),
+                s.live.data_through().map(|d| d.to_string()),
+            )
+        })
+    }
+
+    /// (written, dropped) prediction log entries.
+    pub fn prediction_log_stats(&self) -> Option<(u64, u64)> {
+        self.inner.predictions.logger.as_ref().map(|l| l.stats())
+    }
+
+    /// Flushes the prediction log; call on shutdown.
+    pub async fn close(&self) {
+        if let Some(l) = &self.inner.predictions.logger {
+            l.close().await;
+        }
     }
 
     pub fn store(&self) -> &Store {

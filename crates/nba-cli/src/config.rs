@@ -24,8 +24,13 @@ pub struct Settings {
     pub db_max_connections: Option<u32>,
     /// Host names allowed to reach /mcp (DNS-rebinding guard); empty = loopback only.
     pub allowed_hosts: Vec<String>,
-    /// On an empty store: load data_dir if set, else a demo (simulated) league.
+    /// On an empty store: load data_dir if set, else a demo (simulated) league; and train
+    /// a champion model when the model store has none.
     pub auto_load: bool,
+    /// The model store folder (default: the state directory).
+    pub model_store: PathBuf,
+    /// The model to serve: an alias or `name@version` (default `champion`).
+    pub model: String,
 }
 
 /// The TOML file: every key optional.
@@ -41,6 +46,8 @@ struct FileSettings {
     db_max_connections: Option<u32>,
     allowed_hosts: Option<Vec<String>>,
     auto_load: Option<bool>,
+    model_store: Option<PathBuf>,
+    model: Option<String>,
 }
 
 const LEVELS: &[&str] = &["trace", "debug", "info", "warn", "error"];
@@ -119,7 +126,17 @@ impl Settings {
             },
             None => file.auto_load.unwrap_or(true),
         };
+        let model_store = env("NBA_MCP_MODEL_STORE")
+            .map(PathBuf::from)
+            .or(file.model_store)
+            .unwrap_or_else(|| state_dir.clone());
+        let model = env("NBA_MCP_MODEL").or(file.model).unwrap_or_else(|| "champion".into());
+        if model.trim().is_empty() {
+            bail!("NBA_MCP_MODEL: must name an alias or name@version");
+        }
         Ok(Settings {
+            model_store,
+            model,
             database_url: SecretString::from(database_url),
             state_dir,
             data_dir,
@@ -135,7 +152,7 @@ impl Settings {
     /// The effective settings as TOML, with secrets redacted.
     pub fn redacted(&self) -> String {
         format!(
-            "database_url = {:?}\nstate_dir = {:?}\ndata_dir = {}\nbind = \"{}\"\nlog_level = \"{}\"\nlog_format = \"{}\"\ndb_max_connections = {}\nallowed_hosts = {:?}\nauto_load = {}\n",
+            "database_url = {:?}\nstate_dir = {:?}\ndata_dir = {}\nbind = \"{}\"\nlog_level = \"{}\"\nlog_format = \"{}\"\ndb_max_connections = {}\nallowed_hosts = {:?}\nauto_load = {}\nmodel_store = {:?}\nmodel = {:?}\n",
             nba_store::redact_url(self.database_url.expose_secret()),
             self.state_dir.display().to_string(),
             self.data_dir.as_ref().map(|d| format!("{:?}", d.display().to_string())).unwrap_or_else(|| "\"\" # not set".into()),
@@ -145,6 +162,8 @@ impl Settings {
             self.db_max_connections.map(|n| n.to_string()).unwrap_or_else(|| "\"default\" # 100 for PostgreSQL, 8 for SQLite".into()),
             self.allowed_hosts,
             self.auto_load,
+            self.model_store.display().to_string(),
+            self.model,
         )
     }
 

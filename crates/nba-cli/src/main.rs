@@ -174,7 +174,9 @@ async fn main() -> Result<()> {
         }
         Command::Train(args) => {
             let store = open(&settings).await?;
-            model_cmd::train(&store, &settings.state_dir, &args).await
+            let summary = model_cmd::train(&store, &settings.state_dir, &args).await?;
+            println!("{summary}");
+            Ok(())
         }
         Command::Evaluate(args) => {
             let store = open(&settings).await?;
@@ -183,7 +185,7 @@ async fn main() -> Result<()> {
         Command::Mcp => {
             let store = open(&settings).await?;
             serve::prepare_store(&store, &settings).await?;
-            serve::run_stdio(store).await
+            serve::run_stdio(store, &settings).await
         }
         Command::Serve { bind } => {
             let mut settings = settings;

@@ -115,7 +115,9 @@ pub async fn load_games(store: &Store) -> Result<(Vec<GameInput>, Vec<Benchmark>
 }
 
 /// `train --seasons A-B`: fits on those seasons, writes the artifact, optionally sets an alias.
-pub async fn train(store: &Store, state_dir: &Path, args: &TrainArgs) -> Result<()> {
+/// Returns a JSON summary of the new artifact; the caller decides where it goes (never
+/// stdout in stdio MCP mode).
+pub async fn train(store: &Store, state_dir: &Path, args: &TrainArgs) -> Result<serde_json::Value> {
     let (first, last) = parse_seasons(&args.seasons)?;
     let (games, _) = load_games(store).await?;
     let artifact = train::train_artifact(
@@ -158,18 +160,14 @@ pub async fn train(store: &Store, state_dir: &Path, args: &TrainArgs) -> Result<
         models.set_alias(alias, &artifact.name, &artifact.version)?;
         eprintln!("alias {alias} -> {}@{}", artifact.name, artifact.version);
     }
-    println!(
-        "{}",
-        serde_json::json!({
-            "name": artifact.name,
-            "version": artifact.version,
-            "path": path,
-            "sha256": artifact.content_sha256(),
-            "training": artifact.training,
-            "metrics": artifact.metrics,
-        })
-    );
-    Ok(())
+    Ok(serde_json::json!({
+        "name": artifact.name,
+        "version": artifact.version,
+        "path": path,
+        "sha256": artifact.content_sha256(),
+        "training": artifact.training,
+        "metrics": artifact.metrics,
+    }))
 }
 
 /// `evaluate --seasons A-B [--json] [--svg path]`.

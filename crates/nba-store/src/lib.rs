@@ -8,6 +8,7 @@ mod index;
 mod load;
 mod migrate;
 pub mod model;
+mod predictions;
 mod queries;
 mod rows;
 mod tables;
@@ -16,6 +17,7 @@ pub use connect::{redact_url, Backend, StoreOptions};
 pub use error::StoreError;
 pub use load::{search_key, LoadSummary, Provenance};
 pub use model::*;
+pub use predictions::PredictionLogRow;
 
 use sqlx::AnyPool;
 

@@ -54,6 +54,24 @@ impl Table {
         tx: &mut Transaction<'static, Any>,
         rows: &[Vec<Val>],
     ) -> Result<(), StoreError> {
+        self.write(tx, rows, true).await
+    }
+
+    /// Appends `rows` (tables without a natural key, such as logs).
+    pub async fn insert(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+        rows: &[Vec<Val>],
+    ) -> Result<(), StoreError> {
+        self.write(tx, rows, false).await
+    }
+
+    async fn write(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+        rows: &[Vec<Val>],
+        upsert: bool,
+    ) -> Result<(), StoreError> {
         // SQLite looks `$N` names up linearly per bind, which is quadratic for multi-row
         // statements; its anonymous `?` is not. PostgreSQL needs `$N`.
         let numbered = tx.backend_name() != "SQLite";
@@ -97,9 +115,9 @@ impl Table {
                 }
                 sql.push(')');
             }
-            if set.is_empty() {
+            if upsert && set.is_empty() {
                 sql.push_str(&format!(" ON CONFLICT ({keys}) DO NOTHING"));
-            } else {
+            } else if upsert {
                 sql.push_str(&format!(" ON CONFLICT ({keys}) DO UPDATE SET {set}"));
             }
             let mut q = sqlx::query(&sql);

@@ -4,6 +4,8 @@ mod compute;
 mod games;
 mod h2h;
 mod players;
+pub(crate) mod predict;
+mod simulate;
 mod standings;
 mod team_stats;
 mod teams;
@@ -38,6 +40,14 @@ pub(crate) fn specs() -> Vec<ToolSpec> {
             "League leaders of a season in one stat (points, rebounds, assists, steals, blocks, turnovers, threes, minutes per game; fg_pct, fg3_pct, ft_pct, ts_pct, efg_pct), applying the NBA's qualification rule for that season (stated in the output)."),
         spec::<h2h::HeadToHeadInput, h2h::HeadToHeadOutput>("head_to_head", "Head to head",
             "Two teams' record against each other, regular season and play-offs, home and away, average margin, season by season and the latest meetings. seasons limits the range: \"2015-16\", 2016, \"2010-2016\" or [2010, 2016]."),
+        spec::<predict::PredictGameInput, predict::PredictGameOutput>("predict_game", "Predict a game",
+            "Home and away win probability and expected margin for a matchup on a date (default today), from the champion model trained on past seasons, with the top factors behind it and the date the data runs to. Past dates use only games played before them. neutral: no home court."),
+        spec::<predict::PredictGamesInput, predict::PredictGamesOutput>("predict_games", "Predict many games",
+            "predict_game for up to 1000 games at once: {games: [{home, away, date?, neutral?}, ...]}. Every game is checked before any is predicted; an error names the game by its index."),
+        spec::<predict::PowerRankingsInput, predict::PowerRankingsOutput>("get_power_rankings", "Power rankings",
+            "Teams ranked by the model's Elo rating, with a points-scale net rating and the win probability against an average team on a neutral site, as of a date (default: after the latest result)."),
+        spec::<simulate::SimulateInput, simulate::SimulateOutput>("simulate_season", "Simulate a season",
+            "Monte Carlo over the rest of a season's regular-season schedule (1983-84 on): expected wins, play-off and play-in odds and the seed distribution per team. 10,000 simulations by default; as_of replays the season from a past date."),
         spec::<compute::ComputeInput, compute::ComputeOutput>("compute_metrics", "Compute metrics",
             "Advanced metrics from numbers you give, with Basketball-Reference definitions: TS% = PTS/(2(FGA+0.44 FTA)); eFG% = (FGM+0.5 3PM)/FGA; possessions = 0.5((FGA+0.4FTA-1.07(ORB/(ORB+OppDRB))(FGA-FGM)+TOV) + same for opponent); pace = 48 (Poss+OppPoss)/(2 (MP/5)); ORtg/DRtg = 100 points per possession; usage = 100 ((FGA+0.44FTA+TOV)(TmMP/5))/(MP (TmFGA+0.44TmFTA+TmTOV)); four factors eFG%, TOV% = TOV/(FGA+0.44FTA+TOV), ORB% = ORB/(ORB+OppDRB), FT/FGA. Give a player and/or team line and optionally the opponent's; metrics whose inputs are missing are listed."),
     ]
@@ -75,6 +85,10 @@ pub(crate) async fn dispatch(app: &App, name: &str, args: Value) -> Result<Value
         "get_leaders" => to_value(app.get_leaders(parse(name, args)?).await?),
         "head_to_head" => to_value(app.head_to_head(parse(name, args)?).await?),
         "compute_metrics" => to_value(compute::compute(parse(name, args)?)?),
+        "predict_game" => to_value(app.predict_game(parse(name, args)?).await?),
+        "predict_games" => to_value(app.predict_games(parse(name, args)?).await?),
+        "get_power_rankings" => to_value(app.power_rankings(parse(name, args)?).await?),
+        "simulate_season" => to_value(app.simulate_season(parse(name, args)?).await?),
         other => Err(AppError::UnknownName(format!(
             "no tool '{other}'; available: {}",
             specs()

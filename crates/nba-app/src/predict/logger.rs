@@ -1,0 +1,92 @@
+//! Logs served predictions in batches from a background task, so a request never waits on
+//! the database. The channel is bounded: when the database falls behind, new entries are
+//! dropped and counted rather than slowing requests. `close` drains what is queued.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use nba_store::{PredictionLogRow, Store};
+use tokio::sync::{mpsc, Mutex};
+use tokio::task::JoinHandle;
+
+const CAPACITY: usize = 65_536;
+const BATCH: usize = 1_000;
+const EVERY: Duration = Duration::from_millis(500);
+
+#[derive(Clone)]
+pub struct PredictionLogger {
+    tx: mpsc::Sender<PredictionLogRow>,
+    dropped: Arc<AtomicU64>,
+    written: Arc<AtomicU64>,
+    task: Arc<Mutex<Option<JoinHandle<()>>>>,
+    closing: Arc<tokio::sync::Notify>,
+}
+
+impl PredictionLogger {
+    /// Starts the writer task on the current runtime.
+    pub fn start(store: Store) -> PredictionLogger {
+        let (tx, mut rx) = mpsc::channel::<PredictionLogRow>(CAPACITY);
+        let written = Arc::new(AtomicU64::new(0));
+        let closing = Arc::new(tokio::sync::Notify::new());
+        let w = written.clone();
+        let c = closing.clone();
+        let task = tokio::spawn(async move {
+            let mut batch = Vec::with_capacity(BATCH);
+            loop {
+                let closed = tokio::select! {
+                    n = rx.recv_many(&mut batch, BATCH) => n == 0,
+                    _ = tokio::time::sleep(EVERY) => false,
+                    _ = c.notified() => { rx.close(); false }
+                };
+                // Drain whatever is queued (all of it once closing).
+                while batch.len() < BATCH {
+                    match rx.try_recv() {
+                        Ok(row) => batch.push(row),
+                        Err(_) => break,
+                    }
+                }
+                if !batch.is_empty() {
+                    match store.log_predictions(&batch).await {
+                        Ok(()) => {
+                            w.fetch_add(batch.len() as u64, Ordering::Relaxed);
+                        }
+                        Err(e) => tracing::error!(error = %e, rows = batch.len(), "cannot write prediction log"),
+                    }
+                    batch.clear();
+                    continue;
+                }
+                if closed || (rx.is_closed() && rx.is_empty()) {
+                    break;
+                }
+            }
+        });
+        PredictionLogger {
+            tx,
+            dropped: Arc::new(AtomicU64::new(0)),
+            written,
+            task: Arc::new(Mutex::new(Some(task))),
+            closing,
+        }
+    }
+
+    /// Queues a row; never blocks.
+    pub fn log(&self, row: PredictionLogRow) {
+        if self.tx.try_send(row).is_err() {
+            self.dropped.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// (written, dropped) so far.
+    pub fn stats(&self) -> (u64, u64) {
+        (self.written.load(Ordering::Relaxed), self.dropped.load(Ordering::Relaxed))
+    }
+
+    /// Writes everything queued and stops the task.
+    pub async fn close(&self) {
+        self.closing.notify_one();
+        if let Some(task) = self.task.lock().await.take() {
+            let _ = task.await;
+        }
+    }
+}

@@ -1,0 +1,275 @@
+//! Prediction tools: one game, a batch, power rankings. Simulation is in `simulate.rs`.
+
+use chrono::NaiveDate;
+use nba_domain::{franchises, Season, Stage};
+use nba_model::{GameInput, Predictor};
+use nba_store::PredictionLogRow;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::games::{parse_date, season_label, side, Side};
+use super::teams::resolve;
+use super::{r1, r3};
+use crate::{App, AppError};
+
+pub const MAX_BATCH: usize = 1000;
+
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PredictGameInput {
+    /// Home team (name, city or abbreviation).
+    pub home: String,
+    /// Away team.
+    pub away: String,
+    /// Game date, YYYY-MM-DD; default today. Past dates use only games before that date.
+    pub date: Option<String>,
+    /// Neutral site (no home court); default false.
+    pub neutral: Option<bool>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Factor {
+    pub feature: String,
+    pub value: f64,
+    /// Contribution to the home team's log-odds (positive favours home).
+    pub contribution: f64,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ModelInfo {
+    pub name: String,
+    pub version: String,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct PredictGameOutput {
+    pub date: String,
+    pub season: String,
+    pub neutral: bool,
+    pub home: Side,
+    pub away: Side,
+    pub home_win_probability: f64,
+    pub away_win_probability: f64,
+    /// Expected home points minus away points.
+    pub expected_margin: f64,
+    pub model: ModelInfo,
+    /// The largest contributions to this prediction.
+    pub top_factors: Vec<Factor>,
+    /// The latest result the prediction knows about.
+    pub data_through: Option<String>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PredictGamesInput {
+    /// Up to 1000 games.
+    pub games: Vec<PredictGameInput>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct PredictGamesOutput {
+    pub count: usize,
+    pub predictions: Vec<PredictGameOutput>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PowerRankingsInput {
+    /// Rankings before this date (YYYY-MM-DD); default: after the latest result.
+    pub date: Option<String>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct PowerRow {
+    pub rank: usize,
+    pub team_id: i64,
+    pub abbr: String,
+    pub name: String,
+    pub elo: f64,
+    /// Net rating on the points scale (per game against an average team, neutral site).
+    pub net_rating: f64,
+    /// Win probability against an average team on a neutral site.
+    pub win_prob_vs_average: f64,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct PowerRankingsOutput {
+    pub season: String,
+    pub as_of: Option<String>,
+    pub model: ModelInfo,
+    pub teams: Vec<PowerRow>,
+}
+
+/// A validated matchup.
+pub(crate) struct Matchup {
+    pub game: GameInput,
+    pub home: Side,
+    pub away: Side,
+}
+
+pub(crate) fn today() -> NaiveDate {
+    chrono::Utc::now().date_naive()
+}
+
+/// Checks a matchup: both teams known and existing in the season of the date, not the same.
+pub(crate) fn matchup(input: &PredictGameInput, field: &str) -> Result<Matchup, AppError> {
+    let date = match &input.date {
+        Some(d) => NaiveDate::parse_from_str(&parse_date(&format!("{field}date"), d)?, "%Y-%m-%d")
+            .map_err(|e| AppError::Internal(e.to_string()))?,
+        None => today(),
+    };
+    let season = Season::of_date(date);
+    let name = |q: &str, which: &str| -> Result<i64, AppError> {
+        let team = resolve(q, None).map_err(|e| match e {
+            AppError::NotFound(m) => AppError::NotFound(format!("{field}{which}: {m}")),
+            AppError::Ambiguous(m) => AppError::Ambiguous(format!("{field}{which}: {m}")),
+            other => other,
+        })?;
+        if franchises::era_by_team_id(team.id, season.end_year()).is_none() {
+            return Err(AppError::InvalidArgument(format!(
+                "{field}{which}: the {} did not play in {season} (date {date})",
+                super::teams::full_name(team.era)
+            )));
+        }
+        Ok(team.id)
+    };
+    let home = name(&input.home, "home")?;
+    let away = name(&input.away, "away")?;
+    if home == away {
+        return Err(AppError::InvalidArgument(format!("{field}home and {field}away are the same team")));
+    }
+    let s = season.end_year() as i64;
+    Ok(Matchup {
+        game: GameInput {
+            date,
+            season: s,
+            stage: Stage::Regular,
+            neutral: input.neutral.unwrap_or(false),
+            home_id: home,
+            away_id: away,
+            home_score: None,
+            away_score: None,
+        },
+        home: side(home, s, None),
+        away: side(away, s, None),
+    })
+}
+
+impl App {
+    fn predict_one(&self, p: &Predictor, m: Matchup, request_id: &str) -> PredictGameOutput {
+        let pred = p.predict(&m.game);
+        if let Some(logger) = &self.predictions().logger {
+            let f = p.features(&m.game);
+            let feats: serde_json::Map<String, serde_json::Value> = nba_model::FEATURES
+                .iter()
+                .map(|n| (n.to_string(), serde_json::json!(f.get(n))))
+                .collect();
+            logger.log(PredictionLogRow {
+                created_at: chrono::Utc::now().to_rfc3339(),
+                request_id: request_id.to_string(),
+                model_name: p.model_ref().name.clone(),
+                model_version: p.model_ref().version.clone(),
+                game_date: m.game.date.to_string(),
+                home_id: m.game.home_id,
+                away_id: m.game.away_id,
+                neutral: m.game.neutral,
+                features: serde_json::Value::Object(feats).to_string(),
+                prob_home: pred.prob_home,
+                margin: pred.margin,
+            });
+        }
+        PredictGameOutput {
+            date: m.game.date.to_string(),
+            season: season_label(m.game.season),
+            neutral: m.game.neutral,
+            home_win_probability: r3(pred.prob_home),
+            away_win_probability: r3(pred.prob_away),
+            expected_margin: r1(pred.margin),
+            model: ModelInfo { name: p.model_ref().name.clone(), version: p.model_ref().version.clone() },
+            top_factors: p
+                .factors(&m.game, 5)
+                .into_iter()
+                .map(|c| Factor { feature: c.feature, value: r3(c.value), contribution: r3(c.logit) })
+                .collect(),
+            data_through: p.data_through().map(|d| d.to_string()),
+            home: m.home,
+            away: m.away,
+        }
+    }
+
+    pub(crate) async fn predict_game(&self, input: PredictGameInput) -> Result<PredictGameOutput, AppError> {
+        let m = matchup(&input, "")?;
+        let serving = self.predictions().current()?;
+        let p = serving.as_of(m.game.date)?;
+        Ok(self.predict_one(&p, m, &uuid::Uuid::new_v4().to_string()))
+    }
+
+    pub(crate) async fn predict_games(&self, input: PredictGamesInput) -> Result<PredictGamesOutput, AppError> {
+        if input.games.is_empty() {
+            return Err(AppError::InvalidArgument("games must hold at least one game".into()));
+        }
+        if input.games.len() > MAX_BATCH {
+            return Err(AppError::InvalidArgument(format!(
+                "games holds {} games; the limit is {MAX_BATCH} per call",
+                input.games.len()
+            )));
+        }
+        let matchups = input
+            .games
+            .iter()
+            .enumerate()
+            .map(|(i, g)| matchup(g, &format!("games[{i}].")))
+            .collect::<Result<Vec<_>, _>>()?;
+        let serving = self.predictions().current()?;
+        let request_id = uuid::Uuid::new_v4().to_string();
+        let mut out = Vec::with_capacity(matchups.len());
+        for m in matchups {
+            let p = serving.as_of(m.game.date)?;
+            out.push(self.predict_one(&p, m, &request_id));
+        }
+        Ok(PredictGamesOutput { count: out.len(), predictions: out })
+    }
+
+    pub(crate) async fn power_rankings(&self, input: PowerRankingsInput) -> Result<PowerRankingsOutput, AppError> {
+        let serving = self.predictions().current()?;
+        let date = match &input.date {
+            Some(d) => Some(NaiveDate::parse_from_str(&parse_date("date", d)?, "%Y-%m-%d").map_err(|e| AppError::Internal(e.to_string()))?),
+            None => None,
+        };
+        let p = match date {
+            Some(d) => serving.as_of(d)?,
+            None => std::sync::Arc::new(serving.live.clone()),
+        };
+        let as_of = date.or(p.data_through().map(|d| d.succ_opt().unwrap_or(d)));
+        let season = Season::of_date(as_of.unwrap_or_else(today));
+        let s = season.end_year() as i64;
+        let mut rows: Vec<PowerRow> = franchises::eras_in_season(season.end_year())
+            .into_iter()
+            .map(|era| {
+                let id = era.franchise_id;
+                let elo = p.pipeline().elo().rating(id, s);
+                let net = p.pipeline().net().rating(id, s);
+                let sd = side(id, s, None);
+                PowerRow {
+                    rank: 0,
+                    team_id: id,
+                    abbr: sd.abbr,
+                    name: sd.name,
+                    elo: r1(elo),
+                    net_rating: r1(net),
+                    win_prob_vs_average: r3(nba_model::elo::prob_from_diff(elo - 1505.0)),
+                }
+            })
+            .collect();
+        rows.sort_by(|a, b| b.elo.total_cmp(&a.elo).then(a.abbr.cmp(&b.abbr)));
+        for (i, r) in rows.iter_mut().enumerate() {
+            r.rank = i + 1;
+        }
+        Ok(PowerRankingsOutput {
+            season: season.label(),
+            as_of: as_of.map(|d| d.to_string()),
+            model: ModelInfo { name: p.model_ref().name.clone(), version: p.model_ref().version.clone() },
+            teams: rows,
+        })
+    }
+}

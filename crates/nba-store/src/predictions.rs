@@ -1,0 +1,100 @@
+//! The log of served predictions: written in batches off the request path, read back for
+//! drift and accuracy checks.
+
+use serde::Serialize;
+use sqlx::Row;
+
+use crate::rows::{Kind, Table, Val};
+use crate::{Store, StoreError};
+
+/// One served prediction.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PredictionLogRow {
+    pub created_at: String,
+    pub request_id: String,
+    pub model_name: String,
+    pub model_version: String,
+    pub game_date: String,
+    pub home_id: i64,
+    pub away_id: i64,
+    pub neutral: bool,
+    /// Feature values by name, as JSON.
+    pub features: String,
+    pub prob_home: f64,
+    pub margin: f64,
+}
+
+const LOG: Table = Table {
+    name: "prediction_log",
+    key: &[],
+    cols: &[
+        ("created_at", Kind::S),
+        ("request_id", Kind::S),
+        ("model_name", Kind::S),
+        ("model_version", Kind::S),
+        ("game_date", Kind::S),
+        ("home_id", Kind::I),
+        ("away_id", Kind::I),
+        ("neutral", Kind::I),
+        ("features", Kind::S),
+        ("prob_home", Kind::F),
+        ("margin", Kind::F),
+    ],
+};
+
+impl Store {
+    /// Appends a batch of predictions in one transaction.
+    pub async fn log_predictions(&self, rows: &[PredictionLogRow]) -> Result<(), StoreError> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let vals: Vec<Vec<Val>> = rows
+            .iter()
+            .map(|r| {
+                vec![
+                    Val::S(Some(r.created_at.clone())),
+                    Val::S(Some(r.request_id.clone())),
+                    Val::S(Some(r.model_name.clone())),
+                    Val::S(Some(r.model_version.clone())),
+                    Val::S(Some(r.game_date.clone())),
+                    Val::I(Some(r.home_id)),
+                    Val::I(Some(r.away_id)),
+                    Val::I(Some(r.neutral as i64)),
+                    Val::S(Some(r.features.clone())),
+                    Val::F(Some(r.prob_home)),
+                    Val::F(Some(r.margin)),
+                ]
+            })
+            .collect();
+        let mut tx = self.pool.begin().await?;
+        LOG.insert(&mut tx, &vals).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The most recent logged predictions, newest first.
+    pub async fn recent_predictions(&self, limit: i64) -> Result<Vec<PredictionLogRow>, StoreError> {
+        let sql = format!(
+            "SELECT {} FROM prediction_log ORDER BY id DESC LIMIT $1",
+            LOG.select_list()
+        );
+        let rows = sqlx::query(&sql).bind(limit).fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(PredictionLogRow {
+                    created_at: r.try_get(0)?,
+                    request_id: r.try_get(1)?,
+                    model_name: r.try_get(2)?,
+                    model_version: r.try_get(3)?,
+                    game_date: r.try_get(4)?,
+                    home_id: r.try_get(5)?,
+                    away_id: r.try_get(6)?,
+                    neutral: r.try_get::<i64, _>(7)? != 0,
+                    features: r.try_get(8)?,
+                    prob_home: r.try_get(9)?,
+                    margin: r.try_get(10)?,
+                })
+            })
+            .collect()
+    }
+}
