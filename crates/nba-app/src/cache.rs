@@ -27,9 +27,11 @@ impl SeasonCache {
         let version = store.data_version().await?;
         if let Some((v, g)) = self.games.lock().expect("cache lock").get(&season) {
             if *v == version {
+                nba_ops::record_cache("season_games", true);
                 return Ok(g.clone());
             }
         }
+        nba_ops::record_cache("season_games", false);
         let fresh = Arc::new(store.season_games(season).await?);
         self.games
             .lock()
@@ -46,9 +48,11 @@ impl SeasonCache {
         let version = store.data_version().await?;
         if let Some((v, b)) = self.boxes.lock().expect("cache lock").get(&season) {
             if *v == version {
+                nba_ops::record_cache("team_boxes", true);
                 return Ok(b.clone());
             }
         }
+        nba_ops::record_cache("team_boxes", false);
         let fresh = Arc::new(store.team_box_for_season(season).await?);
         self.boxes
             .lock()

@@ -43,6 +43,7 @@ struct Inner {
     data_source: DataSource,
     cache: cache::SeasonCache,
     predictions: predict::PredictService,
+    ops: std::sync::OnceLock<nba_ops::OpsHandle>,
 }
 
 /// Name, version and instructions every transport reports.
@@ -83,7 +84,19 @@ impl App {
                 data_source,
                 cache: Default::default(),
                 predictions: predict::PredictService::new(models, logger),
+                ops: std::sync::OnceLock::new(),
             }),
+        })
+    }
+
+    /// Attaches the running operations layer (health, alerts) for the tools that report it.
+    pub fn attach_ops(&self, ops: nba_ops::OpsHandle) {
+        let _ = self.inner.ops.set(ops);
+    }
+
+    pub(crate) fn ops(&self) -> Result<&nba_ops::OpsHandle, AppError> {
+        self.inner.ops.get().ok_or_else(|| {
+            AppError::NotFound("health checks and alerts are not running in this process".into())
         })
     }
 
@@ -156,7 +169,17 @@ impl App {
     /// Calls a tool with JSON arguments (an object, or null for none). Arguments are validated
     /// before any query runs. The result is a JSON object that includes `data_source`.
     pub async fn call_tool(&self, name: &str, args: Value) -> Result<Value, AppError> {
-        let mut out = tools::dispatch(self, name, args).await?;
+        let started = std::time::Instant::now();
+        let result = tools::dispatch(self, name, args).await;
+        // Only catalog names become metric labels, so label values stay bounded.
+        if catalog::tool(name).is_some() {
+            nba_ops::record_tool_call(
+                name,
+                result.as_ref().map(|_| ()).map_err(|e| e.code()),
+                started.elapsed(),
+            );
+        }
+        let mut out = result?;
         if let Value::Object(map) = &mut out {
             map.insert(
                 "data_source".into(),

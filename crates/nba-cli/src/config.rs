@@ -31,6 +31,8 @@ pub struct Settings {
     pub model_store: PathBuf,
     /// The model to serve: an alias or `name@version` (default `champion`).
     pub model: String,
+    /// Health checks, alerts and drift (the `[ops]` table; see OPERATIONS_GUIDE.md).
+    pub ops: nba_ops::OpsConfig,
 }
 
 /// The TOML file: every key optional.
@@ -48,6 +50,7 @@ struct FileSettings {
     auto_load: Option<bool>,
     model_store: Option<PathBuf>,
     model: Option<String>,
+    ops: Option<nba_ops::OpsConfig>,
 }
 
 const LEVELS: &[&str] = &["trace", "debug", "info", "warn", "error"];
@@ -130,11 +133,17 @@ impl Settings {
             .map(PathBuf::from)
             .or(file.model_store)
             .unwrap_or_else(|| state_dir.clone());
-        let model = env("NBA_MCP_MODEL").or(file.model).unwrap_or_else(|| "champion".into());
+        let model = env("NBA_MCP_MODEL")
+            .or(file.model)
+            .unwrap_or_else(|| "champion".into());
         if model.trim().is_empty() {
             bail!("NBA_MCP_MODEL: must name an alias or name@version");
         }
+        let mut ops = file.ops.unwrap_or_default();
+        ops.apply_env(env).map_err(|e| anyhow::anyhow!("{e}"))?;
+        ops.validate().map_err(|e| anyhow::anyhow!("{e}"))?;
         Ok(Settings {
+            ops,
             model_store,
             model,
             database_url: SecretString::from(database_url),

@@ -93,7 +93,15 @@ pub async fn ingest_file(
     };
     let summary = store.load(&parsed, &prov).await;
     spinner.finish_and_clear();
-    Ok(summary?)
+    let summary = summary?;
+    nba_ops::record_ingest(
+        &summary.format,
+        summary.inserted,
+        summary.updated,
+        summary.unchanged,
+        summary.skipped,
+    );
+    Ok(summary)
 }
 
 fn progress(msg: &str) -> ProgressBar {

@@ -65,6 +65,12 @@ enum Command {
     Train(model_cmd::TrainArgs),
     /// Walk-forward evaluation beside FiveThirtyEight's published forecasts.
     Evaluate(model_cmd::EvaluateArgs),
+    /// Feature drift of recent served predictions against the model's reference (PSI, KS).
+    Drift {
+        /// How many of the latest served predictions to compare.
+        #[arg(long, default_value_t = 1000)]
+        window: i64,
+    },
 }
 
 fn init_logging(settings: &Settings) {
@@ -181,6 +187,19 @@ async fn main() -> Result<()> {
         Command::Evaluate(args) => {
             let store = open(&settings).await?;
             model_cmd::evaluate(&store, &settings.state_dir, &args).await
+        }
+        Command::Drift { window } => {
+            let store = open(&settings).await?;
+            let config = nba_app::predict::ModelConfig {
+                model_store: settings.model_store.clone(),
+                spec: settings.model.clone(),
+            };
+            let app = nba_app::App::with_models(store.clone(), config).await?;
+            let out = app.drift_report(Some(window)).await?;
+            println!("{}", serde_json::to_string_pretty(&out)?);
+            app.close().await;
+            store.close().await;
+            Ok(())
         }
         Command::Mcp => {
             let store = open(&settings).await?;

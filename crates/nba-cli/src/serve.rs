@@ -17,10 +17,18 @@ pub async fn prepare_store(store: &Store, settings: &Settings) -> Result<()> {
         load_initial_data(store, settings).await?;
     }
     let models = nba_model::ModelStore::new(settings.model_store.clone());
-    if settings.model == nba_model::CHAMPION && models.aliases().map(|a| !a.contains_key(nba_model::CHAMPION)).unwrap_or(true) {
+    if settings.model == nba_model::CHAMPION
+        && models
+            .aliases()
+            .map(|a| !a.contains_key(nba_model::CHAMPION))
+            .unwrap_or(true)
+    {
         let seasons = store.seasons().await?;
         if let (Some(first), Some(last)) = (seasons.first(), seasons.last()) {
-            tracing::warn!("no champion model in {}: training one on {first}-{last}", settings.model_store.display());
+            tracing::warn!(
+                "no champion model in {}: training one on {first}-{last}",
+                settings.model_store.display()
+            );
             let args = crate::model_cmd::TrainArgs {
                 seasons: format!("{first}-{last}"),
                 name: "nba-logit".into(),
@@ -112,10 +120,93 @@ async fn build_app(store: Store, settings: &Settings, token: &CancellationToken)
     Ok(app)
 }
 
+/// The models the server has loaded, for the dashboard and `/metrics`.
+struct Catalog(App, String);
+
+impl nba_ops::ModelCatalog for Catalog {
+    fn models(&self) -> Vec<nba_ops::ModelInfo> {
+        match self.0.model_info() {
+            Some((name, version, _)) => vec![nba_ops::ModelInfo {
+                name,
+                version,
+                alias: Some(self.1.clone()),
+                status: "loaded".into(),
+            }],
+            None => vec![nba_ops::ModelInfo {
+                name: self.1.clone(),
+                version: "-".into(),
+                alias: Some(self.1.clone()),
+                status: self
+                    .0
+                    .model_problem()
+                    .unwrap_or_else(|| "not loaded".into()),
+            }],
+        }
+    }
+}
+
+/// Health checks, alerts, drift: started for both transports; the routes serve over HTTP.
+async fn start_ops(
+    app: &App,
+    store: &Store,
+    settings: &Settings,
+    token: &CancellationToken,
+) -> Result<(nba_ops::OpsHandle, axum::Router)> {
+    let drift = std::sync::Arc::new(nba_ops::Published::<nba_ops::DriftReport>::default());
+    let model_app = app.clone();
+    let model_check = nba_ops::health::check_fn("model", move || {
+        let app = model_app.clone();
+        async move {
+            match (app.model_info(), app.model_problem()) {
+                (Some((name, version, through)), _) => nba_ops::ComponentHealth::healthy(format!(
+                    "{name}@{version} loaded; data through {}",
+                    through.unwrap_or_else(|| "-".into())
+                )),
+                (None, Some(problem))
+                    if problem.contains("checksum") || problem.contains("corrupt") =>
+                {
+                    nba_ops::ComponentHealth::unhealthy(problem)
+                }
+                (None, problem) => nba_ops::ComponentHealth::degraded(
+                    problem.unwrap_or_else(|| "no model loaded".into()),
+                ),
+            }
+        }
+    });
+    let (ops, routes) = nba_ops::Ops::builder(store.clone(), settings.ops.clone())
+        .health_check(std::sync::Arc::new(model_check))
+        .drift_source(drift.clone())
+        .model_catalog(std::sync::Arc::new(Catalog(
+            app.clone(),
+            settings.model.clone(),
+        )))
+        .start()
+        .await?;
+    app.attach_ops(ops.clone());
+    // Drift of served predictions against the model's reference, every five minutes.
+    let (a, t) = (app.clone(), token.clone());
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(300));
+        loop {
+            tokio::select! {
+                _ = t.cancelled() => break,
+                _ = tick.tick() => match a.drift_report(None).await {
+                    Ok(out) if out.recent_predictions > 0 => drift.publish(out.report),
+                    Ok(_) => {}
+                    Err(e) => tracing::debug!(error = %e, "no drift report"),
+                },
+            }
+        }
+    });
+    Ok((ops, routes))
+}
+
 pub async fn run_stdio(store: Store, settings: &Settings) -> Result<()> {
     let token = shutdown_token();
     let app = build_app(store.clone(), settings, &token).await?;
+    let (ops, _routes) = start_ops(&app, &store, settings, &token).await?;
     nba_mcp::serve_stdio(app.clone(), token).await?;
+    ops.shutdown().await;
     app.close().await;
     store.close().await;
     Ok(())
@@ -129,7 +220,10 @@ pub async fn run_http(store: Store, settings: &Settings) -> Result<()> {
         token.child_token(),
         settings.allowed_hosts.clone(),
     );
-    let router = nba_http::router(app.clone()).nest_service("/mcp", mcp);
+    let (ops, ops_routes) = start_ops(&app, &store, settings, &token).await?;
+    let router = nba_http::router_with_ops(app.clone(), ops_routes)
+        .nest_service("/mcp", mcp)
+        .layer(axum::middleware::from_fn(nba_ops::track_http));
     let listener = tokio::net::TcpListener::bind(settings.bind)
         .await
         .with_context(|| format!("cannot listen on {} (NBA_MCP_BIND)", settings.bind))?;
@@ -140,6 +234,7 @@ pub async fn run_http(store: Store, settings: &Settings) -> Result<()> {
     axum::serve(listener, router)
         .with_graceful_shutdown(async move { t.cancelled().await })
         .await?;
+    ops.shutdown().await;
     app.close().await;
     store.close().await;
     Ok(())

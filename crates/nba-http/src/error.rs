@@ -46,7 +46,12 @@ impl From<AppError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = json!({ "error": { "code": self.code, "message": self.message } });
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        // Lets the metrics middleware count errors by their code.
+        response
+            .extensions_mut()
+            .insert(nba_ops::ErrorKind(self.code));
+        response
     }
 }
 

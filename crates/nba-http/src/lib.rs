@@ -1,14 +1,18 @@
 //! The plain HTTP API: the tool catalog and tool calls as JSON (`/v1/tools`), and the
-//! probes an orchestrator needs (`/live`, `/ready`, `/health`). It calls `nba_app::App`
-//! and knows nothing about MCP; the binary mounts the MCP endpoint beside it.
+//! probes an orchestrator needs (`/live`, `/ready`, `/health`), with the rest of the
+//! operations surface (`/metrics`, `/v1/alerts`, `/dashboard`) when the binary runs
+//! `nba_ops`. It calls `nba_app::App` and knows nothing about MCP; the binary mounts the
+//! MCP endpoint beside it.
 
 mod error;
 mod health;
 mod middleware;
+mod openapi;
+mod predict;
 mod tools;
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
@@ -26,7 +30,6 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 #[derive(Clone)]
 pub(crate) struct AppState {
     app: App,
-    started: Instant,
 }
 
 /// Limits the router enforces; [`router`] uses the defaults above.
@@ -54,19 +57,30 @@ pub fn router(app: App) -> Router {
 
 /// The HTTP API with explicit limits (tests use short ones).
 pub fn router_with_limits(app: App, limits: Limits) -> Router {
-    let state = Arc::new(AppState {
-        app,
-        started: Instant::now(),
-    });
+    build(app, limits, None)
+}
+
+/// The HTTP API with the routes of a running `nba_ops::Ops` (probes from its background
+/// checker, `/metrics`, `/v1/alerts`, `/v1/ops/summary`, `/dashboard`) in place of the
+/// on-demand probes, under the same request-id, timeout and body-limit middleware. Put
+/// `nba_ops::track_http` outside, after nesting `/mcp`, so every route is measured.
+pub fn router_with_ops(app: App, ops_routes: Router) -> Router {
+    build(app, Limits::default(), Some(ops_routes))
+}
+
+fn build(app: App, limits: Limits, ops_routes: Option<Router>) -> Router {
+    let probes = health::routes(&app, ops_routes);
+    let state = Arc::new(AppState { app });
     let timeout = limits.request_timeout;
     Router::new()
         .route("/v1/tools", get(tools::list))
         .route("/v1/tools/{name}", post(tools::call))
-        .route("/live", get(health::live))
-        .route("/ready", get(health::ready))
-        .route("/health", get(health::health))
+        .route("/v1/predict", post(predict::one))
+        .route("/v1/predict/batch", post(predict::batch))
+        .route("/v1/openapi.json", get(openapi::get))
         .fallback(error::no_route)
         .with_state(state)
+        .merge(probes)
         .layer(DefaultBodyLimit::max(limits.max_body_bytes))
         .layer(axum::middleware::from_fn(move |req, next| {
             middleware::timeout(timeout, req, next)

@@ -53,7 +53,7 @@ pub(crate) async fn call(
     Ok(Json(result))
 }
 
-fn parse_arguments(body: &[u8]) -> Result<Value, ApiError> {
+pub(crate) fn parse_arguments(body: &[u8]) -> Result<Value, ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(Value::Object(Map::new()));
     }

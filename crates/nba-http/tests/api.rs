@@ -186,7 +186,9 @@ async fn probes_report_the_database_and_fail_when_it_is_gone() {
     assert_eq!(status, StatusCode::OK);
     let (status, body, _) = send(&router, get("/health")).await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!(body["status"], "healthy");
+    // An empty store has no recent games: stale data degrades, it never makes unhealthy.
+    assert_eq!(body["status"], "degraded", "{body}");
+    assert_eq!(body["components"]["freshness"]["status"], "degraded");
     let db = &body["components"]["database"];
     assert_eq!(db["status"], "healthy");
     assert!(db["message"].is_string());
@@ -205,6 +207,12 @@ async fn probes_report_the_database_and_fail_when_it_is_gone() {
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(body["status"], "unhealthy");
     assert_eq!(body["components"]["database"]["status"], "unhealthy");
+    let (status, body, _) = send(&router, get("/health/database")).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(
+        body["message"].as_str().unwrap().contains("pool is closed"),
+        "{body}"
+    );
     let (status, _, _) = send(&router, get("/live")).await;
     assert_eq!(
         status,
@@ -221,4 +229,47 @@ async fn probes_report_the_database_and_fail_when_it_is_gone() {
     assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR, "{body}");
     let message = assert_error(&body, "internal");
     assert!(!message.to_lowercase().contains("pool"), "{message}");
+}
+
+#[tokio::test]
+async fn with_ops_the_api_serves_metrics_alerts_and_the_dashboard() {
+    let (app, _dir) = app().await;
+    let (ops, routes) = nba_ops::Ops::start(app.store().clone(), Default::default())
+        .await
+        .expect("ops");
+    let router = nba_http::router_with_ops(app, routes)
+        .layer(axum::middleware::from_fn(nba_ops::track_http));
+
+    let (status, _, _) = send(&router, post("/v1/tools/get_teams", "{}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let response = router.clone().oneshot(get("/metrics")).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let text = String::from_utf8(
+        axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap()
+            .to_vec(),
+    )
+    .unwrap();
+    assert!(
+        text.contains(r#"nba_mcp_http_requests_total{route="/v1/tools/{name}",method="POST",status_class="4xx"}"#),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"nba_mcp_errors_total{source="http",kind="unknown_name"}"#),
+        "the API's error code reaches the metrics: {text}"
+    );
+    let (status, body, headers) = send(&router, get("/health")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["components"]["database"]["status"], "healthy");
+    assert!(
+        headers.contains_key("x-request-id"),
+        "ops routes get request ids"
+    );
+    let (status, body, _) = send(&router, get("/v1/alerts")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["active"], json!([]));
+    let page = router.clone().oneshot(get("/dashboard")).await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    ops.shutdown().await;
 }

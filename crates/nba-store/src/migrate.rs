@@ -7,11 +7,17 @@ use crate::{Backend, Store, StoreError};
 
 const SQLITE: &[(i64, &str)] = &[
     (1, include_str!("../migrations/sqlite/0001_init.sql")),
-    (2, include_str!("../migrations/sqlite/0002_prediction_log.sql")),
+    (
+        2,
+        include_str!("../migrations/sqlite/0002_prediction_log.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
-    (2, include_str!("../migrations/postgres/0002_prediction_log.sql")),
+    (
+        2,
+        include_str!("../migrations/postgres/0002_prediction_log.sql"),
+    ),
 ];
 
 pub(crate) async fn run(store: &Store) -> Result<(), StoreError> {

@@ -73,7 +73,10 @@ impl Store {
     }
 
     /// The most recent logged predictions, newest first.
-    pub async fn recent_predictions(&self, limit: i64) -> Result<Vec<PredictionLogRow>, StoreError> {
+    pub async fn recent_predictions(
+        &self,
+        limit: i64,
+    ) -> Result<Vec<PredictionLogRow>, StoreError> {
         let sql = format!(
             "SELECT {} FROM prediction_log ORDER BY id DESC LIMIT $1",
             LOG.select_list()

@@ -51,7 +51,9 @@ impl PredictionLogger {
                         Ok(()) => {
                             w.fetch_add(batch.len() as u64, Ordering::Relaxed);
                         }
-                        Err(e) => tracing::error!(error = %e, rows = batch.len(), "cannot write prediction log"),
+                        Err(e) => {
+                            tracing::error!(error = %e, rows = batch.len(), "cannot write prediction log")
+                        }
                     }
                     batch.clear();
                     continue;
@@ -79,7 +81,10 @@ impl PredictionLogger {
 
     /// (written, dropped) so far.
     pub fn stats(&self) -> (u64, u64) {
-        (self.written.load(Ordering::Relaxed), self.dropped.load(Ordering::Relaxed))
+        (
+            self.written.load(Ordering::Relaxed),
+            self.dropped.load(Ordering::Relaxed),
+        )
     }
 
     /// Writes everything queued and stops the task.

@@ -4,7 +4,7 @@
 
 mod logger;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, RwLock};
 
@@ -32,6 +32,9 @@ pub(crate) struct Serving {
     /// Every game in the store (finished and scheduled), in date order.
     pub games: Arc<Vec<GameInput>>,
     pub data_version: i64,
+    /// Training-like reference values of each model feature (finished games of the last two
+    /// seasons in the store), for drift checks against served predictions.
+    pub reference: BTreeMap<String, Vec<f64>>,
     /// Predictors as of past dates, built on demand (at most a few kept).
     past: Mutex<HashMap<NaiveDate, Arc<Predictor>>>,
 }
@@ -102,7 +105,12 @@ impl PredictService {
         if let Some(s) = self.state.read().expect("lock").clone() {
             return Ok(s);
         }
-        let why = self.problem.read().expect("lock").clone().unwrap_or_default();
+        let why = self
+            .problem
+            .read()
+            .expect("lock")
+            .clone()
+            .unwrap_or_default();
         Err(AppError::NotFound(format!(
             "no prediction model is loaded ({why}); train one with `nba-mcp train --seasons 1997-2026 --alias champion`"
         )))
@@ -115,7 +123,9 @@ impl PredictService {
     /// (Re)loads the model and rebuilds the state when the store's data changed. Cheap when
     /// nothing changed (one query).
     pub async fn refresh(&self, store: &Store) -> Result<(), AppError> {
-        let Some(config) = &self.config else { return Ok(()) };
+        let Some(config) = &self.config else {
+            return Ok(());
+        };
         let version = store.data_version().await?;
         if let Some(s) = self.state.read().expect("lock").as_ref() {
             if s.data_version == version {
@@ -139,9 +149,12 @@ impl PredictService {
         rows.sort_by(|a, b| a.date.cmp(&b.date));
         let games: Vec<GameInput> = rows.iter().map(game_input).collect::<Result<_, _>>()?;
         let finished: Vec<GameInput> = games.iter().filter(|g| g.is_final()).cloned().collect();
-        let live = tokio::task::spawn_blocking({
+        let (live, reference) = tokio::task::spawn_blocking({
             let artifact = artifact.clone();
-            move || Predictor::new(&artifact, &finished)
+            move || {
+                let reference = reference_values(&artifact, &finished);
+                Predictor::new(&artifact, &finished).map(|p| (p, reference))
+            }
         })
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?
@@ -152,9 +165,32 @@ impl PredictService {
             live,
             games: Arc::new(games),
             data_version: version,
+            reference,
             past: Mutex::new(HashMap::new()),
         }));
         *self.problem.write().expect("lock") = None;
         Ok(())
     }
+}
+
+/// Values of the model's features over the finished games of the last two seasons, each
+/// computed from the games before it (what the model saw in its latest training data).
+fn reference_values(artifact: &Artifact, finished: &[GameInput]) -> BTreeMap<String, Vec<f64>> {
+    let last = finished.last().map(|g| g.season).unwrap_or(0);
+    let mut out: BTreeMap<String, Vec<f64>> = artifact
+        .features
+        .iter()
+        .map(|f| (f.clone(), Vec::new()))
+        .collect();
+    let mut pipeline = nba_model::Pipeline::new(artifact.feature_config);
+    pipeline.run(finished, |i, features| {
+        if finished[i].season + 1 >= last {
+            for (name, values) in out.iter_mut() {
+                if let Some(v) = features.get(name) {
+                    values.push(v);
+                }
+            }
+        }
+    });
+    out
 }

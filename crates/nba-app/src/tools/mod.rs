@@ -3,6 +3,7 @@
 mod compute;
 mod games;
 mod h2h;
+mod ops;
 mod players;
 pub(crate) mod predict;
 mod simulate;
@@ -48,6 +49,12 @@ pub(crate) fn specs() -> Vec<ToolSpec> {
             "Teams ranked by the model's Elo rating, with a points-scale net rating and the win probability against an average team on a neutral site, as of a date (default: after the latest result)."),
         spec::<simulate::SimulateInput, simulate::SimulateOutput>("simulate_season", "Simulate a season",
             "Monte Carlo over the rest of a season's regular-season schedule (1983-84 on): expected wins, play-off and play-in odds and the seed distribution per team. 10,000 simulations by default; as_of replays the season from a past date."),
+        spec::<ops::NoInput, ops::HealthOutput>("system_health", "System health",
+            "Health of every component (database, data freshness, caches, model, drift): healthy, degraded or unhealthy, with a message and response time each; the same report as GET /health."),
+        spec::<ops::NoInput, ops::AlertsOutput>("list_alerts", "Alerts",
+            "Active and recently resolved alerts (system unhealthy, error rate, latency p95, feature drift, performance degradation) with severity and times."),
+        spec::<ops::DriftInput, ops::DriftOutput>("drift_report", "Feature drift",
+            "Whether the inputs of recent served predictions drift from the model's reference data: PSI and Kolmogorov-Smirnov per feature."),
         spec::<compute::ComputeInput, compute::ComputeOutput>("compute_metrics", "Compute metrics",
             "Advanced metrics from numbers you give, with Basketball-Reference definitions: TS% = PTS/(2(FGA+0.44 FTA)); eFG% = (FGM+0.5 3PM)/FGA; possessions = 0.5((FGA+0.4FTA-1.07(ORB/(ORB+OppDRB))(FGA-FGM)+TOV) + same for opponent); pace = 48 (Poss+OppPoss)/(2 (MP/5)); ORtg/DRtg = 100 points per possession; usage = 100 ((FGA+0.44FTA+TOV)(TmMP/5))/(MP (TmFGA+0.44TmFTA+TmTOV)); four factors eFG%, TOV% = TOV/(FGA+0.44FTA+TOV), ORB% = ORB/(ORB+OppDRB), FT/FGA. Give a player and/or team line and optionally the opponent's; metrics whose inputs are missing are listed."),
     ]
@@ -85,6 +92,18 @@ pub(crate) async fn dispatch(app: &App, name: &str, args: Value) -> Result<Value
         "get_leaders" => to_value(app.get_leaders(parse(name, args)?).await?),
         "head_to_head" => to_value(app.head_to_head(parse(name, args)?).await?),
         "compute_metrics" => to_value(compute::compute(parse(name, args)?)?),
+        "system_health" => {
+            parse::<ops::NoInput>(name, args)?;
+            to_value(app.system_health().await?)
+        }
+        "list_alerts" => {
+            parse::<ops::NoInput>(name, args)?;
+            to_value(app.list_alerts().await?)
+        }
+        "drift_report" => {
+            let input: ops::DriftInput = parse(name, args)?;
+            to_value(app.drift_report(input.window).await?)
+        }
         "predict_game" => to_value(app.predict_game(parse(name, args)?).await?),
         "predict_games" => to_value(app.predict_games(parse(name, args)?).await?),
         "get_power_rankings" => to_value(app.power_rankings(parse(name, args)?).await?),

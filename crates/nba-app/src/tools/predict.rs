@@ -136,7 +136,9 @@ pub(crate) fn matchup(input: &PredictGameInput, field: &str) -> Result<Matchup, 
     let home = name(&input.home, "home")?;
     let away = name(&input.away, "away")?;
     if home == away {
-        return Err(AppError::InvalidArgument(format!("{field}home and {field}away are the same team")));
+        return Err(AppError::InvalidArgument(format!(
+            "{field}home and {field}away are the same team"
+        )));
     }
     let s = season.end_year() as i64;
     Ok(Matchup {
@@ -185,11 +187,18 @@ impl App {
             home_win_probability: r3(pred.prob_home),
             away_win_probability: r3(pred.prob_away),
             expected_margin: r1(pred.margin),
-            model: ModelInfo { name: p.model_ref().name.clone(), version: p.model_ref().version.clone() },
+            model: ModelInfo {
+                name: p.model_ref().name.clone(),
+                version: p.model_ref().version.clone(),
+            },
             top_factors: p
                 .factors(&m.game, 5)
                 .into_iter()
-                .map(|c| Factor { feature: c.feature, value: r3(c.value), contribution: r3(c.logit) })
+                .map(|c| Factor {
+                    feature: c.feature,
+                    value: r3(c.value),
+                    contribution: r3(c.logit),
+                })
                 .collect(),
             data_through: p.data_through().map(|d| d.to_string()),
             home: m.home,
@@ -197,16 +206,24 @@ impl App {
         }
     }
 
-    pub(crate) async fn predict_game(&self, input: PredictGameInput) -> Result<PredictGameOutput, AppError> {
+    pub(crate) async fn predict_game(
+        &self,
+        input: PredictGameInput,
+    ) -> Result<PredictGameOutput, AppError> {
         let m = matchup(&input, "")?;
         let serving = self.predictions().current()?;
         let p = serving.as_of(m.game.date)?;
         Ok(self.predict_one(&p, m, &uuid::Uuid::new_v4().to_string()))
     }
 
-    pub(crate) async fn predict_games(&self, input: PredictGamesInput) -> Result<PredictGamesOutput, AppError> {
+    pub(crate) async fn predict_games(
+        &self,
+        input: PredictGamesInput,
+    ) -> Result<PredictGamesOutput, AppError> {
         if input.games.is_empty() {
-            return Err(AppError::InvalidArgument("games must hold at least one game".into()));
+            return Err(AppError::InvalidArgument(
+                "games must hold at least one game".into(),
+            ));
         }
         if input.games.len() > MAX_BATCH {
             return Err(AppError::InvalidArgument(format!(
@@ -227,13 +244,22 @@ impl App {
             let p = serving.as_of(m.game.date)?;
             out.push(self.predict_one(&p, m, &request_id));
         }
-        Ok(PredictGamesOutput { count: out.len(), predictions: out })
+        Ok(PredictGamesOutput {
+            count: out.len(),
+            predictions: out,
+        })
     }
 
-    pub(crate) async fn power_rankings(&self, input: PowerRankingsInput) -> Result<PowerRankingsOutput, AppError> {
+    pub(crate) async fn power_rankings(
+        &self,
+        input: PowerRankingsInput,
+    ) -> Result<PowerRankingsOutput, AppError> {
         let serving = self.predictions().current()?;
         let date = match &input.date {
-            Some(d) => Some(NaiveDate::parse_from_str(&parse_date("date", d)?, "%Y-%m-%d").map_err(|e| AppError::Internal(e.to_string()))?),
+            Some(d) => Some(
+                NaiveDate::parse_from_str(&parse_date("date", d)?, "%Y-%m-%d")
+                    .map_err(|e| AppError::Internal(e.to_string()))?,
+            ),
             None => None,
         };
         let p = match date {
@@ -268,7 +294,10 @@ impl App {
         Ok(PowerRankingsOutput {
             season: season.label(),
             as_of: as_of.map(|d| d.to_string()),
-            model: ModelInfo { name: p.model_ref().name.clone(), version: p.model_ref().version.clone() },
+            model: ModelInfo {
+                name: p.model_ref().name.clone(),
+                version: p.model_ref().version.clone(),
+            },
             teams: rows,
         })
     }

@@ -70,10 +70,15 @@ fn play_in_era(season: i64) -> bool {
 }
 
 impl App {
-    pub(crate) async fn simulate_season(&self, input: SimulateInput) -> Result<SimulateOutput, AppError> {
+    pub(crate) async fn simulate_season(
+        &self,
+        input: SimulateInput,
+    ) -> Result<SimulateOutput, AppError> {
         let sims = input.simulations.unwrap_or(DEFAULT_SIMS);
         if !(100..=MAX_SIMS).contains(&sims) {
-            return Err(AppError::InvalidArgument(format!("simulations must be between 100 and {MAX_SIMS}, got {sims}")));
+            return Err(AppError::InvalidArgument(format!(
+                "simulations must be between 100 and {MAX_SIMS}, got {sims}"
+            )));
         }
         let s = input.season.end_year() as i64;
         if s < 1984 {
@@ -89,7 +94,10 @@ impl App {
         }
         let serving = self.predictions().current()?;
         let as_of = match &input.as_of {
-            Some(d) => Some(NaiveDate::parse_from_str(&parse_date("as_of", d)?, "%Y-%m-%d").map_err(|e| AppError::Internal(e.to_string()))?),
+            Some(d) => Some(
+                NaiveDate::parse_from_str(&parse_date("as_of", d)?, "%Y-%m-%d")
+                    .map_err(|e| AppError::Internal(e.to_string()))?,
+            ),
             None => None,
         };
         let predictor: std::sync::Arc<Predictor> = match as_of {
@@ -106,7 +114,8 @@ impl App {
             base.entry(g.home_id).or_default();
             base.entry(g.away_id).or_default();
             let in_past = cut.as_deref().is_some_and(|c| g.date.as_str() <= c);
-            let date = NaiveDate::parse_from_str(&g.date, "%Y-%m-%d").map_err(|e| AppError::Internal(e.to_string()))?;
+            let date = NaiveDate::parse_from_str(&g.date, "%Y-%m-%d")
+                .map_err(|e| AppError::Internal(e.to_string()))?;
             last_date = last_date.max(date);
             match (g.winner(), in_past) {
                 (Some(w), true) => {
@@ -116,7 +125,16 @@ impl App {
                     base.entry(l).or_default().1 += 1;
                 }
                 _ => {
-                    let game = GameInput { date, season: s, stage: Stage::Regular, neutral: g.neutral, home_id: g.home_id, away_id: g.away_id, home_score: None, away_score: None };
+                    let game = GameInput {
+                        date,
+                        season: s,
+                        stage: Stage::Regular,
+                        neutral: g.neutral,
+                        home_id: g.home_id,
+                        away_id: g.away_id,
+                        home_score: None,
+                        away_score: None,
+                    };
                     remaining.push((g.home_id, g.away_id, predictor.predict(&game).prob_home));
                 }
             }
@@ -127,7 +145,10 @@ impl App {
             t
         };
         let index: HashMap<i64, usize> = teams.iter().enumerate().map(|(i, t)| (*t, i)).collect();
-        let conf: Vec<Option<Conference>> = teams.iter().map(|t| franchises::conference(*t, s as u16)).collect();
+        let conf: Vec<Option<Conference>> = teams
+            .iter()
+            .map(|t| franchises::conference(*t, s as u16))
+            .collect();
         let play_in = play_in_era(s);
         let direct = if play_in { 6 } else { 8 };
         // Play-in games are at the higher seed on the day after the season.
@@ -135,7 +156,16 @@ impl App {
         let mut pair_prob: HashMap<(usize, usize), f64> = HashMap::new();
         let mut prob = |h: usize, a: usize| -> f64 {
             *pair_prob.entry((h, a)).or_insert_with(|| {
-                let game = GameInput { date: after, season: s, stage: Stage::PlayIn, neutral: false, home_id: teams[h], away_id: teams[a], home_score: None, away_score: None };
+                let game = GameInput {
+                    date: after,
+                    season: s,
+                    stage: Stage::PlayIn,
+                    neutral: false,
+                    home_id: teams[h],
+                    away_id: teams[a],
+                    home_score: None,
+                    away_score: None,
+                };
                 predictor.predict(&game).prob_home
             })
         };
@@ -153,7 +183,10 @@ impl App {
         let seed = input.seed.unwrap_or(2026);
         let mut rng = StdRng::seed_from_u64(seed);
         let base_w: Vec<u32> = teams.iter().map(|t| base[t].0).collect();
-        let rem: Vec<(usize, usize, f64)> = remaining.iter().map(|(h, a, p)| (index[h], index[a], *p)).collect();
+        let rem: Vec<(usize, usize, f64)> = remaining
+            .iter()
+            .map(|(h, a, p)| (index[h], index[a], *p))
+            .collect();
         let mut wins = vec![0u32; n];
         for _ in 0..sims {
             wins.copy_from_slice(&base_w);
@@ -166,7 +199,10 @@ impl App {
             }
             for c in [Conference::East, Conference::West] {
                 // Ties are broken at random (the NBA's tiebreakers are not modelled).
-                let mut order: Vec<(u32, f64, usize)> = (0..n).filter(|i| conf[*i] == Some(c)).map(|i| (wins[i], rng.gen::<f64>(), i)).collect();
+                let mut order: Vec<(u32, f64, usize)> = (0..n)
+                    .filter(|i| conf[*i] == Some(c))
+                    .map(|i| (wins[i], rng.gen::<f64>(), i))
+                    .collect();
                 order.sort_by(|x, y| y.0.cmp(&x.0).then(y.1.total_cmp(&x.1)));
                 for (k, &(_, _, i)) in order.iter().enumerate() {
                     seeds[i][k] += 1;
@@ -179,9 +215,21 @@ impl App {
                 }
                 if play_in && order.len() >= 10 {
                     let (s7, s8, s9, s10) = (order[6].2, order[7].2, order[8].2, order[9].2);
-                    let (seven, loser78) = if rng.gen::<f64>() < prob(s7, s8) { (s7, s8) } else { (s8, s7) };
-                    let winner910 = if rng.gen::<f64>() < prob(s9, s10) { s9 } else { s10 };
-                    let eight = if rng.gen::<f64>() < prob(loser78, winner910) { loser78 } else { winner910 };
+                    let (seven, loser78) = if rng.gen::<f64>() < prob(s7, s8) {
+                        (s7, s8)
+                    } else {
+                        (s8, s7)
+                    };
+                    let winner910 = if rng.gen::<f64>() < prob(s9, s10) {
+                        s9
+                    } else {
+                        s10
+                    };
+                    let eight = if rng.gen::<f64>() < prob(loser78, winner910) {
+                        loser78
+                    } else {
+                        winner910
+                    };
                     playoffs[seven] += 1;
                     playoffs[eight] += 1;
                 }
@@ -191,10 +239,17 @@ impl App {
             }
         }
         let f = sims as f64;
-        let total_games: Vec<u32> = teams.iter().map(|t| {
-            let (w, l) = base[t];
-            w + l + remaining.iter().filter(|(h, a, _)| h == t || a == t).count() as u32
-        }).collect();
+        let total_games: Vec<u32> = teams
+            .iter()
+            .map(|t| {
+                let (w, l) = base[t];
+                w + l
+                    + remaining
+                        .iter()
+                        .filter(|(h, a, _)| h == t || a == t)
+                        .count() as u32
+            })
+            .collect();
         let mut out: Vec<TeamOdds> = (0..n)
             .map(|i| {
                 let sd = side(teams[i], s, None);
@@ -215,7 +270,11 @@ impl App {
                 }
             })
             .collect();
-        out.sort_by(|a, b| a.conference.cmp(&b.conference).then(b.expected_wins.total_cmp(&a.expected_wins)));
+        out.sort_by(|a, b| {
+            a.conference
+                .cmp(&b.conference)
+                .then(b.expected_wins.total_cmp(&a.expected_wins))
+        });
         Ok(SimulateOutput {
             season: input.season.label(),
             as_of: cutoff.map(|d| d.to_string()),

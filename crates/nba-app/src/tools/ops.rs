@@ -1,0 +1,95 @@
+//! Operations tools: system health, alerts and feature drift of the serving model.
+
+use std::collections::BTreeMap;
+
+use nba_ops::{AlertsView, DriftConfig, DriftMonitor, DriftReport, HealthReport};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::{App, AppError};
+
+/// Recent predictions compared with the reference.
+pub const DRIFT_WINDOW: i64 = 1000;
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NoInput {}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct HealthOutput {
+    #[serde(flatten)]
+    pub report: HealthReport,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct AlertsOutput {
+    #[serde(flatten)]
+    pub alerts: AlertsView,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DriftInput {
+    /// How many of the latest served predictions to compare (50 to 10000, default 1000).
+    pub window: Option<i64>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct DriftOutput {
+    pub model: String,
+    /// Served predictions compared.
+    pub recent_predictions: usize,
+    pub method: String,
+    #[serde(flatten)]
+    pub report: DriftReport,
+}
+
+impl App {
+    pub(crate) async fn system_health(&self) -> Result<HealthOutput, AppError> {
+        Ok(HealthOutput {
+            report: self.ops()?.report().await,
+        })
+    }
+
+    pub(crate) async fn list_alerts(&self) -> Result<AlertsOutput, AppError> {
+        Ok(AlertsOutput {
+            alerts: self.ops()?.alerts(),
+        })
+    }
+
+    /// PSI and Kolmogorov-Smirnov of each model feature: the latest served predictions
+    /// against the values of the last two seasons of finished games.
+    pub async fn drift_report(&self, window: Option<i64>) -> Result<DriftOutput, AppError> {
+        let window = window.unwrap_or(DRIFT_WINDOW);
+        if !(50..=10_000).contains(&window) {
+            return Err(AppError::InvalidArgument(format!(
+                "window must be between 50 and 10000, got {window}"
+            )));
+        }
+        let serving = self.predictions().current()?;
+        let mut monitor = DriftMonitor::new(DriftConfig::default());
+        for (name, values) in &serving.reference {
+            monitor.set_reference(name.clone(), values.clone());
+        }
+        let rows = self.store().recent_predictions(window).await?;
+        let mut recent: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+        for r in &rows {
+            let Ok(serde_json::Value::Object(map)) =
+                serde_json::from_str::<serde_json::Value>(&r.features)
+            else {
+                continue;
+            };
+            for name in serving.reference.keys() {
+                if let Some(v) = map.get(name).and_then(|v| v.as_f64()) {
+                    recent.entry(name.clone()).or_default().push(v);
+                }
+            }
+        }
+        Ok(DriftOutput {
+            model: format!("{}@{}", serving.artifact.name, serving.artifact.version),
+            recent_predictions: rows.len(),
+            method: "PSI over 10 bins from reference quantiles (warning >= 0.1, alert >= 0.2) and a two-sample Kolmogorov-Smirnov test (alert when p < 0.01); reference: the model's features over finished games of the last two seasons in the store.".into(),
+            report: monitor.report(&recent),
+        })
+    }
+}

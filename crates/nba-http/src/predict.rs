@@ -1,0 +1,39 @@
+//! `/v1/predict` and `/v1/predict/batch`: the prediction tools under stable REST paths, with
+//! the same JSON shapes as `predict_game` and `predict_games`.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::State;
+use axum::Json;
+use serde_json::Value;
+
+use crate::tools::parse_arguments;
+use crate::{ApiError, AppState};
+
+async fn run(
+    state: &AppState,
+    tool: &str,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let body = body.map_err(|r| ApiError::new(r.status(), "invalid_body", r.body_text()))?;
+    let args = parse_arguments(&body)?;
+    Ok(Json(state.app.call_tool(tool, args).await?))
+}
+
+/// `POST /v1/predict` with `{home, away, date?, neutral?}`.
+pub(crate) async fn one(
+    State(state): State<Arc<AppState>>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<Value>, ApiError> {
+    run(&state, "predict_game", body).await
+}
+
+/// `POST /v1/predict/batch` with `{games: [...]}` (up to 1000).
+pub(crate) async fn batch(
+    State(state): State<Arc<AppState>>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<Value>, ApiError> {
+    run(&state, "predict_games", body).await
+}

@@ -1,0 +1,229 @@
+//! The Prometheus text exposition format (version 0.0.4): `# HELP`, `# TYPE`, then one
+//! line per series; histograms as cumulative `_bucket{le=...}`, `_sum` and `_count`.
+
+use std::fmt::Write;
+
+use super::{Counter, Family, Histogram, Metrics, BUCKETS, LATENCY_BUCKETS};
+
+/// Content type of the exposition.
+pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
+
+/// A page of metrics being written.
+#[derive(Default)]
+pub struct Exposition {
+    out: String,
+}
+
+impl Exposition {
+    pub fn new() -> Exposition {
+        Exposition::default()
+    }
+
+    pub fn finish(self) -> String {
+        self.out
+    }
+
+    pub fn header(&mut self, name: &str, kind: &str, help: &str) {
+        let _ = writeln!(self.out, "# HELP {name} {}", help.replace('\n', " "));
+        let _ = writeln!(self.out, "# TYPE {name} {kind}");
+    }
+
+    pub fn sample(&mut self, name: &str, labels: &[(&str, &str)], value: f64) {
+        self.out.push_str(name);
+        if !labels.is_empty() {
+            self.out.push('{');
+            for (i, (k, v)) in labels.iter().enumerate() {
+                if i > 0 {
+                    self.out.push(',');
+                }
+                let _ = write!(self.out, "{k}=\"{}\"", escape(v));
+            }
+            self.out.push('}');
+        }
+        let _ = writeln!(self.out, " {}", number(value));
+    }
+
+    /// A metric with one unlabelled series.
+    pub fn single(&mut self, name: &str, kind: &str, help: &str, value: f64) {
+        self.header(name, kind, help);
+        self.sample(name, &[], value);
+    }
+
+    pub fn counters(&mut self, name: &str, help: &str, family: &Family<Counter>) {
+        self.header(name, "counter", help);
+        let names = family.label_names();
+        for (values, counter) in family.collect() {
+            self.sample(name, &zip(names, &values), counter.get() as f64);
+        }
+    }
+
+    pub fn histograms(&mut self, name: &str, help: &str, family: &Family<Histogram>) {
+        self.header(name, "histogram", help);
+        let names = family.label_names();
+        let bucket = format!("{name}_bucket");
+        let bounds: Vec<String> = (0..BUCKETS)
+            .map(|i| LATENCY_BUCKETS.get(i).map_or("+Inf".into(), |b| number(*b)))
+            .collect();
+        for (values, histogram) in family.collect() {
+            let snap = histogram.snapshot();
+            let mut labels = zip(names, &values);
+            let mut cumulative = 0u64;
+            for (count, le) in snap.counts.iter().zip(&bounds) {
+                cumulative += count;
+                labels.push(("le", le));
+                self.sample(&bucket, &labels, cumulative as f64);
+                labels.pop();
+            }
+            self.sample(&format!("{name}_sum"), &labels, snap.sum_seconds());
+            self.sample(&format!("{name}_count"), &labels, cumulative as f64);
+        }
+    }
+}
+
+fn zip<'a>(names: &[&'static str], values: &'a [String]) -> Vec<(&'a str, &'a str)> {
+    names
+        .iter()
+        .zip(values)
+        .map(|(k, v)| (*k, v.as_str()))
+        .collect()
+}
+
+/// The registry's own metrics (the ones recorded on the hot path).
+pub fn encode_registry(m: &Metrics, out: &mut Exposition) {
+    let (version, git_sha) = super::build_info();
+    out.header(
+        "nba_mcp_build_info",
+        "gauge",
+        "Build of the running server (always 1).",
+    );
+    out.sample(
+        "nba_mcp_build_info",
+        &[("version", version), ("git_sha", git_sha)],
+        1.0,
+    );
+    out.single(
+        "nba_mcp_uptime_seconds",
+        "gauge",
+        "Seconds since the process started.",
+        m.uptime().as_secs_f64(),
+    );
+    out.single(
+        "nba_mcp_process_start_time_seconds",
+        "gauge",
+        "Start time of the process since the Unix epoch, in seconds.",
+        m.start_unix_s(),
+    );
+    out.counters(
+        "nba_mcp_http_requests_total",
+        "HTTP requests answered, by matched route, method and status class.",
+        &m.http_requests,
+    );
+    out.histograms(
+        "nba_mcp_http_request_duration_seconds",
+        "Time to answer an HTTP request (to the response head), by matched route and status class.",
+        &m.http_duration,
+    );
+    out.single(
+        "nba_mcp_http_requests_in_flight",
+        "gauge",
+        "HTTP requests being handled now.",
+        m.http_in_flight.get() as f64,
+    );
+    out.histograms(
+        "nba_mcp_tool_call_duration_seconds",
+        "Time to run one tool call, any transport, by tool, model version (none without a model) and outcome.",
+        &m.tool_duration,
+    );
+    out.counters(
+        "nba_mcp_errors_total",
+        "Errors by where they surfaced (http, tool) and kind (the application's error code, or http_4xx/http_5xx).",
+        &m.errors,
+    );
+    out.counters(
+        "nba_mcp_cache_requests_total",
+        "Cache lookups by cache and result (hit, miss).",
+        &m.cache,
+    );
+    out.counters(
+        "nba_mcp_ingest_rows_total",
+        "Rows written by ingest runs in this process, by format and change (inserted, updated, unchanged, skipped).",
+        &m.ingest_rows,
+    );
+    let age = m.data_age_days.get();
+    if age >= 0 {
+        out.single(
+            "nba_mcp_data_latest_game_age_days",
+            "gauge",
+            "Days since the latest finished game in the store (from the freshness check).",
+            age as f64,
+        );
+    }
+    out.counters(
+        "nba_mcp_alert_notifications_total",
+        "Alert notifications by channel and outcome (delivered, failed, dropped).",
+        &m.alert_notifications,
+    );
+}
+
+fn escape(v: &str) -> String {
+    v.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}
+
+fn number(v: f64) -> String {
+    if v.is_nan() {
+        "NaN".into()
+    } else if v.is_infinite() {
+        if v > 0.0 { "+Inf" } else { "-Inf" }.into()
+    } else {
+        format!("{v}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn histograms_are_cumulative_with_sum_and_count() {
+        let m = Metrics::new();
+        m.record_http("/v1/tools", "GET", 200, None, Duration::from_millis(3));
+        m.record_http("/v1/tools", "GET", 200, None, Duration::from_millis(30));
+        let mut out = Exposition::new();
+        encode_registry(&m, &mut out);
+        let text = out.finish();
+        let line = |prefix: &str| {
+            text.lines()
+                .find(|l| l.starts_with(prefix))
+                .unwrap_or_else(|| panic!("no line {prefix} in\n{text}"))
+                .to_string()
+        };
+        let h = "nba_mcp_http_request_duration_seconds";
+        assert!(line(&format!(
+            "{h}_bucket{{route=\"/v1/tools\",status_class=\"2xx\",le=\"0.005\"}}"
+        ))
+        .ends_with(" 1"));
+        assert!(line(&format!(
+            "{h}_bucket{{route=\"/v1/tools\",status_class=\"2xx\",le=\"0.05\"}}"
+        ))
+        .ends_with(" 2"));
+        assert!(line(&format!(
+            "{h}_bucket{{route=\"/v1/tools\",status_class=\"2xx\",le=\"+Inf\"}}"
+        ))
+        .ends_with(" 2"));
+        assert!(line(&format!("{h}_count{{")).ends_with(" 2"));
+        assert!(line(&format!("{h}_sum{{")).contains(" 0.033"));
+        assert!(text.contains("# TYPE nba_mcp_http_requests_total counter"));
+        assert!(line("nba_mcp_http_requests_total{").ends_with("} 2"));
+        assert!(line("nba_mcp_build_info{").contains("version=\""));
+    }
+
+    #[test]
+    fn label_values_are_escaped() {
+        let mut out = Exposition::new();
+        out.sample("x", &[("a", "q\"b\\n\nz")], 1.5);
+        assert_eq!(out.finish(), "x{a=\"q\\\"b\\\\n\\nz\"} 1.5\n");
+    }
+}

@@ -1,0 +1,236 @@
+//! The process's metrics: one registry (`metrics()`), recording functions for the layers
+//! that cannot see HTTP (tool calls, caches, ingest), the Prometheus text encoder and the
+//! sampler that turns cumulative counts into windows for alerts and the dashboard.
+
+pub(crate) mod encode;
+mod primitives;
+pub(crate) mod sampler;
+
+use std::sync::OnceLock;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+pub use primitives::{
+    Counter, Family, Gauge, Histogram, HistogramSnapshot, BUCKETS, LATENCY_BUCKETS, MAX_SERIES,
+};
+pub use sampler::{Sample, Sampler, WindowStats};
+
+/// Model version label of tool calls that involve no model.
+pub const NO_MODEL: &str = "none";
+
+/// Every metric the service records. Names are listed in `OPERATIONS_GUIDE.md`.
+pub struct Metrics {
+    started: Instant,
+    start_unix_s: f64,
+    /// `nba_mcp_http_requests_total{route, method, status_class}`
+    pub http_requests: Family<Counter>,
+    /// `nba_mcp_http_request_duration_seconds{route, status_class}`
+    pub http_duration: Family<Histogram>,
+    /// `nba_mcp_http_requests_in_flight`
+    pub http_in_flight: Gauge,
+    /// `nba_mcp_tool_call_duration_seconds{tool, model_version, outcome}`
+    pub tool_duration: Family<Histogram>,
+    /// `nba_mcp_errors_total{source, kind}`
+    pub errors: Family<Counter>,
+    /// `nba_mcp_cache_requests_total{cache, result}`
+    pub cache: Family<Counter>,
+    /// `nba_mcp_ingest_rows_total{format, change}`
+    pub ingest_rows: Family<Counter>,
+    /// `nba_mcp_alert_notifications_total{channel, outcome}`
+    pub alert_notifications: Family<Counter>,
+    /// `nba_mcp_data_latest_game_age_days`, set by the freshness check (-1: unknown).
+    pub data_age_days: Gauge,
+}
+
+impl Default for Metrics {
+    fn default() -> Metrics {
+        Metrics::new()
+    }
+}
+
+impl Metrics {
+    pub fn new() -> Metrics {
+        let data_age_days = Gauge::default();
+        data_age_days.set(-1);
+        Metrics {
+            started: Instant::now(),
+            start_unix_s: SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map(|d| d.as_secs_f64())
+                .unwrap_or(0.0),
+            http_requests: Family::new(&["route", "method", "status_class"]),
+            http_duration: Family::new(&["route", "status_class"]),
+            http_in_flight: Gauge::default(),
+            tool_duration: Family::new(&["tool", "model_version", "outcome"]),
+            errors: Family::new(&["source", "kind"]),
+            cache: Family::new(&["cache", "result"]),
+            ingest_rows: Family::new(&["format", "change"]),
+            alert_notifications: Family::new(&["channel", "outcome"]),
+            data_age_days,
+        }
+    }
+
+    pub fn uptime(&self) -> Duration {
+        self.started.elapsed()
+    }
+
+    pub fn start_unix_s(&self) -> f64 {
+        self.start_unix_s
+    }
+
+    /// One finished HTTP request. `route` is the matched path (never the raw URI, which
+    /// would make a series per game id).
+    pub fn record_http(
+        &self,
+        route: &str,
+        method: &str,
+        status: u16,
+        error_kind: Option<&str>,
+        elapsed: Duration,
+    ) {
+        let class = status_class(status);
+        self.http_requests
+            .with(&[route, method, class], |c| c.inc());
+        self.http_duration
+            .with(&[route, class], |h| h.observe(elapsed));
+        let kind = match (error_kind, status) {
+            (Some(kind), _) => Some(kind),
+            (None, 400..=499) => Some("http_4xx"),
+            (None, 500..) => Some("http_5xx"),
+            _ => None,
+        };
+        if let Some(kind) = kind {
+            self.errors.with(&["http", kind], |c| c.inc());
+        }
+    }
+
+    /// One tool call, whatever the transport: `outcome` is `Err(code)` with the
+    /// application's stable error code when the call failed.
+    pub fn record_tool_call(
+        &self,
+        tool: &str,
+        model_version: Option<&str>,
+        outcome: Result<(), &str>,
+        elapsed: Duration,
+    ) {
+        let model = model_version.unwrap_or(NO_MODEL);
+        let label = if outcome.is_ok() { "ok" } else { "error" };
+        self.tool_duration
+            .with(&[tool, model, label], |h| h.observe(elapsed));
+        if let Err(kind) = outcome {
+            self.errors.with(&["tool", kind], |c| c.inc());
+        }
+    }
+
+    pub fn record_cache(&self, cache: &str, hit: bool) {
+        let result = if hit { "hit" } else { "miss" };
+        self.cache.with(&[cache, result], |c| c.inc());
+    }
+
+    pub fn record_ingest_rows(&self, format: &str, change: &str, rows: u64) {
+        if rows > 0 {
+            self.ingest_rows.with(&[format, change], |c| c.add(rows));
+        }
+    }
+
+    /// Cache hits and misses summed over every cache.
+    pub fn cache_totals(&self) -> (u64, u64) {
+        let (mut hits, mut misses) = (0, 0);
+        for (labels, counter) in self.cache.collect() {
+            if labels[1] == "hit" {
+                hits += counter.get();
+            } else {
+                misses += counter.get();
+            }
+        }
+        (hits, misses)
+    }
+}
+
+/// The process-wide registry every layer records into.
+pub fn metrics() -> &'static Metrics {
+    static METRICS: OnceLock<Metrics> = OnceLock::new();
+    METRICS.get_or_init(Metrics::new)
+}
+
+/// Records one tool call in the process registry (see [`Metrics::record_tool_call`]).
+pub fn record_tool_call(tool: &str, outcome: Result<(), &str>, elapsed: Duration) {
+    metrics().record_tool_call(tool, None, outcome, elapsed);
+}
+
+/// Records one cache lookup in the process registry.
+pub fn record_cache(cache: &str, hit: bool) {
+    metrics().record_cache(cache, hit);
+}
+
+/// Records the rows one ingest run changed, per kind of change.
+pub fn record_ingest(format: &str, inserted: u64, updated: u64, unchanged: u64, skipped: u64) {
+    let m = metrics();
+    for (change, rows) in [
+        ("inserted", inserted),
+        ("updated", updated),
+        ("unchanged", unchanged),
+        ("skipped", skipped),
+    ] {
+        m.record_ingest_rows(format, change, rows);
+    }
+}
+
+fn status_class(status: u16) -> &'static str {
+    match status {
+        100..=199 => "1xx",
+        200..=299 => "2xx",
+        300..=399 => "3xx",
+        400..=499 => "4xx",
+        _ => "5xx",
+    }
+}
+
+/// Version and git commit of this build; the commit comes from `NBA_MCP_GIT_SHA` at build
+/// time.
+pub fn build_info() -> (&'static str, &'static str) {
+    (
+        env!("CARGO_PKG_VERSION"),
+        option_env!("NBA_MCP_GIT_SHA").unwrap_or("unknown"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn http_errors_take_the_application_code_when_known() {
+        let m = Metrics::new();
+        m.record_http(
+            "/v1/tools/{name}",
+            "POST",
+            404,
+            Some("not_found"),
+            Duration::ZERO,
+        );
+        m.record_http("/nowhere", "GET", 404, None, Duration::ZERO);
+        m.record_http("/v1/tools", "GET", 200, None, Duration::ZERO);
+        let errors = m.errors.collect();
+        let kinds: Vec<_> = errors
+            .iter()
+            .map(|(k, c)| (k[1].as_str(), c.get()))
+            .collect();
+        assert_eq!(kinds, vec![("http_4xx", 1), ("not_found", 1)]);
+        assert_eq!(m.http_requests.collect().len(), 3);
+    }
+
+    #[test]
+    fn tool_calls_count_errors_by_code_and_default_the_model_label() {
+        let m = Metrics::new();
+        m.record_tool_call("get_game", None, Err("invalid_argument"), Duration::ZERO);
+        m.record_tool_call("get_game", None, Ok(()), Duration::ZERO);
+        let series = m.tool_duration.collect();
+        assert_eq!(series[0].0, vec!["get_game", "none", "error"]);
+        assert_eq!(series[1].0, vec!["get_game", "none", "ok"]);
+        assert_eq!(m.errors.collect()[0].0, vec!["tool", "invalid_argument"]);
+        m.record_cache("season_games", true);
+        m.record_cache("season_games", false);
+        m.record_cache("team_boxes", true);
+        assert_eq!(m.cache_totals(), (2, 1));
+    }
+}

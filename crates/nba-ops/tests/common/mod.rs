@@ -1,0 +1,161 @@
+//! Shared by the integration tests: a real SQLite store in a temp folder, in-process
+//! requests, a scrape parser, and a local HTTP receiver that records what it is sent.
+
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{Request, StatusCode};
+use axum::routing::post;
+use axum::{Json, Router};
+use nba_store::{Store, StoreOptions};
+use serde_json::Value;
+use tower::ServiceExt;
+
+pub struct TempDir(pub PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+pub fn temp_dir(tag: &str) -> TempDir {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "nba-ops-{tag}-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    TempDir(dir)
+}
+
+/// An empty, migrated SQLite store of its own.
+pub async fn store() -> (Store, TempDir) {
+    let dir = temp_dir("store");
+    let url = format!("sqlite://{}", dir.0.join("nba.db").display());
+    let store = Store::open(&StoreOptions::new(url))
+        .await
+        .expect("open store");
+    (store, dir)
+}
+
+pub async fn send(router: &Router, request: Request<Body>) -> (StatusCode, String) {
+    let response = router.clone().oneshot(request).await.expect("infallible");
+    let status = response.status();
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .expect("body");
+    (status, String::from_utf8_lossy(&bytes).into_owned())
+}
+
+pub async fn get_json(router: &Router, path: &str) -> (StatusCode, Value) {
+    let (status, text) = send(router, get(path)).await;
+    let value = serde_json::from_str(&text).unwrap_or(Value::Null);
+    (status, value)
+}
+
+pub fn get(path: &str) -> Request<Body> {
+    Request::get(path).body(Body::empty()).unwrap()
+}
+
+/// The value of the series whose line starts with `series` (name and labels as written).
+pub fn value(scrape: &str, series: &str) -> f64 {
+    scrape
+        .lines()
+        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' '))
+        .map(|v| v.parse().expect("a number"))
+        .unwrap_or(0.0)
+}
+
+/// What a receiver got: the path it was posted to and the JSON body.
+pub type Received = Arc<Mutex<Vec<(String, Value)>>>;
+
+/// A local HTTP server on 127.0.0.1:0 that records every POST it accepts.
+pub struct Receiver {
+    pub url: String,
+    pub got: Received,
+    /// Requests per path, accepted or not.
+    pub attempts: Arc<Mutex<HashMap<String, usize>>>,
+}
+
+impl Receiver {
+    pub fn received(&self) -> Vec<(String, Value)> {
+        self.got.lock().unwrap().clone()
+    }
+
+    pub fn attempts(&self, path: &str) -> usize {
+        self.attempts
+            .lock()
+            .unwrap()
+            .get(path)
+            .copied()
+            .unwrap_or(0)
+    }
+}
+
+/// Starts a receiver; the first `failures` requests of each path get `fail_status`.
+pub async fn receiver(failures: usize, fail_status: StatusCode) -> Receiver {
+    #[derive(Clone)]
+    struct S {
+        got: Received,
+        attempts: Arc<Mutex<HashMap<String, usize>>>,
+        failures: usize,
+        fail_status: StatusCode,
+    }
+    async fn hook(
+        State(s): State<S>,
+        Path(path): Path<String>,
+        Json(body): Json<Value>,
+    ) -> StatusCode {
+        let n = {
+            let mut a = s.attempts.lock().unwrap();
+            let n = a.entry(path.clone()).or_default();
+            *n += 1;
+            *n
+        };
+        if n <= s.failures {
+            return s.fail_status;
+        }
+        s.got.lock().unwrap().push((path, body));
+        StatusCode::ACCEPTED
+    }
+    let got: Received = Arc::default();
+    let attempts: Arc<Mutex<HashMap<String, usize>>> = Arc::default();
+    let state = S {
+        got: got.clone(),
+        attempts: attempts.clone(),
+        failures,
+        fail_status,
+    };
+    let app = Router::new()
+        .route("/{*path}", post(hook))
+        .with_state(state);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    Receiver {
+        url: format!("http://{addr}"),
+        got,
+        attempts,
+    }
+}
+
+/// Waits until `f` holds, polling, for at most 10 s.
+pub async fn eventually(what: &str, mut f: impl FnMut() -> bool) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while !f() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
