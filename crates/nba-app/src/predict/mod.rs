@@ -28,7 +28,7 @@ pub struct ModelConfig {
 /// A loaded model with the state after every finished game in the store.
 pub(crate) struct Serving {
     pub artifact: Artifact,
-    pub live: Predictor,
+    pub live: Arc<Predictor>,
     /// Every game in the store (finished and scheduled), in date order.
     pub games: Arc<Vec<GameInput>>,
     pub data_version: i64,
@@ -43,7 +43,7 @@ impl Serving {
     /// The predictor that knows exactly the games before `date` (none on or after it).
     pub fn as_of(&self, date: NaiveDate) -> Result<Arc<Predictor>, AppError> {
         if self.live.data_through().is_none_or(|d| d < date) {
-            return Ok(Arc::new(self.live.clone()));
+            return Ok(self.live.clone());
         }
         if let Some(p) = self.past.lock().expect("lock").get(&date) {
             return Ok(p.clone());
@@ -162,7 +162,7 @@ impl PredictService {
         tracing::info!(model = %artifact.name, version = %artifact.version, data_through = ?live.data_through(), "prediction model ready");
         *self.state.write().expect("lock") = Some(Arc::new(Serving {
             artifact,
-            live,
+            live: Arc::new(live),
             games: Arc::new(games),
             data_version: version,
             reference,

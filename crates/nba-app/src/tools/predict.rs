@@ -264,7 +264,7 @@ impl App {
         };
         let p = match date {
             Some(d) => serving.as_of(d)?,
-            None => std::sync::Arc::new(serving.live.clone()),
+            None => serving.live.clone(),
         };
         let as_of = date.or(p.data_through().map(|d| d.succ_opt().unwrap_or(d)));
         let season = Season::of_date(as_of.unwrap_or_else(today));

@@ -102,7 +102,7 @@ impl App {
         };
         let predictor: std::sync::Arc<Predictor> = match as_of {
             Some(d) => serving.as_of(d + Duration::days(1))?,
-            None => std::sync::Arc::new(serving.live.clone()),
+            None => serving.live.clone(),
         };
         let cutoff = as_of.or(predictor.data_through());
         let cut = cutoff.map(|d| d.to_string());
