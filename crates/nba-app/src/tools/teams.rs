@@ -126,8 +126,23 @@ fn norm(s: &str) -> String {
         .join(" ")
 }
 
-/// Ranks eras against a query: exact code/name matches score 1.0, fuzzy ones less.
+/// Ranks eras against a query: exact code/name matches score 1.0, fuzzy ones less. The
+/// fuzzy comparison (Jaro-Winkler) runs only when nothing matches exactly or in part, which
+/// keeps the common case (an abbreviation or a name) to plain string comparisons.
 fn rank(query: &str, season: Option<u16>) -> Vec<(&'static TeamEra, f64, String)> {
+    let exact = rank_with(query, season, false);
+    if exact.is_empty() {
+        rank_with(query, season, true)
+    } else {
+        exact
+    }
+}
+
+fn rank_with(
+    query: &str,
+    season: Option<u16>,
+    fuzzy: bool,
+) -> Vec<(&'static TeamEra, f64, String)> {
     let q = norm(query);
     let mut out: Vec<(&'static TeamEra, f64, String)> = Vec::new();
     for era in franchises::eras() {
@@ -162,10 +177,12 @@ fn rank(query: &str, season: Option<u16>) -> Vec<(&'static TeamEra, f64, String)
         if q.len() >= 3 && (full.contains(&q)) {
             consider(0.9, "part of the name");
         }
-        for (text, what) in [(&full, "full name"), (&nick, "nickname"), (&city, "city")] {
-            let jw = strsim::jaro_winkler(&q, text);
-            if jw >= 0.85 {
-                consider(jw * 0.85, &format!("similar {what}"));
+        if fuzzy {
+            for (text, what) in [(&full, "full name"), (&nick, "nickname"), (&city, "city")] {
+                let jw = strsim::jaro_winkler(&q, text);
+                if jw >= 0.85 {
+                    consider(jw * 0.85, &format!("similar {what}"));
+                }
             }
         }
         if best.0 > 0.0 {
