@@ -173,10 +173,13 @@ impl App {
         let result = tools::dispatch(self, name, args).await;
         // Only catalog names become metric labels, so label values stay bounded.
         if catalog::tool(name).is_some() {
-            nba_ops::record_tool_call(
-                name,
-                result.as_ref().map(|_| ()).map_err(|e| e.code()),
-                started.elapsed(),
+            let outcome = result.as_ref().map(|_| ()).map_err(|e| e.code());
+            nba_ops::record_tool_call(name, outcome, started.elapsed());
+            tracing::info!(
+                tool = name,
+                outcome = outcome.err().unwrap_or("ok"),
+                elapsed_ms = started.elapsed().as_secs_f64() * 1000.0,
+                "tool call"
             );
         }
         let mut out = result?;

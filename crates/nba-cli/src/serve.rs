@@ -153,23 +153,45 @@ async fn start_ops(
     token: &CancellationToken,
 ) -> Result<(nba_ops::OpsHandle, axum::Router)> {
     let drift = std::sync::Arc::new(nba_ops::Published::<nba_ops::DriftReport>::default());
+    // The model component reads and verifies the configured artifact on every check, so a
+    // file corrupted on disk shows even while the model loaded earlier keeps serving.
     let model_app = app.clone();
+    let (model_store, spec) = (settings.model_store.clone(), settings.model.clone());
     let model_check = nba_ops::health::check_fn("model", move || {
         let app = model_app.clone();
+        let (root, spec) = (model_store.clone(), spec.clone());
         async move {
-            match (app.model_info(), app.model_problem()) {
-                (Some((name, version, through)), _) => nba_ops::ComponentHealth::healthy(format!(
-                    "{name}@{version} loaded; data through {}",
-                    through.unwrap_or_else(|| "-".into())
-                )),
-                (None, Some(problem))
-                    if problem.contains("checksum") || problem.contains("corrupt") =>
-                {
-                    nba_ops::ComponentHealth::unhealthy(problem)
+            let on_disk = tokio::task::spawn_blocking(move || {
+                nba_model::ModelStore::new(root)
+                    .resolve(&spec)
+                    .map(|a| format!("{}@{}", a.name, a.version))
+                    .map_err(|e| (e.code() == "model_not_found", e.to_string()))
+            })
+            .await
+            .unwrap_or_else(|e| Err((false, e.to_string())));
+            match (app.model_info(), on_disk) {
+                (Some((name, version, through)), Ok(file)) => {
+                    nba_ops::ComponentHealth::healthy(format!(
+                        "serving {name}@{version} (data through {}); artifact {file} verified",
+                        through.unwrap_or_else(|| "-".into())
+                    ))
                 }
-                (None, problem) => nba_ops::ComponentHealth::degraded(
-                    problem.unwrap_or_else(|| "no model loaded".into()),
-                ),
+                (Some((name, version, _)), Err((_, e))) => {
+                    nba_ops::ComponentHealth::unhealthy(format!(
+                        "serving {name}@{version} loaded earlier, but the model store fails: {e}"
+                    ))
+                }
+                // No model at all: predictions are off, the rest works.
+                (None, Err((true, e))) => {
+                    nba_ops::ComponentHealth::degraded(format!("no model: {e}"))
+                }
+                (None, Err((false, e))) => {
+                    nba_ops::ComponentHealth::unhealthy(format!("model store: {e}"))
+                }
+                (None, Ok(file)) => nba_ops::ComponentHealth::degraded(format!(
+                    "artifact {file} is valid but not loaded yet: {}",
+                    app.model_problem().unwrap_or_default()
+                )),
             }
         }
     });
