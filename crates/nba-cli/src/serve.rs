@@ -153,6 +153,8 @@ async fn start_ops(
     token: &CancellationToken,
 ) -> Result<(nba_ops::OpsHandle, axum::Router)> {
     let drift = std::sync::Arc::new(nba_ops::Published::<nba_ops::DriftReport>::default());
+    let performance =
+        std::sync::Arc::new(nba_ops::Published::<nba_ops::PerformanceObservation>::default());
     // The model component reads and verifies the configured artifact on every check, so a
     // file corrupted on disk shows even while the model loaded earlier keeps serving.
     let model_app = app.clone();
@@ -198,6 +200,7 @@ async fn start_ops(
     let (ops, routes) = nba_ops::Ops::builder(store.clone(), settings.ops.clone())
         .health_check(std::sync::Arc::new(model_check))
         .drift_source(drift.clone())
+        .performance_source(performance.clone())
         .model_catalog(std::sync::Arc::new(Catalog(
             app.clone(),
             settings.model.clone(),
@@ -205,18 +208,26 @@ async fn start_ops(
         .start()
         .await?;
     app.attach_ops(ops.clone());
-    // Drift of served predictions against the model's reference, every five minutes.
+    // Drift of served predictions against the model's reference, and their accuracy once
+    // results arrive, every five minutes.
     let (a, t) = (app.clone(), token.clone());
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(300));
         loop {
             tokio::select! {
                 _ = t.cancelled() => break,
-                _ = tick.tick() => match a.drift_report(None).await {
-                    Ok(out) if out.recent_predictions > 0 => drift.publish(out.report),
-                    Ok(_) => {}
-                    Err(e) => tracing::debug!(error = %e, "no drift report"),
-                },
+                _ = tick.tick() => {
+                    match a.drift_report(None).await {
+                        Ok(out) if out.recent_predictions > 0 => drift.publish(out.report),
+                        Ok(_) => {}
+                        Err(e) => tracing::debug!(error = %e, "no drift report"),
+                    }
+                    match a.performance().await {
+                        Ok(Some(p)) => performance.publish(p),
+                        Ok(None) => {}
+                        Err(e) => tracing::debug!(error = %e, "no performance observation"),
+                    }
+                }
             }
         }
     });

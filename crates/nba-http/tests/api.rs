@@ -20,6 +20,28 @@ impl Drop for TempDir {
     }
 }
 
+/// Every tool, in catalog order.
+const TOOLS: [&str; 18] = [
+    "list_teams",
+    "find_team",
+    "search_players",
+    "get_games",
+    "get_game",
+    "get_standings",
+    "get_team_stats",
+    "get_player_stats",
+    "get_leaders",
+    "head_to_head",
+    "predict_game",
+    "predict_games",
+    "get_power_rankings",
+    "simulate_season",
+    "system_health",
+    "list_alerts",
+    "drift_report",
+    "compute_metrics",
+];
+
 async fn app() -> (App, TempDir) {
     static NEXT: AtomicUsize = AtomicUsize::new(0);
     let dir = std::env::temp_dir().join(format!(
@@ -76,7 +98,8 @@ async fn catalog_lists_every_tool_with_schemas() {
     let (status, body, _) = send(&router, get("/v1/tools")).await;
     assert_eq!(status, StatusCode::OK);
     let tools = body["tools"].as_array().expect("tools");
-    assert_eq!(tools.len(), 11);
+    let names: Vec<&str> = tools.iter().filter_map(|t| t["name"].as_str()).collect();
+    assert_eq!(names, TOOLS);
     for tool in tools {
         for field in ["name", "title", "description"] {
             assert!(tool[field].is_string(), "{field}: {tool}");
@@ -271,5 +294,91 @@ async fn with_ops_the_api_serves_metrics_alerts_and_the_dashboard() {
     assert_eq!(body["active"], json!([]));
     let page = router.clone().oneshot(get("/dashboard")).await.unwrap();
     assert_eq!(page.status(), StatusCode::OK);
+    ops.shutdown().await;
+}
+
+#[tokio::test]
+async fn prediction_and_ops_tools_say_what_is_missing() {
+    let (app, _dir) = app().await;
+    let router = nba_http::router(app);
+
+    // No model store: a not-found that says how to get a model.
+    let (status, body, _) = send(
+        &router,
+        post(
+            "/v1/predict",
+            r#"{"home":"GSW","away":"CLE","date":"2016-06-19"}"#,
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    let message = assert_error(&body, "not_found");
+    assert!(message.contains("no prediction model"), "{message}");
+    assert!(message.contains("nba-mcp train"), "{message}");
+
+    // Arguments are checked before the model is needed.
+    let games: Vec<Value> = (0..1001)
+        .map(|_| json!({"home": "GSW", "away": "CLE"}))
+        .collect();
+    let (status, body, _) = send(
+        &router,
+        post("/v1/predict/batch", json!({ "games": games }).to_string()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(assert_error(&body, "invalid_argument").contains("1000"));
+    let (status, body, _) = send(
+        &router,
+        post(
+            "/v1/tools/predict_games",
+            r#"{"games":[{"home":"GSW","away":"CLE"},{"home":"GSW","away":"GSW"}]}"#,
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(assert_error(&body, "invalid_argument").contains("games[1]"));
+
+    // No operations layer in this process.
+    for tool in ["system_health", "list_alerts"] {
+        let (status, body, _) = send(&router, post(&format!("/v1/tools/{tool}"), "{}")).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{tool}: {body}");
+        let message = assert_error(&body, "not_found");
+        assert!(message.contains("not running"), "{tool}: {message}");
+    }
+    let (status, body, _) = send(&router, post("/v1/tools/drift_report", "{}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    assert!(assert_error(&body, "not_found").contains("no prediction model"));
+}
+
+#[tokio::test]
+async fn with_ops_attached_health_and_alerts_are_tools() {
+    let (app, _dir) = app().await;
+    let (ops, _routes) = nba_ops::Ops::start(app.store().clone(), Default::default())
+        .await
+        .expect("ops");
+    app.attach_ops(ops.clone());
+    let router = nba_http::router(app);
+
+    let (status, health, _) = send(&router, post("/v1/tools/system_health", "{}")).await;
+    assert_eq!(status, StatusCode::OK, "{health}");
+    let overall = health["status"].as_str().expect("status");
+    assert!(
+        ["healthy", "degraded", "unhealthy"].contains(&overall),
+        "{health}"
+    );
+    assert_eq!(health["components"]["database"]["status"], "healthy");
+    assert_eq!(health["data_source"], "real");
+
+    let (status, alerts, _) = send(&router, post("/v1/tools/list_alerts", "{}")).await;
+    assert_eq!(status, StatusCode::OK, "{alerts}");
+    assert_eq!(alerts["active"], json!([]), "{alerts}");
+
+    let (status, body, _) = send(
+        &router,
+        post("/v1/tools/system_health", r#"{"verbose":true}"#),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(assert_error(&body, "invalid_argument").contains("verbose"));
     ops.shutdown().await;
 }

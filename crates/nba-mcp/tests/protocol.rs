@@ -12,7 +12,8 @@ use rmcp::model::{
 use rmcp::ServiceError;
 use serde_json::{json, Map, Value};
 
-const TOOLS: [&str; 11] = [
+/// Every tool, in catalog order.
+const TOOLS: [&str; 18] = [
     "list_teams",
     "find_team",
     "search_players",
@@ -23,6 +24,13 @@ const TOOLS: [&str; 11] = [
     "get_player_stats",
     "get_leaders",
     "head_to_head",
+    "predict_game",
+    "predict_games",
+    "get_power_rankings",
+    "simulate_season",
+    "system_health",
+    "list_alerts",
+    "drift_report",
     "compute_metrics",
 ];
 
@@ -185,6 +193,50 @@ async fn bad_argument_is_a_tool_error_naming_the_field() {
     assert_eq!(result.is_error, Some(true), "{result:?}");
     assert!(text_of(&result).contains("season"), "{}", text_of(&result));
     client.cancel().await.unwrap();
+}
+
+#[tokio::test]
+async fn model_and_ops_tools_are_tool_errors_saying_what_is_missing() {
+    // An App without a model store and without the operations layer.
+    let (app, _dir) = empty_app().await;
+    for client in [legacy_client(app.clone()).await, modern_client(app).await] {
+        for (tool, args, expected) in [
+            (
+                "predict_game",
+                json!({"home": "GSW", "away": "CLE", "date": "2016-06-19"}),
+                "no prediction model",
+            ),
+            (
+                "predict_games",
+                json!({"games": [{"home": "GSW", "away": "CLE"}]}),
+                "no prediction model",
+            ),
+            ("get_power_rankings", json!({}), "no prediction model"),
+            ("drift_report", json!({}), "no prediction model"),
+            ("system_health", json!({}), "not running"),
+            ("list_alerts", json!({}), "not running"),
+        ] {
+            let result = call(&client, tool, args).await;
+            assert_eq!(result.is_error, Some(true), "{tool}: {result:?}");
+            assert!(result.structured_content.is_none(), "{tool}");
+            let message = text_of(&result);
+            assert!(message.contains(expected), "{tool}: {message}");
+        }
+        // Bad arguments are named before the missing model matters.
+        let result = call(
+            &client,
+            "predict_game",
+            json!({"home": "GSW", "away": "Warriors"}),
+        )
+        .await;
+        assert_eq!(result.is_error, Some(true), "{result:?}");
+        assert!(
+            text_of(&result).contains("same team"),
+            "{}",
+            text_of(&result)
+        );
+        client.cancel().await.unwrap();
+    }
 }
 
 #[tokio::test]

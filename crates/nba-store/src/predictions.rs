@@ -101,3 +101,40 @@ impl Store {
             .collect()
     }
 }
+
+impl Store {
+    /// Logged predictions of `model_version` whose game has since finished: (home-win
+    /// probability, whether the home team won), newest first. Joined on date and teams.
+    pub async fn scored_predictions(
+        &self,
+        model_version: &str,
+        limit: i64,
+    ) -> Result<Vec<(f64, bool)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT p.prob_home, p.home_id, g.home_id, g.home_score, g.away_score \
+             FROM prediction_log p JOIN games g \
+               ON g.date = p.game_date AND ((g.home_id = p.home_id AND g.away_id = p.away_id) OR (g.home_id = p.away_id AND g.away_id = p.home_id)) \
+             WHERE p.model_version = $1 AND g.home_score IS NOT NULL \
+             ORDER BY p.id DESC LIMIT $2",
+        )
+        .bind(model_version.to_string())
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let p: f64 = r.try_get(0)?;
+            let (logged_home, stored_home): (i64, i64) = (r.try_get(1)?, r.try_get(2)?);
+            let (hs, aws): (i64, i64) = (r.try_get(3)?, r.try_get(4)?);
+            // The logged home team may be the stored away team (neutral sites, or a caller
+            // who had them the other way round).
+            let won = if logged_home == stored_home {
+                hs > aws
+            } else {
+                aws > hs
+            };
+            out.push((p, won));
+        }
+        Ok(out)
+    }
+}

@@ -93,3 +93,34 @@ impl App {
         })
     }
 }
+
+impl App {
+    /// Rolling Brier score of the serving model's logged predictions whose games have
+    /// finished, beside the Brier of its own out-of-sample validation; `None` until any
+    /// prediction has a result.
+    pub async fn performance(&self) -> Result<Option<nba_ops::PerformanceObservation>, AppError> {
+        let serving = self.predictions().current()?;
+        let Some(validation) = serving.artifact.metrics.validation.as_ref() else {
+            return Ok(None);
+        };
+        let scored = self
+            .store()
+            .scored_predictions(&serving.artifact.version, 1000)
+            .await?;
+        if scored.is_empty() {
+            return Ok(None);
+        }
+        let brier = scored
+            .iter()
+            .map(|(p, won)| (p - if *won { 1.0 } else { 0.0 }).powi(2))
+            .sum::<f64>()
+            / scored.len() as f64;
+        Ok(Some(nba_ops::PerformanceObservation {
+            model: format!("{}@{}", serving.artifact.name, serving.artifact.version),
+            rolling_brier: brier,
+            evaluation_brier: validation.brier,
+            samples: scored.len() as u64,
+            observed_at: chrono::Utc::now(),
+        }))
+    }
+}

@@ -147,6 +147,16 @@ fn lock_owner_alive(lock: &Path) -> bool {
 /// the others wait for it. A rebuilt test binary (new loader code) gets a new database and the
 /// old one of the same binary and label is removed.
 fn shared_db(label: &str, data: &Path, files: impl FnOnce() -> Vec<(Format, PathBuf)>) -> PathBuf {
+    shared_dir(label, data, |building| {
+        load_db(&building.join("nba.db"), files())
+    })
+    .join("nba.db")
+}
+
+/// A folder made once and shared by every process of this test binary, as [`shared_db`]
+/// describes: `build` fills an empty folder, which is renamed into place when it returns.
+/// `data` is the data folder the content derives from (part of the key).
+pub fn shared_dir(label: &str, data: &Path, build: impl FnOnce(&Path)) -> PathBuf {
     use std::hash::{Hash, Hasher};
     use std::time::{Duration, Instant, UNIX_EPOCH};
     let exe = std::env::current_exe().expect("path of the test binary");
@@ -173,21 +183,20 @@ fn shared_db(label: &str, data: &Path, files: impl FnOnce() -> Vec<(Format, Path
         meta.len(),
         data_hash.finish()
     ));
-    let db = ready.join("nba.db");
     let lock = root.join(format!("{key}.lock"));
     let deadline = Instant::now() + Duration::from_secs(900);
-    let mut files = Some(files);
+    let mut build = Some(build);
     loop {
         // `ready` only ever appears complete, by rename.
-        if db.is_file() {
-            return db;
+        if ready.is_dir() {
+            return ready;
         }
         match std::fs::create_dir(&lock) {
             Ok(()) => {
                 let _guard = LockGuard(lock.clone());
                 let _ = std::fs::write(lock.join("pid"), std::process::id().to_string());
-                if db.is_file() {
-                    return db;
+                if ready.is_dir() {
+                    return ready;
                 }
                 // Older builds for this binary and label are stale.
                 for e in std::fs::read_dir(&root).into_iter().flatten().flatten() {
@@ -199,10 +208,9 @@ fn shared_db(label: &str, data: &Path, files: impl FnOnce() -> Vec<(Format, Path
                 let building = root.join(format!("{key}.building"));
                 let _ = std::fs::remove_dir_all(&building);
                 std::fs::create_dir_all(&building).expect("create the build folder");
-                let files = files.take().expect("built once")();
-                load_db(&building.join("nba.db"), files);
-                std::fs::rename(&building, &ready).expect("move the built database into place");
-                return db;
+                build.take().expect("built once")(&building);
+                std::fs::rename(&building, &ready).expect("move the built folder into place");
+                return ready;
             }
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
                 if !lock_owner_alive(&lock) {
@@ -212,7 +220,7 @@ fn shared_db(label: &str, data: &Path, files: impl FnOnce() -> Vec<(Format, Path
                 assert!(
                     Instant::now() < deadline,
                     "timed out waiting for another test process to build {}",
-                    db.display()
+                    ready.display()
                 );
                 std::thread::sleep(Duration::from_millis(200));
             }
