@@ -3,14 +3,19 @@
 
 Connects to a server over stdio (a command to launch) or Streamable HTTP (a URL), in one
 protocol era (``legacy``: the initialize handshake; ``2026-07-28``: stateless), then:
-lists the tools (all 11, each with inputSchema and outputSchema), calls every tool with
+lists the tools (all 18, each with inputSchema and outputSchema), calls every tool with
 real arguments and checks that structuredContent is present and equal to the JSON text
-content, checks that an unknown team is a tool error with a suggestion, and lists/reads
-resources and renders both prompts. Prints a JSON summary on stdout; exits 1 on any
-failure (every failure is listed in the summary), 2 on bad usage.
+content, checks the answers of the prediction tools (probabilities that sum to 1, a
+leak-free past date, simulated wins within what the season still allows) and of the
+operations tools, checks that an unknown team is a tool error with a suggestion, and
+lists/reads resources and renders both prompts. Prints a JSON summary on stdout; exits 1 on
+any failure (every failure is listed in the summary), 2 on bad usage.
 
 The server needs the FiveThirtyEight games loaded; for search_players, get_player_stats and
-get_leaders also a player list and player box scores of --player-season (--player-stage).
+get_leaders also a player list and player box scores of --player-season (--player-stage);
+for predict_game, predict_games, get_power_rankings, simulate_season and drift_report a
+champion model (`nba-mcp train --seasons 2005-2016 --alias champion`); system_health and
+list_alerts come from the operations layer both `serve` and `mcp` start.
 
     .venv-mcp/bin/python tests/e2e/mcp_client.py --mode legacy --url http://127.0.0.1:8080/mcp
     .venv-mcp/bin/python tests/e2e/mcp_client.py --mode 2026-07-28 -- target/debug/nba-mcp mcp
@@ -42,8 +47,18 @@ EXPECTED_TOOLS = [
     "get_player_stats",
     "get_leaders",
     "head_to_head",
+    "predict_game",
+    "predict_games",
+    "get_power_rankings",
+    "simulate_season",
+    "system_health",
+    "list_alerts",
+    "drift_report",
     "compute_metrics",
 ]
+HEALTH_STATUSES = ["healthy", "degraded", "unhealthy"]
+# Every team plays 82 regular-season games in 2015-16 (1230 games in all).
+GAMES_2015_16 = 82
 EXPECTED_PROMPTS = ["analyze_matchup", "season_review"]
 
 
@@ -89,6 +104,100 @@ async def call_ok(client: Client, checks: Checks, calls: dict[str, Any], name: s
         checks.expect("data_source" in structured, f"{label}: no data_source")
         calls[name] = {"arguments": arguments, "keys": sorted(structured)[:12]}
     return structured if isinstance(structured, dict) else None
+
+
+def is_number(x: Any) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+
+def check_probabilities(checks: Checks, label: str, p: dict[str, Any]) -> None:
+    """Home and away win probabilities: each in [0, 1], summing to 1 (each rounded to 3 places)."""
+    home, away = p.get("home_win_probability"), p.get("away_win_probability")
+    if not checks.expect(is_number(home) and is_number(away), f"{label}: probabilities {home!r}, {away!r}"):
+        return
+    checks.expect(0 <= home <= 1 and 0 <= away <= 1, f"{label}: probabilities {home}, {away} outside [0, 1]")
+    checks.expect(abs(home + away - 1) <= 0.0011, f"{label}: {home} + {away} != 1")
+    model = p.get("model") or {}
+    checks.expect(bool(model.get("name")) and bool(model.get("version")), f"{label}: model name/version missing: {model}")
+
+
+async def check_predictions(client: Client, checks: Checks, calls: dict[str, Any], summary: dict[str, Any]) -> None:
+    """The prediction tools, with the champion model trained on 2004-05 to 2015-16."""
+    args = {"home": "GSW", "away": "CLE", "date": "2016-06-19"}
+    game = await call_ok(client, checks, calls, "predict_game", args)
+    if game:
+        check_probabilities(checks, "predict_game", game)
+        summary["predict_game"] = {k: game.get(k) for k in ["home_win_probability", "away_win_probability", "model", "data_through"]}
+        checks.expect((game.get("home") or {}).get("abbr") == "GSW", f"predict_game home: {game.get('home')}")
+        # Leak-free: Game 7 of the 2016 Finals knows the results up to Game 6 (June 16) only.
+        checks.expect(game.get("data_through") == "2016-06-16", f"predict_game data_through {game.get('data_through')}, expected 2016-06-16")
+
+    batch_args = {
+        "games": [
+            {"home": "CLE", "away": "GSW", "date": "2016-06-16"},
+            {"home": "SAS", "away": "OKC", "date": "2016-05-10"},
+            {"home": "TOR", "away": "MIA", "date": "2016-05-15", "neutral": True},
+        ]
+    }
+    batch = await call_ok(client, checks, calls, "predict_games", batch_args)
+    if batch:
+        preds = batch.get("predictions") or []
+        checks.expect(batch.get("count") == 3 and len(preds) == 3, f"predict_games: count {batch.get('count')}, {len(preds)} predictions")
+        for i, p in enumerate(preds):
+            check_probabilities(checks, f"predict_games[{i}]", p)
+            through = p.get("data_through")
+            checks.expect(isinstance(through, str) and through < batch_args["games"][i]["date"], f"predict_games[{i}]: data_through {through!r} not before the game")
+
+    rankings = await call_ok(client, checks, calls, "get_power_rankings", {"date": "2016-01-01"})
+    if rankings:
+        teams = rankings.get("teams") or []
+        checks.expect(len(teams) == 30, f"get_power_rankings: {len(teams)} teams, expected 30")
+        checks.expect([t.get("rank") for t in teams] == list(range(1, len(teams) + 1)), "get_power_rankings: ranks are not 1..n")
+        summary["power_rankings_top3"] = [t.get("abbr") for t in teams[:3]]
+
+    sim_args = {"season": "2015-16", "as_of": "2016-01-01", "simulations": 1000}
+    sim = await call_ok(client, checks, calls, "simulate_season", sim_args)
+    if sim:
+        teams = sim.get("teams") or []
+        checks.expect(len(teams) == 30, f"simulate_season: {len(teams)} teams, expected 30")
+        checks.expect(sim.get("simulations") == 1000, f"simulate_season: simulations {sim.get('simulations')}")
+        played, remaining = sim.get("games_played"), sim.get("games_remaining")
+        checks.expect(is_number(played) and is_number(remaining) and played + remaining == 15 * GAMES_2015_16, f"simulate_season: {played} played + {remaining} remaining != 1230")
+        for t in teams:
+            wins, losses, expected = t.get("wins"), t.get("losses"), t.get("expected_wins")
+            if not checks.expect(all(is_number(x) for x in (wins, losses, expected)), f"simulate_season {t.get('abbr')}: {t}"):
+                continue
+            left = GAMES_2015_16 - wins - losses
+            # Expected wins are rounded to 0.1.
+            checks.expect(wins - 0.05 <= expected <= wins + left + 0.05, f"simulate_season {t.get('abbr')}: expected wins {expected} outside {wins}..{wins + left}")
+            p = t.get("playoff_probability")
+            checks.expect(is_number(p) and 0 <= p <= 1, f"simulate_season {t.get('abbr')}: playoff probability {p}")
+        summary["simulate_gsw"] = next(({k: t.get(k) for k in ["wins", "losses", "expected_wins", "playoff_probability"]} for t in teams if t.get("abbr") == "GSW"), None)
+
+
+async def check_operations(client: Client, checks: Checks, calls: dict[str, Any], summary: dict[str, Any]) -> None:
+    """Health, alerts and drift, from the operations layer the server starts."""
+    health = await call_ok(client, checks, calls, "system_health", {})
+    if health:
+        summary["health_status"] = health.get("status")
+        checks.expect(health.get("status") in HEALTH_STATUSES, f"system_health status {health.get('status')!r}")
+        components = health.get("components") or {}
+        checks.expect("database" in components, f"system_health components {sorted(components)}")
+        for name, c in components.items():
+            checks.expect((c or {}).get("status") in HEALTH_STATUSES, f"system_health {name}: status {(c or {}).get('status')!r}")
+    alerts = await call_ok(client, checks, calls, "list_alerts", {})
+    if alerts:
+        checks.expect(isinstance(alerts.get("active"), list) and isinstance(alerts.get("recent"), list), f"list_alerts: {sorted(alerts)}")
+        summary["active_alerts"] = len(alerts.get("active") or [])
+    drift = await call_ok(client, checks, calls, "drift_report", {})
+    if drift:
+        # With a handful of served predictions every feature may say insufficient_data.
+        features = drift.get("features") or []
+        checks.expect(len(features) > 0, "drift_report: no features")
+        levels = sorted({f.get("level") for f in features})
+        summary["drift_levels"] = levels
+        checks.expect(all(level in ["none", "warning", "alert", "insufficient_data"] for level in levels), f"drift_report levels {levels}")
+        checks.expect(is_number(drift.get("recent_predictions")), f"drift_report recent_predictions {drift.get('recent_predictions')!r}")
 
 
 async def run(args: argparse.Namespace, summary: dict[str, Any], checks: Checks) -> None:
@@ -156,6 +265,8 @@ async def run(args: argparse.Namespace, summary: dict[str, Any], checks: Checks)
             leaders_args["stage"] = args.player_stage
         leaders = await call_ok(client, checks, calls, "get_leaders", leaders_args)
         checks.expect(bool((leaders or {}).get("leaders")), f"get_leaders {leaders_args}: no leaders")
+        await check_predictions(client, checks, calls, summary)
+        await check_operations(client, checks, calls, summary)
         missing = [t for t in EXPECTED_TOOLS if t not in calls]
         checks.expect(not missing, f"tools not called successfully: {missing}")
 

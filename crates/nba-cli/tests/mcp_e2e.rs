@@ -1,7 +1,8 @@
 //! End to end: the built `nba-mcp` binary, with its own SQLite database loaded through
-//! `nba-mcp ingest`, driven by the official MCP Python SDK (`tests/e2e/mcp_client.py`) over
-//! stdio and over Streamable HTTP (`nba-mcp serve --bind 127.0.0.1:0`), in both protocol eras
-//! (legacy `initialize` handshake and stateless 2026-07-28).
+//! `nba-mcp ingest` and its own champion model made by `nba-mcp train`, driven by the official
+//! MCP Python SDK (`tests/e2e/mcp_client.py`, which calls all 18 tools) over stdio and over
+//! Streamable HTTP (`nba-mcp serve --bind 127.0.0.1:0`), in both protocol eras (legacy
+//! `initialize` handshake and stateless 2026-07-28).
 //!
 //! Needs `.venv-mcp` (run `scripts/setup-python.sh`) and the shared data folder
 //! (`NBA_MCP_DATA_DIR`, default `../shared/data`). Every wait has a deadline; no sleeps.
@@ -20,6 +21,10 @@ use serde_json::Value;
 const BIN: &str = env!("CARGO_BIN_EXE_nba-mcp");
 /// Loading the three files takes ~10 s in a debug build; generous for a loaded CI machine.
 const INGEST_DEADLINE: Duration = Duration::from_secs(240);
+/// Training on 2004-05 to 2015-16 takes a few seconds in a debug build.
+const TRAIN_DEADLINE: Duration = Duration::from_secs(240);
+/// The champion model's training seasons (end years).
+const TRAIN_SEASONS: &str = "2005-2016";
 const SERVER_START_DEADLINE: Duration = Duration::from_secs(60);
 /// The Python client bounds itself (`--timeout`); this is the backstop.
 const CLIENT_DEADLINE: Duration = Duration::from_secs(180);
@@ -60,11 +65,33 @@ fn data_dir() -> PathBuf {
     dir
 }
 
-/// The loaded database, made once per test process.
+/// The loaded database and the model store (the same folder), made once per test process.
 struct Prepared {
     dir: PathBuf,
     url: String,
 }
+
+/// The expected tools, in catalog order.
+const TOOLS: [&str; 18] = [
+    "list_teams",
+    "find_team",
+    "search_players",
+    "get_games",
+    "get_game",
+    "get_standings",
+    "get_team_stats",
+    "get_player_stats",
+    "get_leaders",
+    "head_to_head",
+    "predict_game",
+    "predict_games",
+    "get_power_rankings",
+    "simulate_season",
+    "system_health",
+    "list_alerts",
+    "drift_report",
+    "compute_metrics",
+];
 
 static PREPARED: OnceLock<Prepared> = OnceLock::new();
 
@@ -86,7 +113,7 @@ fn prepared() -> &'static Prepared {
         ] {
             let mut cmd = Command::new(BIN);
             cmd.arg("ingest").arg(format).arg(data.join(file));
-            server_env(&mut cmd, &url);
+            server_env(&mut cmd, &url, &dir);
             let out = run(cmd, INGEST_DEADLINE);
             assert!(
                 out.success,
@@ -94,6 +121,22 @@ fn prepared() -> &'static Prepared {
                 out.stderr
             );
         }
+        // The champion the servers load (they never train: NBA_MCP_AUTO_LOAD=false).
+        let mut cmd = Command::new(BIN);
+        cmd.args(["train", "--seasons", TRAIN_SEASONS, "--alias", "champion"]);
+        server_env(&mut cmd, &url, &dir);
+        let out = run(cmd, TRAIN_DEADLINE);
+        assert!(
+            out.success,
+            "nba-mcp train --seasons {TRAIN_SEASONS} --alias champion failed:\n{}",
+            out.stderr
+        );
+        assert!(
+            dir.join("aliases.json").is_file(),
+            "nba-mcp train wrote no aliases.json in {}:\n{}",
+            dir.display(),
+            out.stderr
+        );
         Prepared { dir, url }
     })
 }
@@ -130,9 +173,13 @@ impl Drop for ScenarioDone {
     }
 }
 
-/// The server's environment: our database, nothing loaded on start, readable logs.
-fn server_env(cmd: &mut Command, url: &str) {
+/// The server's environment: our database and model store, nothing loaded or trained on
+/// start, readable logs.
+fn server_env(cmd: &mut Command, url: &str, state_dir: &Path) {
     cmd.env("DATABASE_URL", url)
+        .env("NBA_MCP_STATE_DIR", state_dir)
+        .env("NBA_MCP_MODEL_STORE", state_dir)
+        .env_remove("NBA_MCP_MODEL")
         .env("NBA_MCP_AUTO_LOAD", "false")
         .env("LOG_FORMAT", "pretty")
         .env("LOG_LEVEL", "warn")
@@ -199,10 +246,10 @@ struct Server {
 }
 
 impl Server {
-    fn start(db_url: &str) -> Server {
+    fn start(prepared: &Prepared) -> Server {
         let mut cmd = Command::new(BIN);
         cmd.args(["serve", "--bind", "127.0.0.1:0"]);
-        server_env(&mut cmd, db_url);
+        server_env(&mut cmd, &prepared.url, &prepared.dir);
         let mut child = cmd
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -259,7 +306,7 @@ impl Drop for Server {
 }
 
 /// Runs the Python client; `target` is `--url URL` or `-- nba-mcp mcp`.
-fn python_client(mode: &str, target: &[&str], db_url: &str) -> Value {
+fn python_client(mode: &str, target: &[&str], prepared: &Prepared) -> Value {
     let mut cmd = Command::new(python());
     cmd.arg(repo_root().join("tests/e2e/mcp_client.py"))
         .args(["--mode", mode, "--timeout", CLIENT_TIMEOUT_S])
@@ -271,7 +318,7 @@ fn python_client(mode: &str, target: &[&str], db_url: &str) -> Value {
         ])
         .args(target);
     // For stdio, the client starts the server and passes this environment on.
-    server_env(&mut cmd, db_url);
+    server_env(&mut cmd, &prepared.url, &prepared.dir);
     let out = run(cmd, CLIENT_DEADLINE);
     let summary: Value = serde_json::from_str(&out.stdout).unwrap_or_else(|e| {
         panic!(
@@ -293,15 +340,31 @@ fn scenario(mode: &str, http: bool) {
     python(); // fail fast, before loading data, when the SDK is missing
     let prepared = prepared();
     let summary = if http {
-        let server = Server::start(&prepared.url);
-        python_client(mode, &["--url", &server.url], &prepared.url)
+        let server = Server::start(prepared);
+        python_client(mode, &["--url", &server.url], prepared)
     } else {
-        python_client(mode, &["--", BIN, "mcp"], &prepared.url)
+        python_client(mode, &["--", BIN, "mcp"], prepared)
     };
     let expected = if mode == "legacy" { "2025-11-25" } else { mode };
     assert_eq!(summary["protocol_version"], expected, "{summary:#}");
-    assert_eq!(summary["tools"].as_array().map(Vec::len), Some(11));
+    assert_eq!(summary["tools"], serde_json::json!(TOOLS), "{summary:#}");
+    for tool in TOOLS {
+        assert!(
+            summary["calls"].get(tool).is_some(),
+            "{tool} was not called successfully: {summary:#}"
+        );
+    }
     assert_eq!(summary["gsw_2015_16_record"], serde_json::json!([73, 9]));
+    // Game 7 of the 2016 Finals, predicted from the games before it.
+    assert_eq!(
+        summary["predict_game"]["data_through"], "2016-06-16",
+        "{summary:#}"
+    );
+    assert!(
+        ["healthy", "degraded", "unhealthy"]
+            .contains(&summary["health_status"].as_str().unwrap_or("")),
+        "{summary:#}"
+    );
 }
 
 #[test]

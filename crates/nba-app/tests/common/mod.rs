@@ -2,8 +2,10 @@
 //! whole folder built once per test binary (and shared by its processes), an `App` over it for
 //! each test, a reader of the raw FiveThirtyEight games file (an oracle independent of our
 //! parsers), and a small JSON Schema checker for the subset of the 2020-12 draft that schemars
-//! emits.
+//! emits. `models` trains and serves a prediction model for the prediction tests.
 #![allow(dead_code)]
+
+pub mod models;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};

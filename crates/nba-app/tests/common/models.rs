@@ -1,0 +1,221 @@
+//! Helpers of the prediction tests: a model trained in-process on the FiveThirtyEight games
+//! (as `nba-mcp train` would, shared by every process of the test binary), private copies
+//! of the games database and of the model store for tests that write to them, and a
+//! one-character corruption of an artifact file.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
+
+use chrono::NaiveDate;
+use nba_app::predict::ModelConfig;
+use nba_app::App;
+use nba_ingest::{Format, ParseOptions};
+use nba_model::{FeatureConfig, GameInput, ModelStore, TrainConfig, CHAMPION};
+use nba_store::{GameRecord, Provenance, Store, StoreOptions};
+
+use super::{data_dir, games_db, shared_dir, sqlite_url};
+
+/// The model every test serves: trained on these seasons (end years).
+pub const TRAIN_SEASONS: (i64, i64) = (2005, 2016);
+pub const MODEL_NAME: &str = "test";
+
+/// A folder of this test process, removed when dropped.
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    pub fn new(tag: &str) -> TempDir {
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "nba-app-predict-{}-{}-{tag}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::SeqCst)
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("create a temporary folder");
+        TempDir(dir)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Copies a folder tree (the model store: a few small files).
+pub fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create copy folder");
+    for entry in std::fs::read_dir(from).expect("read folder").flatten() {
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy file");
+        }
+    }
+}
+
+/// A store record as the model reads it (as `nba-mcp train` converts it).
+pub fn game_input(r: &GameRecord) -> GameInput {
+    GameInput {
+        date: NaiveDate::parse_from_str(&r.date, "%Y-%m-%d")
+            .unwrap_or_else(|e| panic!("game {}: bad date '{}': {e}", r.id, r.date)),
+        season: r.season,
+        stage: r
+            .stage
+            .parse()
+            .unwrap_or_else(|e| panic!("game {}: stage: {e}", r.id)),
+        neutral: r.neutral,
+        home_id: r.home_id,
+        away_id: r.away_id,
+        home_score: r.home_score,
+        away_score: r.away_score,
+    }
+}
+
+/// Every game of the store in date order (nba-cli `model_cmd::load_games`).
+pub async fn load_games(store: &Store) -> Vec<GameInput> {
+    let mut rows: Vec<GameRecord> = Vec::new();
+    for season in store.seasons().await.expect("seasons") {
+        rows.extend(store.season_games(season).await.expect("season games"));
+    }
+    rows.sort_by(|a, b| a.date.cmp(&b.date));
+    rows.iter().map(game_input).collect()
+}
+
+/// The model store with `champion` -> the model trained on [`TRAIN_SEASONS`], made once and
+/// shared by every process of this test binary (training takes a while in a debug build).
+pub fn model_store() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let db = games_db().to_path_buf();
+        shared_dir("model", &data_dir(), move |dir| {
+            let dir = dir.to_path_buf();
+            // A runtime of its own: the caller may be inside a test's runtime.
+            std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .enable_all()
+                    .build()
+                    .expect("build training runtime");
+                let games = rt.block_on(async {
+                    let store = Store::open(&StoreOptions::new(sqlite_url(&db)))
+                        .await
+                        .expect("open the games store");
+                    let games = load_games(&store).await;
+                    store.close().await;
+                    games
+                });
+                let a = nba_model::train::train_artifact(
+                    &games,
+                    TRAIN_SEASONS,
+                    MODEL_NAME,
+                    None,
+                    FeatureConfig::default(),
+                    &TrainConfig::default(),
+                )
+                .expect("train the test model");
+                let models = ModelStore::new(&dir);
+                models.save(&a).expect("save the test model");
+                models
+                    .set_alias(CHAMPION, &a.name, &a.version)
+                    .expect("set the champion alias");
+            })
+            .join()
+            .expect("training the test model failed (see the panic above)");
+        })
+    })
+}
+
+/// The version of the shared champion.
+pub fn champion_version() -> String {
+    ModelStore::new(model_store())
+        .aliases()
+        .expect("aliases")
+        .remove(CHAMPION)
+        .expect("champion alias")
+        .version
+}
+
+/// The artifact file the champion alias points at, in a model store.
+pub fn champion_file(models: &Path) -> PathBuf {
+    let store = ModelStore::new(models);
+    let r = store
+        .aliases()
+        .expect("aliases")
+        .remove(CHAMPION)
+        .expect("champion alias");
+    store.path(&r.name, &r.version).expect("artifact path")
+}
+
+/// Changes one character of an artifact file (the model's name inside its content), so the
+/// file is still JSON but no longer matches its checksum.
+pub fn corrupt(file: &Path) {
+    let text = std::fs::read_to_string(file).expect("read artifact");
+    let from = format!("\"name\": \"{MODEL_NAME}\"");
+    let to = format!("\"name\": \"{}T\"", &MODEL_NAME[..MODEL_NAME.len() - 1]);
+    assert_eq!(text.matches(&from).count(), 1, "artifact layout: {from}");
+    std::fs::write(file, text.replace(&from, &to)).expect("write artifact");
+}
+
+/// An application serving a model, over a private copy of the games database (served
+/// predictions are written to it).
+pub struct Serving {
+    pub app: App,
+    _db: TempDir,
+}
+
+pub async fn open_private_db(tmp: &TempDir) -> Store {
+    let db = tmp.path().join("nba.db");
+    std::fs::copy(games_db(), &db).expect("copy the games database");
+    Store::open(&StoreOptions::new(sqlite_url(&db)))
+        .await
+        .expect("open the copied store")
+}
+
+pub async fn serving_with(models: &Path) -> Serving {
+    let tmp = TempDir::new("db");
+    let store = open_private_db(&tmp).await;
+    let app = App::with_models(
+        store,
+        ModelConfig {
+            model_store: models.to_path_buf(),
+            spec: CHAMPION.into(),
+        },
+    )
+    .await
+    .expect("build App with models");
+    Serving { app, _db: tmp }
+}
+
+pub async fn serving() -> Serving {
+    serving_with(model_store()).await
+}
+
+/// Loads one data file into a store, as `nba-mcp ingest` does.
+pub async fn load_file(store: &Store, format: Format, path: &Path) {
+    let parsed = nba_ingest::parse_file(
+        format,
+        path,
+        &ParseOptions {
+            skip_invalid: false,
+        },
+    )
+    .unwrap_or_else(|e| panic!("parse {}: {e}", path.display()));
+    store
+        .load(
+            &parsed,
+            &Provenance {
+                format: format.name().into(),
+                data_source: "real".into(),
+                skip_invalid: false,
+            },
+        )
+        .await
+        .unwrap_or_else(|e| panic!("load {}: {e}", path.display()));
+}
