@@ -126,6 +126,18 @@ fn norm(s: &str) -> String {
         .join(" ")
 }
 
+/// Every era with its normalised full name, nickname and city, computed once.
+fn normalized() -> &'static [(&'static TeamEra, String, String, String)] {
+    static CACHE: std::sync::OnceLock<Vec<(&'static TeamEra, String, String, String)>> =
+        std::sync::OnceLock::new();
+    CACHE.get_or_init(|| {
+        franchises::eras()
+            .iter()
+            .map(|e| (e, norm(&full_name(e)), norm(e.nickname), norm(e.city)))
+            .collect()
+    })
+}
+
 /// Ranks eras against a query: exact code/name matches score 1.0, fuzzy ones less. The
 /// fuzzy comparison (Jaro-Winkler) runs only when nothing matches exactly or in part, which
 /// keeps the common case (an abbreviation or a name) to plain string comparisons.
@@ -145,7 +157,7 @@ fn rank_with(
 ) -> Vec<(&'static TeamEra, f64, String)> {
     let q = norm(query);
     let mut out: Vec<(&'static TeamEra, f64, String)> = Vec::new();
-    for era in franchises::eras() {
+    for (era, full, nick, city) in normalized() {
         if let Some(s) = season {
             if !era.contains(s) {
                 continue;
@@ -158,27 +170,24 @@ fn rank_with(
             }
         };
         for code in era.nba_abbrs.iter().chain(era.fte_codes).chain([&era.abbr]) {
-            if q == code.to_lowercase() {
+            if q.eq_ignore_ascii_case(code) {
                 consider(1.0, &format!("abbreviation {code}"));
             }
         }
-        let full = norm(&full_name(era));
-        let nick = norm(era.nickname);
-        let city = norm(era.city);
-        if q == full {
+        if q == *full {
             consider(1.0, "full name");
         }
-        if q == nick {
+        if q == *nick {
             consider(1.0, "nickname");
         }
-        if q == city {
+        if q == *city {
             consider(0.98, "city");
         }
-        if q.len() >= 3 && (full.contains(&q)) {
+        if q.len() >= 3 && full.contains(&q) {
             consider(0.9, "part of the name");
         }
         if fuzzy {
-            for (text, what) in [(&full, "full name"), (&nick, "nickname"), (&city, "city")] {
+            for (text, what) in [(full, "full name"), (nick, "nickname"), (city, "city")] {
                 let jw = strsim::jaro_winkler(&q, text);
                 if jw >= 0.85 {
                     consider(jw * 0.85, &format!("similar {what}"));
