@@ -5,6 +5,7 @@
 //! emits. `models` trains and serves a prediction model for the prediction tests.
 #![allow(dead_code)]
 
+pub mod assert;
 pub mod models;
 
 use std::io::Read;
