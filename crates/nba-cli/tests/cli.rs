@@ -50,7 +50,11 @@ fn run(db: &str, args: &[&str]) -> Output {
     Command::new(bin())
         .args(args)
         .env("DATABASE_URL", db)
-        .env("NBA_MCP_STATE_DIR", db.trim_start_matches("sqlite://").trim_end_matches("/nba.db"))
+        .env(
+            "NBA_MCP_STATE_DIR",
+            db.trim_start_matches("sqlite://")
+                .trim_end_matches("/nba.db"),
+        )
         .env("LOG_LEVEL", "warn")
         .env_remove("NBA_MCP_DATA_DIR")
         .output()
