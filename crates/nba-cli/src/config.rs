@@ -33,6 +33,13 @@ pub struct Settings {
     pub model: String,
     /// Health checks, alerts and drift (the `[ops]` table; see OPERATIONS_GUIDE.md).
     pub ops: nba_ops::OpsConfig,
+    /// PEM certificate chain and private key: `serve` speaks HTTPS when both are set.
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
+    /// "1.3" (default) or "1.2" (also accept TLS 1.2 clients).
+    pub tls_min_version: String,
+    /// Serve plain HTTP on a non-loopback address (behind a proxy that terminates TLS).
+    pub allow_plain_http: bool,
 }
 
 /// The TOML file: every key optional.
@@ -51,6 +58,10 @@ struct FileSettings {
     model_store: Option<PathBuf>,
     model: Option<String>,
     ops: Option<nba_ops::OpsConfig>,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
+    tls_min_version: Option<String>,
+    allow_plain_http: Option<bool>,
 }
 
 const LEVELS: &[&str] = &["trace", "debug", "info", "warn", "error"];
@@ -139,10 +150,26 @@ impl Settings {
         if model.trim().is_empty() {
             bail!("NBA_MCP_MODEL: must name an alias or name@version");
         }
+        let tls_min_version = env("NBA_MCP_TLS_MIN_VERSION")
+            .or(file.tls_min_version)
+            .unwrap_or_else(|| "1.3".into());
+        if !["1.2", "1.3"].contains(&tls_min_version.as_str()) {
+            bail!("NBA_MCP_TLS_MIN_VERSION: '{tls_min_version}' is not 1.2 or 1.3");
+        }
+        let allow_plain_http = match env("NBA_MCP_ALLOW_PLAIN_HTTP") {
+            Some(v) => parse_bool("NBA_MCP_ALLOW_PLAIN_HTTP", &v)?,
+            None => file.allow_plain_http.unwrap_or(false),
+        };
+        let tls_cert = env("NBA_MCP_TLS_CERT").map(PathBuf::from).or(file.tls_cert);
+        let tls_key = env("NBA_MCP_TLS_KEY").map(PathBuf::from).or(file.tls_key);
         let mut ops = file.ops.unwrap_or_default();
         ops.apply_env(env).map_err(|e| anyhow::anyhow!("{e}"))?;
         ops.validate().map_err(|e| anyhow::anyhow!("{e}"))?;
         Ok(Settings {
+            tls_cert,
+            tls_key,
+            tls_min_version,
+            allow_plain_http,
             ops,
             model_store,
             model,
@@ -160,6 +187,18 @@ impl Settings {
 
     /// The effective settings as TOML, with secrets redacted.
     pub fn redacted(&self) -> String {
+        let path = |p: &Option<PathBuf>| {
+            p.as_ref()
+                .map(|p| format!("{:?}", p.display().to_string()))
+                .unwrap_or_else(|| "\"\" # not set".into())
+        };
+        let tls = format!(
+            "tls_cert = {}\ntls_key = {}\ntls_min_version = {:?}\nallow_plain_http = {}\n",
+            path(&self.tls_cert),
+            path(&self.tls_key),
+            self.tls_min_version,
+            self.allow_plain_http
+        );
         format!(
             "database_url = {:?}\nstate_dir = {:?}\ndata_dir = {}\nbind = \"{}\"\nlog_level = \"{}\"\nlog_format = \"{}\"\ndb_max_connections = {}\nallowed_hosts = {:?}\nauto_load = {}\nmodel_store = {:?}\nmodel = {:?}\n",
             nba_store::redact_url(self.database_url.expose_secret()),
@@ -173,13 +212,47 @@ impl Settings {
             self.auto_load,
             self.model_store.display().to_string(),
             self.model,
-        )
+        ) + &tls
+    }
+
+    /// What `serve` needs beyond `load`, checked after the command line has overridden the
+    /// bind address and TLS files: the TLS files come in pairs, and plain HTTP (credentials
+    /// and tokens in clear) stays on loopback unless NBA_MCP_ALLOW_PLAIN_HTTP says otherwise.
+    pub fn check_serve(&self) -> Result<()> {
+        match (&self.tls_cert, &self.tls_key) {
+            (Some(_), None) => bail!("NBA_MCP_TLS_KEY (--tls-key): missing; NBA_MCP_TLS_CERT (--tls-cert) is set and needs its private key"),
+            (None, Some(_)) => bail!("NBA_MCP_TLS_CERT (--tls-cert): missing; NBA_MCP_TLS_KEY (--tls-key) is set and needs its certificate"),
+            (Some(_), Some(_)) => return Ok(()),
+            (None, None) => {}
+        }
+        if self.bind.ip().is_loopback() {
+            return Ok(());
+        }
+        if !self.allow_plain_http {
+            bail!(
+                "refusing to serve plain HTTP on {}, which is not a loopback address: give a certificate with --tls-cert and --tls-key (NBA_MCP_TLS_CERT, NBA_MCP_TLS_KEY), bind 127.0.0.1, or set NBA_MCP_ALLOW_PLAIN_HTTP=true when a proxy in front terminates TLS",
+                self.bind
+            );
+        }
+        tracing::warn!(
+            bind = %self.bind,
+            "PLAIN HTTP ON A NON-LOOPBACK ADDRESS (NBA_MCP_ALLOW_PLAIN_HTTP=true): credentials and data cross the network unencrypted unless a proxy in front terminates TLS"
+        );
+        Ok(())
     }
 
     pub fn store_options(&self) -> nba_store::StoreOptions {
         let mut o = nba_store::StoreOptions::new(self.database_url.expose_secret().to_string());
         o.max_connections = self.db_max_connections;
         o
+    }
+}
+
+fn parse_bool(key: &str, v: &str) -> Result<bool> {
+    match v.to_lowercase().as_str() {
+        "1" | "true" | "yes" => Ok(true),
+        "0" | "false" | "no" => Ok(false),
+        _ => bail!("{key}: '{v}' is not true or false"),
     }
 }
 
@@ -210,10 +283,74 @@ mod tests {
             ("LOG_LEVEL", "loud"),
             ("DATABASE_URL", "mysql://x"),
             ("NBA_MCP_DB_MAX_CONNECTIONS", "0"),
+            ("NBA_MCP_TLS_MIN_VERSION", "1.1"),
+            ("NBA_MCP_ALLOW_PLAIN_HTTP", "maybe"),
         ] {
             let e = load(&[(k, v)]).unwrap_err().to_string();
             assert!(e.contains(k), "{k}: {e}");
         }
+    }
+
+    #[test]
+    fn plain_http_stays_on_loopback_unless_allowed() {
+        assert!(load(&[]).unwrap().check_serve().is_ok());
+        assert!(load(&[("NBA_MCP_BIND", "[::1]:0")])
+            .unwrap()
+            .check_serve()
+            .is_ok());
+        for bind in ["0.0.0.0:8080", "[::]:8080", "192.168.1.5:80"] {
+            let e = load(&[("NBA_MCP_BIND", bind)])
+                .unwrap()
+                .check_serve()
+                .unwrap_err()
+                .to_string();
+            assert!(
+                e.contains("NBA_MCP_ALLOW_PLAIN_HTTP") && e.contains("--tls-cert"),
+                "{e}"
+            );
+        }
+        let allowed = load(&[
+            ("NBA_MCP_BIND", "0.0.0.0:8080"),
+            ("NBA_MCP_ALLOW_PLAIN_HTTP", "true"),
+        ])
+        .unwrap();
+        assert!(allowed.check_serve().is_ok());
+        let tls = load(&[
+            ("NBA_MCP_BIND", "0.0.0.0:8443"),
+            ("NBA_MCP_TLS_CERT", "/etc/nba/cert.pem"),
+            ("NBA_MCP_TLS_KEY", "/etc/nba/key.pem"),
+        ])
+        .unwrap();
+        assert!(tls.check_serve().is_ok());
+        assert_eq!(tls.tls_min_version, "1.3");
+    }
+
+    #[test]
+    fn tls_files_come_in_pairs() {
+        let e = load(&[("NBA_MCP_TLS_CERT", "/etc/nba/cert.pem")])
+            .unwrap()
+            .check_serve()
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("NBA_MCP_TLS_KEY"), "{e}");
+        let e = load(&[("NBA_MCP_TLS_KEY", "/etc/nba/key.pem")])
+            .unwrap()
+            .check_serve()
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("NBA_MCP_TLS_CERT"), "{e}");
+        let s = load(&[
+            ("NBA_MCP_TLS_CERT", "/etc/nba/cert.pem"),
+            ("NBA_MCP_TLS_KEY", "/etc/nba/key.pem"),
+            ("NBA_MCP_TLS_MIN_VERSION", "1.2"),
+        ])
+        .unwrap();
+        let shown = s.redacted();
+        assert!(
+            shown.contains("tls_cert = \"/etc/nba/cert.pem\"")
+                && shown.contains("tls_min_version = \"1.2\""),
+            "{shown}"
+        );
     }
 
     #[test]

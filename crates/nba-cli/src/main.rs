@@ -6,6 +6,7 @@ mod demo;
 mod ingest;
 mod model_cmd;
 mod serve;
+mod tls;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -36,6 +37,12 @@ enum Command {
         /// Address to listen on (overrides NBA_MCP_BIND); port 0 picks a free port.
         #[arg(long)]
         bind: Option<String>,
+        /// PEM certificate chain: serve HTTPS (overrides NBA_MCP_TLS_CERT; needs --tls-key).
+        #[arg(long)]
+        tls_cert: Option<PathBuf>,
+        /// PEM private key of the certificate (overrides NBA_MCP_TLS_KEY).
+        #[arg(long)]
+        tls_key: Option<PathBuf>,
     },
     /// Serve MCP over stdio (for Claude Desktop and other local clients).
     Mcp,
@@ -206,16 +213,25 @@ async fn main() -> Result<()> {
             serve::prepare_store(&store, &settings).await?;
             serve::run_stdio(store, &settings).await
         }
-        Command::Serve { bind } => {
+        Command::Serve {
+            bind,
+            tls_cert,
+            tls_key,
+        } => {
             let mut settings = settings;
             if let Some(b) = bind {
                 settings.bind = b.parse().map_err(|_| {
                     anyhow::anyhow!("--bind: '{b}' is not an address like 127.0.0.1:8080")
                 })?;
             }
+            settings.tls_cert = tls_cert.or(settings.tls_cert);
+            settings.tls_key = tls_key.or(settings.tls_key);
+            settings.check_serve()?;
+            // Read the certificate before the store: a bad file fails start-up at once.
+            let tls = tls::server_config(&settings)?;
             let store = open(&settings).await?;
             serve::prepare_store(&store, &settings).await?;
-            serve::run_http(store, &settings).await
+            serve::run_http(store, &settings, tls).await
         }
     }
 }

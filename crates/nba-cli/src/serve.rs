@@ -245,7 +245,12 @@ pub async fn run_stdio(store: Store, settings: &Settings) -> Result<()> {
     Ok(())
 }
 
-pub async fn run_http(store: Store, settings: &Settings) -> Result<()> {
+/// Serves HTTPS when `tls` is given (see `tls::server_config`), plain HTTP otherwise.
+pub async fn run_http(
+    store: Store,
+    settings: &Settings,
+    tls: Option<std::sync::Arc<rustls::ServerConfig>>,
+) -> Result<()> {
     let token = shutdown_token();
     let app = build_app(store.clone(), settings, &token).await?;
     let mcp = nba_mcp::streamable_http_service(
@@ -261,12 +266,18 @@ pub async fn run_http(store: Store, settings: &Settings) -> Result<()> {
         .await
         .with_context(|| format!("cannot listen on {} (NBA_MCP_BIND)", settings.bind))?;
     let addr = listener.local_addr()?;
-    tracing::info!("listening on http://{addr} (MCP at http://{addr}/mcp)");
-    eprintln!("nba-mcp listening on http://{addr}");
-    let t = token.clone();
-    axum::serve(listener, router)
-        .with_graceful_shutdown(async move { t.cancelled().await })
-        .await?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    tracing::info!("listening on {scheme}://{addr} (MCP at {scheme}://{addr}/mcp)");
+    eprintln!("nba-mcp listening on {scheme}://{addr}");
+    match tls {
+        Some(config) => crate::tls::serve(listener, config, router, token.clone()).await?,
+        None => {
+            let t = token.clone();
+            axum::serve(listener, router)
+                .with_graceful_shutdown(async move { t.cancelled().await })
+                .await?
+        }
+    }
     ops.shutdown().await;
     app.close().await;
     store.close().await;

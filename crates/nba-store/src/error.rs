@@ -14,6 +14,8 @@ pub enum StoreError {
     Load(String),
     #[error("stored data is inconsistent: {0}")]
     Corrupt(String),
+    #[error("the statement was stopped after {ms} ms, its time limit")]
+    Timeout { ms: u64 },
 }
 
 impl StoreError {
@@ -24,6 +26,7 @@ impl StoreError {
             StoreError::Migration { .. } => "migration_failed",
             StoreError::Load(_) => "load_failed",
             StoreError::Corrupt(_) => "store_corrupt",
+            StoreError::Timeout { .. } => "statement_timeout",
         }
     }
 }

@@ -10,6 +10,7 @@ mod migrate;
 pub mod model;
 mod predictions;
 mod queries;
+mod readonly_sql;
 mod rows;
 mod tables;
 
@@ -18,6 +19,7 @@ pub use error::StoreError;
 pub use load::{search_key, LoadSummary, Provenance};
 pub use model::*;
 pub use predictions::PredictionLogRow;
+pub use readonly_sql::{ReadOnlyRows, READABLE_TABLES};
 
 use sqlx::AnyPool;
 
