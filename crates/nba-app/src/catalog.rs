@@ -16,6 +16,28 @@ pub struct ToolSpec {
     pub output_schema: Arc<Map<String, Value>>,
     /// Reads only: hosts may auto-approve it.
     pub read_only: bool,
+    /// The permission a caller needs; `None`: any authenticated caller.
+    pub permission: Option<nba_auth::Permission>,
+}
+
+impl ToolSpec {
+    /// The tool needs `permission` instead of `data:read`.
+    pub(crate) fn needs(mut self, permission: nba_auth::Permission) -> ToolSpec {
+        self.permission = Some(permission);
+        self
+    }
+
+    /// Any authenticated caller may call it.
+    pub(crate) fn open_to_all(mut self) -> ToolSpec {
+        self.permission = None;
+        self
+    }
+
+    /// The tool changes state (hosts should ask before calling it).
+    pub(crate) fn writes(mut self) -> ToolSpec {
+        self.read_only = false;
+        self
+    }
 }
 
 /// JSON Schema of a type as a plain object (inlined, no `$schema` line).
@@ -168,6 +190,7 @@ pub(crate) fn spec<I: JsonSchema, O: JsonSchema>(
         input_schema: Arc::new(schema_of::<I>()),
         output_schema: Arc::new(output_schema_of::<O>()),
         read_only: true,
+        permission: Some(nba_auth::Permission::DataRead),
     }
 }
 

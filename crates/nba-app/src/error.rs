@@ -17,6 +17,18 @@ pub enum AppError {
     /// No tool, resource or prompt of that name.
     #[error("{0}")]
     UnknownName(String),
+    /// No valid credentials (HTTP 401).
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// Authenticated, but the principal lacks `permission` (HTTP 403).
+    #[error("{message}")]
+    Forbidden {
+        message: String,
+        permission: nba_auth::Permission,
+    },
+    /// The principal's rate limit is used up; retry after that many seconds (HTTP 429).
+    #[error("rate limit exceeded: retry after {retry_after_s} s")]
+    RateLimited { retry_after_s: u64 },
     /// Something failed on our side; details are logged, not shown.
     #[error("internal error: {0}")]
     Internal(String),
@@ -29,6 +41,9 @@ impl AppError {
             AppError::NotFound(_) => "not_found",
             AppError::Ambiguous(_) => "ambiguous",
             AppError::UnknownName(_) => "unknown_name",
+            AppError::Unauthenticated(_) => "unauthenticated",
+            AppError::Forbidden { .. } => "forbidden",
+            AppError::RateLimited { .. } => "rate_limited",
             AppError::Internal(_) => "internal",
         }
     }

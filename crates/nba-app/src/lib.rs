@@ -1,6 +1,7 @@
 //! NBA MCP use-cases, shared by every transport (MCP over stdio and HTTP, the HTTP API). The
 //! transports know their protocol; this crate knows basketball and the store.
 
+pub mod access;
 mod cache;
 pub mod catalog;
 mod error;
@@ -11,8 +12,10 @@ mod tools;
 
 use std::sync::Arc;
 
+pub use access::{AccessConfig, AuthFailure, Caller, Transport};
 pub use catalog::ToolSpec;
 pub use error::AppError;
+pub use nba_auth;
 use nba_store::Store;
 use serde_json::Value;
 
@@ -44,6 +47,7 @@ struct Inner {
     cache: cache::SeasonCache,
     predictions: predict::PredictService,
     ops: std::sync::OnceLock<nba_ops::OpsHandle>,
+    access: access::Access,
 }
 
 /// Name, version and instructions every transport reports.
@@ -57,7 +61,7 @@ Lists are bounded: follow next_cursor to page. Every result says its data_source
 impl App {
     /// Builds the application over an opened store, without prediction models.
     pub async fn new(store: Store) -> Result<App, AppError> {
-        App::build(store, None).await
+        App::open(store, None, AccessConfig::default()).await
     }
 
     /// Builds the application with a model store: loads the model (`config.spec`, usually
@@ -65,12 +69,29 @@ impl App {
     /// with the store. A missing or corrupted model leaves the prediction tools answering
     /// with an error that says so; everything else works.
     pub async fn with_models(store: Store, config: predict::ModelConfig) -> Result<App, AppError> {
-        let app = App::build(store, Some(config)).await?;
-        app.refresh_models().await?;
+        App::open(store, Some(config), AccessConfig::default()).await
+    }
+
+    /// Builds the application with optional models (see `with_models`) and access control
+    /// configuration. Starts the audit writer; call `close` on shutdown to flush it.
+    pub async fn open(
+        store: Store,
+        models: Option<predict::ModelConfig>,
+        access: AccessConfig,
+    ) -> Result<App, AppError> {
+        let with_models = models.is_some();
+        let app = App::build(store, models, access).await?;
+        if with_models {
+            app.refresh_models().await?;
+        }
         Ok(app)
     }
 
-    async fn build(store: Store, models: Option<predict::ModelConfig>) -> Result<App, AppError> {
+    async fn build(
+        store: Store,
+        models: Option<predict::ModelConfig>,
+        access: AccessConfig,
+    ) -> Result<App, AppError> {
         let logger = models
             .as_ref()
             .map(|_| predict::PredictionLogger::start(store.clone()));
@@ -80,11 +101,12 @@ impl App {
         };
         Ok(App {
             inner: Arc::new(Inner {
-                store,
+                store: store.clone(),
                 data_source,
                 cache: Default::default(),
                 predictions: predict::PredictService::new(models, logger),
                 ops: std::sync::OnceLock::new(),
+                access: access::Access::start(&store, access),
             }),
         })
     }
@@ -98,6 +120,10 @@ impl App {
         self.inner.ops.get().ok_or_else(|| {
             AppError::NotFound("health checks and alerts are not running in this process".into())
         })
+    }
+
+    pub(crate) fn access(&self) -> &access::Access {
+        &self.inner.access
     }
 
     pub(crate) fn predictions(&self) -> &predict::PredictService {
@@ -130,11 +156,12 @@ impl App {
         self.inner.predictions.logger.as_ref().map(|l| l.stats())
     }
 
-    /// Flushes the prediction log; call on shutdown.
+    /// Flushes the prediction log and the audit log; call on shutdown.
     pub async fn close(&self) {
         if let Some(l) = &self.inner.predictions.logger {
             l.close().await;
         }
+        self.flush_audit().await;
     }
 
     pub fn store(&self) -> &Store {
@@ -166,11 +193,32 @@ impl App {
         catalog::tools()
     }
 
-    /// Calls a tool with JSON arguments (an object, or null for none). Arguments are validated
-    /// before any query runs. The result is a JSON object that includes `data_source`.
-    pub async fn call_tool(&self, name: &str, args: Value) -> Result<Value, AppError> {
+    /// Calls a tool for `caller` with JSON arguments (an object, or null for none): rate
+    /// limit, permission check, then the tool; every call is audited with its outcome.
+    /// Arguments are validated before any query runs. The result is a JSON object that
+    /// includes `data_source`.
+    pub async fn call_tool(
+        &self,
+        caller: &Caller,
+        name: &str,
+        args: Value,
+    ) -> Result<Value, AppError> {
         let started = std::time::Instant::now();
-        let result = tools::dispatch(self, name, args).await;
+        let Some(spec) = catalog::tool(name) else {
+            return tools::dispatch(self, caller, name, args).await;
+        };
+        self.rate_limit(caller, "tools/call")?;
+        self.authorize(caller, spec.permission, "tools/call", name)?;
+        let result = tools::dispatch(self, caller, name, args).await;
+        self.audit(
+            caller,
+            "tools/call",
+            name,
+            &match &result {
+                Ok(_) => "ok".to_string(),
+                Err(e) => format!("error:{}", e.code()),
+            },
+        );
         // Only catalog names become metric labels, so label values stay bounded.
         if catalog::tool(name).is_some() {
             let outcome = result.as_ref().map(|_| ()).map_err(|e| e.code());

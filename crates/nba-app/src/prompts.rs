@@ -3,6 +3,7 @@
 
 use serde_json::{Map, Value};
 
+use crate::access::{Caller, RESOURCE_PERMISSION};
 use crate::{App, AppError};
 
 #[derive(Debug, Clone)]
@@ -89,8 +90,26 @@ fn arg(args: &Map<String, Value>, name: &str) -> Result<String, AppError> {
 }
 
 impl App {
-    /// Renders a prompt. Team names are resolved first so a typo fails here, with suggestions.
+    /// Renders a prompt for `caller` (rate limit, permission check, audit). Team names are
+    /// resolved first so a typo fails here, with suggestions.
     pub async fn get_prompt(
+        &self,
+        caller: &Caller,
+        name: &str,
+        args: &Map<String, Value>,
+    ) -> Result<PromptOutput, AppError> {
+        self.rate_limit(caller, "prompts/get")?;
+        self.authorize(caller, Some(RESOURCE_PERMISSION), "prompts/get", name)?;
+        let result = self.prompt(name, args).await;
+        let outcome = match &result {
+            Ok(_) => "ok".to_string(),
+            Err(e) => format!("error:{}", e.code()),
+        };
+        self.audit(caller, "prompts/get", name, &outcome);
+        result
+    }
+
+    async fn prompt(
         &self,
         name: &str,
         args: &Map<String, Value>,

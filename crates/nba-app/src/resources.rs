@@ -3,6 +3,7 @@
 
 use serde_json::{json, Value};
 
+use crate::access::{Caller, RESOURCE_PERMISSION};
 use crate::{App, AppError};
 
 /// A fixed resource.
@@ -63,20 +64,43 @@ pub fn resource_templates() -> Vec<ResourceTemplateSpec> {
 }
 
 impl App {
-    /// Reads a resource by URI; unknown URIs are `UnknownName`, bad seasons `InvalidArgument`.
-    pub async fn read_resource(&self, uri: &str) -> Result<ResourceContent, AppError> {
-        let value = if uri == "nba://schema" {
+    /// Reads a resource by URI for `caller` (rate limit, permission check, audit); unknown
+    /// URIs are `UnknownName`, bad seasons `InvalidArgument`.
+    pub async fn read_resource(
+        &self,
+        caller: &Caller,
+        uri: &str,
+    ) -> Result<ResourceContent, AppError> {
+        self.rate_limit(caller, "resources/read")?;
+        self.authorize(caller, Some(RESOURCE_PERMISSION), "resources/read", uri)?;
+        let result = self.resource(caller, uri).await;
+        let outcome = match &result {
+            Ok(_) => "ok".to_string(),
+            Err(e) => format!("error:{}", e.code()),
+        };
+        self.audit(caller, "resources/read", uri, &outcome);
+        result
+    }
+
+    async fn resource(&self, caller: &Caller, uri: &str) -> Result<ResourceContent, AppError> {
+        let mut value = if uri == "nba://schema" {
             schema_document()
         } else if uri == "nba://teams" {
-            self.call_tool("list_teams", json!({})).await?
+            crate::tools::dispatch(self, caller, "list_teams", json!({})).await?
         } else if let Some(season) = uri.strip_prefix("nba://standings/") {
-            self.call_tool("get_standings", json!({ "season": season }))
+            crate::tools::dispatch(self, caller, "get_standings", json!({ "season": season }))
                 .await?
         } else {
             return Err(AppError::UnknownName(format!(
                 "no resource '{uri}'; available: nba://schema, nba://teams, nba://standings/{{season}}"
             )));
         };
+        if let Value::Object(map) = &mut value {
+            map.insert(
+                "data_source".into(),
+                Value::String(self.data_source().label().into()),
+            );
+        }
         Ok(ResourceContent {
             uri: uri.to_string(),
             mime_type: "application/json",
@@ -102,7 +126,8 @@ fn schema_document() -> Value {
             "game_sources": "every source that reported a game, with its own date and score, so disagreements stay visible",
             "team_box": "per team and game: minutes, FG, 3P, FT, rebounds, assists, steals, blocks, turnovers, fouls, points",
             "player_box": "per player and game: the same box-score line, with DNP comments",
-            "ingest_runs": "provenance of every loaded file: format, layout, sha256, rows, time"
+            "ingest_runs": "provenance of every loaded file: format, layout, sha256, rows, time",
+            "prediction_log": "every served prediction: time, model, teams, date, probability and features (for drift and accuracy)"
         },
         "attribution": "Game results and pre-game forecasts: FiveThirtyEight, CC BY 4.0. Box scores: NBA Stats."
     })

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{app_over, games_db, obj, raw_538};
+use common::{admin, app_over, games_db, obj, raw_538};
 use nba_app::prompts::PromptRole;
 use nba_app::AppError;
 use serde_json::{json, Value};
@@ -25,7 +25,10 @@ async fn teams_and_schema_resources() {
         .collect();
     assert_eq!(listed, ["nba://schema", "nba://teams"]);
 
-    let teams = app.read_resource("nba://teams").await.expect("nba://teams");
+    let teams = app
+        .read_resource(&admin(), "nba://teams")
+        .await
+        .expect("nba://teams");
     assert_eq!(teams.uri, "nba://teams");
     assert_eq!(teams.mime_type, "application/json");
     let v = parse(&teams.text);
@@ -42,7 +45,7 @@ async fn teams_and_schema_resources() {
     );
 
     let schema = app
-        .read_resource("nba://schema")
+        .read_resource(&admin(), "nba://schema")
         .await
         .expect("nba://schema");
     let v = parse(&schema.text);
@@ -59,11 +62,11 @@ async fn teams_and_schema_resources() {
 async fn standings_resource_by_either_season_form() {
     let app = app().await;
     let by_year = app
-        .read_resource("nba://standings/2016")
+        .read_resource(&admin(), "nba://standings/2016")
         .await
         .expect("standings 2016");
     let by_label = app
-        .read_resource("nba://standings/2015-16")
+        .read_resource(&admin(), "nba://standings/2015-16")
         .await
         .expect("standings 2015-16");
     assert_eq!(by_year.uri, "nba://standings/2016");
@@ -90,13 +93,22 @@ async fn standings_resource_by_either_season_form() {
 #[tokio::test(flavor = "multi_thread")]
 async fn bad_resource_uris() {
     let app = app().await;
-    let e = app.read_resource("nba://players").await.unwrap_err();
+    let e = app
+        .read_resource(&admin(), "nba://players")
+        .await
+        .unwrap_err();
     assert!(matches!(e, AppError::UnknownName(_)), "{e:?}");
     assert!(e.to_string().contains("nba://standings/{season}"), "{e}");
-    let e = app.read_resource("nba://standings/1850").await.unwrap_err();
+    let e = app
+        .read_resource(&admin(), "nba://standings/1850")
+        .await
+        .unwrap_err();
     assert!(matches!(e, AppError::InvalidArgument(_)), "{e:?}");
     // 2022-23 is withheld from the data folder.
-    let e = app.read_resource("nba://standings/2023").await.unwrap_err();
+    let e = app
+        .read_resource(&admin(), "nba://standings/2023")
+        .await
+        .unwrap_err();
     assert!(
         matches!(e, AppError::NotFound(_)) && e.to_string().contains("2022-23"),
         "{e:?}"
@@ -111,6 +123,7 @@ async fn prompts_resolve_teams_first() {
 
     let out = app
         .get_prompt(
+            &admin(),
             "analyze_matchup",
             &obj(json!({"team_a": "Celtics", "team_b": "LAL"})),
         )
@@ -132,6 +145,7 @@ async fn prompts_resolve_teams_first() {
 
     let out = app
         .get_prompt(
+            &admin(),
             "season_review",
             &obj(json!({"team": "GSW", "season": 2016})),
         )
@@ -147,6 +161,7 @@ async fn prompts_resolve_teams_first() {
 
     let e = app
         .get_prompt(
+            &admin(),
             "analyze_matchup",
             &obj(json!({"team_a": "Lakerz", "team_b": "BOS"})),
         )
@@ -156,6 +171,7 @@ async fn prompts_resolve_teams_first() {
     assert!(e.to_string().contains("Los Angeles Lakers (LAL)"), "{e}");
     let e = app
         .get_prompt(
+            &admin(),
             "analyze_matchup",
             &obj(json!({"team_a": "Los Angeles", "team_b": "BOS"})),
         )
@@ -163,7 +179,7 @@ async fn prompts_resolve_teams_first() {
         .unwrap_err();
     assert!(matches!(e, AppError::Ambiguous(_)), "{e:?}");
     let e = app
-        .get_prompt("analyze_matchup", &obj(json!({"team_a": "BOS"})))
+        .get_prompt(&admin(), "analyze_matchup", &obj(json!({"team_a": "BOS"})))
         .await
         .unwrap_err();
     assert!(
@@ -172,6 +188,7 @@ async fn prompts_resolve_teams_first() {
     );
     let e = app
         .get_prompt(
+            &admin(),
             "season_review",
             &obj(json!({"team": "GSW", "season": "next year"})),
         )
@@ -179,7 +196,7 @@ async fn prompts_resolve_teams_first() {
         .unwrap_err();
     assert!(matches!(e, AppError::InvalidArgument(_)), "{e:?}");
     let e = app
-        .get_prompt("scouting_report", &obj(json!({})))
+        .get_prompt(&admin(), "scouting_report", &obj(json!({})))
         .await
         .unwrap_err();
     assert!(

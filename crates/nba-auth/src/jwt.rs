@@ -37,6 +37,24 @@ pub enum JwtError {
     MissingClaim(String),
 }
 
+impl JwtError {
+    /// A stable reason for logs and the audit log.
+    pub fn code(&self) -> &'static str {
+        match self {
+            JwtError::BadJwks(_) => "bad_jwks",
+            JwtError::Malformed(_) => "malformed_jwt",
+            JwtError::Algorithm(_) => "jwt_algorithm",
+            JwtError::UnknownKey(_) => "unknown_signing_key",
+            JwtError::BadSignature => "bad_signature",
+            JwtError::Expired => "expired",
+            JwtError::NotYetValid => "not_yet_valid",
+            JwtError::WrongIssuer => "wrong_issuer",
+            JwtError::WrongAudience(_) => "wrong_audience",
+            JwtError::MissingClaim(_) => "missing_claim",
+        }
+    }
+}
+
 struct TrustedKey {
     kid: Option<String>,
     alg: Option<Algorithm>,

@@ -40,6 +40,31 @@ pub struct Settings {
     pub tls_min_version: String,
     /// Serve plain HTTP on a non-loopback address (behind a proxy that terminates TLS).
     pub allow_plain_http: bool,
+    /// Authentication, roles, rate limits (see SECURITY.md).
+    pub access: AccessSettings,
+}
+
+/// Access control settings.
+#[derive(Debug, Clone)]
+pub struct AccessSettings {
+    /// `ENABLE_RBAC=false`: no authentication, everyone is an anonymous admin. Loopback
+    /// only, with a loud warning.
+    pub enable_rbac: bool,
+    /// The API key of the stdio client (`NBA_MCP_API_KEY` or `NBA_MCP_API_KEY_FILE`).
+    pub api_key: Option<SecretString>,
+    /// The role of the stdio client when no key is configured.
+    pub stdio_role: nba_auth::Role,
+    /// OAuth access tokens: the issuer and its JWKS (a file), both or neither.
+    pub oauth_issuer: Option<String>,
+    pub oauth_jwks_file: Option<PathBuf>,
+    /// The public URL of the MCP endpoint (`https://nba.example.com/mcp`): the audience of
+    /// OAuth tokens. Default: derived from the request's Host.
+    pub resource_url: Option<String>,
+    /// Per-principal requests per second and burst; 0 turns the limit off.
+    pub rate_limit_per_s: f64,
+    pub rate_limit_burst: f64,
+    /// Browser origins allowed on /mcp (default: loopback pages).
+    pub allowed_origins: Vec<String>,
 }
 
 /// The TOML file: every key optional.
@@ -62,6 +87,14 @@ struct FileSettings {
     tls_key: Option<PathBuf>,
     tls_min_version: Option<String>,
     allow_plain_http: Option<bool>,
+    enable_rbac: Option<bool>,
+    stdio_role: Option<String>,
+    oauth_issuer: Option<String>,
+    oauth_jwks_file: Option<PathBuf>,
+    resource_url: Option<String>,
+    rate_limit_per_s: Option<f64>,
+    rate_limit_burst: Option<f64>,
+    allowed_origins: Option<Vec<String>>,
 }
 
 const LEVELS: &[&str] = &["trace", "debug", "info", "warn", "error"];
@@ -81,7 +114,8 @@ impl Settings {
             .map(PathBuf::from)
             .or(file.state_dir)
             .unwrap_or_else(|| PathBuf::from(".nba-mcp"));
-        let database_url = env("DATABASE_URL")
+        let database_url = secret_env(env, "DATABASE_URL")?
+            .map(|s| s.expose_secret().to_string())
             .or(file.database_url)
             .unwrap_or_else(|| format!("sqlite://{}", state_dir.join("nba.db").display()));
         nba_store::Backend::from_url(&database_url)
@@ -165,7 +199,74 @@ impl Settings {
         let mut ops = file.ops.unwrap_or_default();
         ops.apply_env(env).map_err(|e| anyhow::anyhow!("{e}"))?;
         ops.validate().map_err(|e| anyhow::anyhow!("{e}"))?;
+        let enable_rbac = match env("ENABLE_RBAC").or_else(|| env("NBA_MCP_ENABLE_RBAC")) {
+            Some(v) => parse_bool("ENABLE_RBAC", &v)?,
+            None => file.enable_rbac.unwrap_or(true),
+        };
+        let stdio_role_text = env("NBA_MCP_STDIO_ROLE")
+            .or(file.stdio_role)
+            .unwrap_or_else(|| "viewer".into());
+        let stdio_role = stdio_role_text
+            .parse()
+            .map_err(|e| anyhow::anyhow!("NBA_MCP_STDIO_ROLE: {e}"))?;
+        let api_key = secret_env(env, "NBA_MCP_API_KEY")?;
+        if let Some(k) = &api_key {
+            nba_auth::keys::check_format(k.expose_secret().trim())
+                .map_err(|e| anyhow::anyhow!("NBA_MCP_API_KEY: {e}"))?;
+        }
+        let oauth_issuer = env("NBA_MCP_OAUTH_ISSUER").or(file.oauth_issuer);
+        let oauth_jwks_file = env("NBA_MCP_OAUTH_JWKS_FILE")
+            .map(PathBuf::from)
+            .or(file.oauth_jwks_file);
+        match (&oauth_issuer, &oauth_jwks_file) {
+            (Some(_), None) => bail!("NBA_MCP_OAUTH_JWKS_FILE: missing; NBA_MCP_OAUTH_ISSUER is set and tokens need the issuer's keys"),
+            (None, Some(_)) => bail!("NBA_MCP_OAUTH_ISSUER: missing; NBA_MCP_OAUTH_JWKS_FILE is set and needs the issuer it trusts"),
+            _ => {}
+        }
+        let resource_url = env("NBA_MCP_RESOURCE_URL").or(file.resource_url);
+        if let Some(u) = &resource_url {
+            if !(u.starts_with("https://") || u.starts_with("http://")) || u.ends_with('/') {
+                bail!("NBA_MCP_RESOURCE_URL: '{u}' is not an absolute URL like https://nba.example.com/mcp (no trailing slash)");
+            }
+        }
+        let number = |key: &str, file: Option<f64>, default: f64| -> Result<f64> {
+            match env(key) {
+                Some(v) => v
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|x| x.is_finite() && *x >= 0.0)
+                    .ok_or_else(|| anyhow::anyhow!("{key}: '{v}' is not a number >= 0")),
+                None => Ok(file.unwrap_or(default)),
+            }
+        };
+        let rate_limit_per_s = number("NBA_MCP_RATE_LIMIT_PER_S", file.rate_limit_per_s, 100.0)?;
+        let rate_limit_burst = number("NBA_MCP_RATE_LIMIT_BURST", file.rate_limit_burst, 200.0)?;
+        if rate_limit_per_s > 0.0 && rate_limit_burst < 1.0 {
+            bail!(
+                "NBA_MCP_RATE_LIMIT_BURST: must be at least 1 when NBA_MCP_RATE_LIMIT_PER_S is set"
+            );
+        }
+        let allowed_origins = match env("NBA_MCP_ALLOWED_ORIGINS") {
+            Some(v) => v
+                .split(',')
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect(),
+            None => file.allowed_origins.unwrap_or_default(),
+        };
+        let access = AccessSettings {
+            enable_rbac,
+            api_key,
+            stdio_role,
+            oauth_issuer,
+            oauth_jwks_file,
+            resource_url,
+            rate_limit_per_s,
+            rate_limit_burst,
+            allowed_origins,
+        };
         Ok(Settings {
+            access,
             tls_cert,
             tls_key,
             tls_min_version,
@@ -213,6 +314,7 @@ impl Settings {
             self.model_store.display().to_string(),
             self.model,
         ) + &tls
+            + &self.access.redacted()
     }
 
     /// What `serve` needs beyond `load`, checked after the command line has overridden the
@@ -224,6 +326,12 @@ impl Settings {
             (None, Some(_)) => bail!("NBA_MCP_TLS_CERT (--tls-cert): missing; NBA_MCP_TLS_KEY (--tls-key) is set and needs its certificate"),
             (Some(_), Some(_)) => return Ok(()),
             (None, None) => {}
+        }
+        if !self.access.enable_rbac && !self.bind.ip().is_loopback() {
+            bail!(
+                "ENABLE_RBAC=false is allowed only on a loopback address, and NBA_MCP_BIND is {}: turn RBAC on or bind 127.0.0.1",
+                self.bind
+            );
         }
         if self.bind.ip().is_loopback() {
             return Ok(());
@@ -245,6 +353,49 @@ impl Settings {
         let mut o = nba_store::StoreOptions::new(self.database_url.expose_secret().to_string());
         o.max_connections = self.db_max_connections;
         o
+    }
+}
+
+impl AccessSettings {
+    fn redacted(&self) -> String {
+        format!(
+            "enable_rbac = {}\n# NBA_MCP_API_KEY: {}\nstdio_role = {:?}\noauth_issuer = {:?}\noauth_jwks_file = {:?}\nresource_url = {:?}\nrate_limit_per_s = {}\nrate_limit_burst = {}\nallowed_origins = {:?}\n",
+            self.enable_rbac,
+            if self.api_key.is_some() { "set ([REDACTED])" } else { "not set" },
+            self.stdio_role.as_str(),
+            self.oauth_issuer.clone().unwrap_or_default(),
+            self.oauth_jwks_file.as_ref().map(|p| p.display().to_string()).unwrap_or_default(),
+            self.resource_url.clone().unwrap_or_default(),
+            self.rate_limit_per_s,
+            self.rate_limit_burst,
+            self.allowed_origins,
+        )
+    }
+
+    /// The rate limit, or `None` when turned off.
+    pub fn rate_limit(&self) -> Option<nba_auth::ratelimit::RateLimit> {
+        (self.rate_limit_per_s > 0.0).then_some(nba_auth::ratelimit::RateLimit {
+            per_second: self.rate_limit_per_s,
+            burst: self.rate_limit_burst,
+        })
+    }
+}
+
+/// A secret from `KEY`, or from the file named by `KEY_FILE` (trailing newline dropped);
+/// setting both is an error, so it is never unclear which one is used.
+fn secret_env(env: &dyn Fn(&str) -> Option<String>, key: &str) -> Result<Option<SecretString>> {
+    let file_key = format!("{key}_FILE");
+    match (env(key), env(&file_key)) {
+        (Some(_), Some(_)) => bail!("{key} and {file_key} are both set; set one"),
+        (Some(v), None) => Ok(Some(SecretString::from(v))),
+        (None, Some(path)) => {
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("{file_key}: cannot read '{path}'"))?;
+            Ok(Some(SecretString::from(
+                text.trim_end_matches(['\n', '\r']).to_string(),
+            )))
+        }
+        (None, None) => Ok(None),
     }
 }
 

@@ -99,7 +99,7 @@ async fn build_app(store: Store, settings: &Settings, token: &CancellationToken)
         model_store: settings.model_store.clone(),
         spec: settings.model.clone(),
     };
-    let app = App::with_models(store, config).await?;
+    let app = App::open(store, Some(config), access_config(settings)?).await?;
     if let Some(problem) = app.model_problem() {
         tracing::warn!(%problem, "predictions unavailable");
     }
@@ -118,6 +118,68 @@ async fn build_app(store: Store, settings: &Settings, token: &CancellationToken)
         }
     });
     Ok(app)
+}
+
+/// Access control from the settings: the OAuth issuer's keys are read (and checked) now.
+fn access_config(settings: &Settings) -> Result<nba_app::AccessConfig> {
+    let a = &settings.access;
+    let jwt = match (&a.oauth_issuer, &a.oauth_jwks_file) {
+        (Some(issuer), Some(file)) => {
+            let jwks = std::fs::read_to_string(file).with_context(|| {
+                format!("NBA_MCP_OAUTH_JWKS_FILE: cannot read '{}'", file.display())
+            })?;
+            let audience = a.resource_url.clone().ok_or_else(|| {
+                anyhow::anyhow!("NBA_MCP_RESOURCE_URL: required with NBA_MCP_OAUTH_ISSUER; it is the audience OAuth tokens must name (e.g. https://nba.example.com/mcp)")
+            })?;
+            Some(
+                nba_auth::jwt::JwtValidator::new(issuer, &audience, &jwks)
+                    .map_err(|e| anyhow::anyhow!("NBA_MCP_OAUTH_JWKS_FILE: {e}"))?,
+            )
+        }
+        _ => None,
+    };
+    if !a.enable_rbac {
+        tracing::warn!("RBAC IS DISABLED (ENABLE_RBAC=false): NO AUTHENTICATION, EVERY CALLER IS AN ANONYMOUS ADMIN. Loopback development only.");
+        eprintln!("WARNING: RBAC IS DISABLED (ENABLE_RBAC=false): no authentication; every caller is an anonymous admin");
+    }
+    Ok(nba_app::AccessConfig {
+        rbac_disabled: !a.enable_rbac,
+        jwt,
+        rate_limit: a.rate_limit(),
+        resource_url: a.resource_url.clone(),
+        https: settings.tls_cert.is_some(),
+    })
+}
+
+/// The stdio client: the principal of NBA_MCP_API_KEY (checked now; a bad key stops the
+/// server with the reason), else the local client with NBA_MCP_STDIO_ROLE.
+async fn stdio_caller(app: &App, settings: &Settings) -> Result<nba_app::Caller> {
+    use secrecy::ExposeSecret;
+    let transport = nba_app::Transport::McpStdio;
+    match &settings.access.api_key {
+        Some(key) => {
+            let header = format!("Bearer {}", key.expose_secret().trim());
+            app.authenticate(
+                Some(header.as_bytes()),
+                transport,
+                &nba_app::access::new_request_id(),
+            )
+            .await
+            .map_err(|f| anyhow::anyhow!("NBA_MCP_API_KEY: {}", f.description()))
+        }
+        None => {
+            let caller = if app.rbac_enabled() {
+                nba_app::Caller::local(settings.access.stdio_role, transport)
+            } else {
+                nba_app::Caller::new(
+                    std::sync::Arc::new(nba_auth::Principal::anonymous()),
+                    transport,
+                    nba_app::access::new_request_id(),
+                )
+            };
+            Ok(caller)
+        }
+    }
 }
 
 /// The models the server has loaded, for the dashboard and `/metrics`.
@@ -238,7 +300,13 @@ pub async fn run_stdio(store: Store, settings: &Settings) -> Result<()> {
     let token = shutdown_token();
     let app = build_app(store.clone(), settings, &token).await?;
     let (ops, _routes) = start_ops(&app, &store, settings, &token).await?;
-    nba_mcp::serve_stdio(app.clone(), token).await?;
+    let caller = stdio_caller(&app, settings).await?;
+    tracing::info!(
+        principal = %caller.principal.id,
+        role = caller.principal.role_label(),
+        "stdio client"
+    );
+    nba_mcp::serve_stdio(app.clone(), caller, token).await?;
     ops.shutdown().await;
     app.close().await;
     store.close().await;
@@ -257,10 +325,11 @@ pub async fn run_http(
         app.clone(),
         token.child_token(),
         settings.allowed_hosts.clone(),
+        settings.access.allowed_origins.clone(),
     );
     let (ops, ops_routes) = start_ops(&app, &store, settings, &token).await?;
-    let router = nba_http::router_with_ops(app.clone(), ops_routes)
-        .nest_service("/mcp", mcp)
+    let mcp_routes = axum::Router::new().nest_service("/mcp", mcp);
+    let router = nba_http::router_with_ops(app.clone(), ops_routes, Some(mcp_routes))
         .layer(axum::middleware::from_fn(nba_ops::track_http));
     let listener = tokio::net::TcpListener::bind(settings.bind)
         .await

@@ -13,7 +13,16 @@ pub struct ApiError {
     pub status: StatusCode,
     pub code: &'static str,
     pub message: String,
+    /// `Retry-After` seconds of a 429.
+    pub retry_after_s: Option<u64>,
+    /// The scope a 403 lacked; the auth middleware turns it into a `WWW-Authenticate`
+    /// `insufficient_scope` challenge.
+    pub required_scope: Option<&'static str>,
 }
+
+/// Marks a 403 response with the scope that was missing.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RequiredScope(pub &'static str);
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
@@ -21,6 +30,8 @@ impl ApiError {
             status,
             code,
             message: message.into(),
+            retry_after_s: None,
+            required_scope: None,
         }
     }
 
@@ -34,12 +45,24 @@ impl From<AppError> for ApiError {
         let status = match &error {
             AppError::InvalidArgument(_) | AppError::Ambiguous(_) => StatusCode::BAD_REQUEST,
             AppError::NotFound(_) | AppError::UnknownName(_) => StatusCode::NOT_FOUND,
+            AppError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden { .. } => StatusCode::FORBIDDEN,
+            AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        let (retry_after_s, required_scope) = match &error {
+            AppError::RateLimited { retry_after_s } => (Some(*retry_after_s), None),
+            AppError::Forbidden { permission, .. } => (None, Some(permission.as_str())),
+            _ => (None, None),
         };
         if !error.is_client_error() {
             tracing::error!(code = error.code(), error = %error, "request failed");
         }
-        ApiError::new(status, error.code(), error.public_message())
+        ApiError {
+            retry_after_s,
+            required_scope,
+            ..ApiError::new(status, error.code(), error.public_message())
+        }
     }
 }
 
@@ -47,6 +70,14 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = json!({ "error": { "code": self.code, "message": self.message } });
         let mut response = (self.status, Json(body)).into_response();
+        if let Some(s) = self.retry_after_s {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, s.into());
+        }
+        if let Some(scope) = self.required_scope {
+            response.extensions_mut().insert(RequiredScope(scope));
+        }
         // Lets the metrics middleware count errors by their code.
         response
             .extensions_mut()

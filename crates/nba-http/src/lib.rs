@@ -4,6 +4,7 @@
 //! `nba_ops`. It calls `nba_app::App` and knows nothing about MCP; the binary mounts the
 //! MCP endpoint beside it.
 
+mod auth;
 mod error;
 mod health;
 mod middleware;
@@ -19,6 +20,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use nba_app::App;
 
+pub use auth::{route_policy, RoutePolicy};
 pub use error::ApiError;
 
 /// Largest request body accepted (tool arguments are small).
@@ -48,24 +50,48 @@ impl Default for Limits {
     }
 }
 
-/// The HTTP API with the default limits. Its middleware (request id, timeout, body limit)
-/// wraps only the routes defined here: routes the caller adds afterwards (such as a nested
-/// `/mcp` service with long-lived streams) are not cut off by the timeout.
+/// The HTTP API with the default limits, behind authentication (see [`route_policy`]).
 pub fn router(app: App) -> Router {
     router_with_limits(app, Limits::default())
 }
 
 /// The HTTP API with explicit limits (tests use short ones).
 pub fn router_with_limits(app: App, limits: Limits) -> Router {
-    build(app, limits, None)
+    secure(&app, build(app.clone(), limits, None), None)
 }
 
 /// The HTTP API with the routes of a running `nba_ops::Ops` (probes from its background
 /// checker, `/metrics`, `/v1/alerts`, `/v1/ops/summary`, `/dashboard`) in place of the
-/// on-demand probes, under the same request-id, timeout and body-limit middleware. Put
-/// `nba_ops::track_http` outside, after nesting `/mcp`, so every route is measured.
-pub fn router_with_ops(app: App, ops_routes: Router) -> Router {
-    build(app, Limits::default(), Some(ops_routes))
+/// on-demand probes, and `extra` routes (the `/mcp` service) beside them. Timeout and body
+/// limit wrap only the API and operations routes, so `/mcp`'s long-lived streams are not cut
+/// off; authentication and request ids wrap everything. Put `nba_ops::track_http` outside,
+/// so every route is measured.
+pub fn router_with_ops(app: App, ops_routes: Router, extra: Option<Router>) -> Router {
+    secure(
+        &app,
+        build(app.clone(), Limits::default(), Some(ops_routes)),
+        extra,
+    )
+}
+
+/// Authentication over `routes` (and `extra`), the protected resource metadata, and the
+/// request id outermost so the guard and the audit log see it.
+fn secure(app: &App, routes: Router, extra: Option<Router>) -> Router {
+    let metadata = Router::new()
+        .route(auth::METADATA_PATH, get(auth::resource_metadata))
+        .route(
+            &format!("{}/{{*resource}}", auth::METADATA_PATH),
+            get(auth::resource_metadata),
+        )
+        .with_state(app.clone());
+    routes
+        .merge(extra.unwrap_or_default())
+        .merge(metadata)
+        .layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            auth::guard,
+        ))
+        .layer(axum::middleware::from_fn(middleware::request_id))
 }
 
 fn build(app: App, limits: Limits, ops_routes: Option<Router>) -> Router {
@@ -85,5 +111,4 @@ fn build(app: App, limits: Limits, ops_routes: Option<Router>) -> Router {
         .layer(axum::middleware::from_fn(move |req, next| {
             middleware::timeout(timeout, req, next)
         }))
-        .layer(axum::middleware::from_fn(middleware::request_id))
 }

@@ -6,7 +6,8 @@ use std::sync::Arc;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::State;
-use axum::Json;
+use axum::{Extension, Json};
+use nba_app::Caller;
 use serde_json::Value;
 
 use crate::tools::parse_arguments;
@@ -14,26 +15,30 @@ use crate::{ApiError, AppState};
 
 async fn run(
     state: &AppState,
+    caller: Option<Extension<Caller>>,
     tool: &str,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<Value>, ApiError> {
+    let caller = crate::auth::caller(caller)?;
     let body = body.map_err(|r| ApiError::new(r.status(), "invalid_body", r.body_text()))?;
     let args = parse_arguments(&body)?;
-    Ok(Json(state.app.call_tool(tool, args).await?))
+    Ok(Json(state.app.call_tool(&caller, tool, args).await?))
 }
 
 /// `POST /v1/predict` with `{home, away, date?, neutral?}`.
 pub(crate) async fn one(
     State(state): State<Arc<AppState>>,
+    caller: Option<Extension<Caller>>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    run(&state, "predict_game", body).await
+    run(&state, caller, "predict_game", body).await
 }
 
 /// `POST /v1/predict/batch` with `{games: [...]}` (up to 1000).
 pub(crate) async fn batch(
     State(state): State<Arc<AppState>>,
+    caller: Option<Extension<Caller>>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    run(&state, "predict_games", body).await
+    run(&state, caller, "predict_games", body).await
 }

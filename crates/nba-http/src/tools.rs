@@ -5,17 +5,23 @@ use std::sync::Arc;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
-use axum::Json;
+use axum::{Extension, Json};
+use nba_app::Caller;
 use serde_json::{json, Map, Value};
 
 use crate::{ApiError, AppState};
 
 /// `GET /v1/tools`: every tool with its schemas, in the catalog's order.
-pub(crate) async fn list(State(state): State<Arc<AppState>>) -> Json<Value> {
+/// Only the tools the caller may call are listed.
+pub(crate) async fn list(
+    State(state): State<Arc<AppState>>,
+    caller: Option<Extension<Caller>>,
+) -> Result<Json<Value>, ApiError> {
+    let caller = crate::auth::caller(caller)?;
     let tools: Vec<Value> = state
         .app
-        .tools()
-        .iter()
+        .tools_for(&caller.principal)
+        .into_iter()
         .map(|t| {
             json!({
                 "name": t.name,
@@ -24,10 +30,11 @@ pub(crate) async fn list(State(state): State<Arc<AppState>>) -> Json<Value> {
                 "input_schema": &*t.input_schema,
                 "output_schema": &*t.output_schema,
                 "read_only": t.read_only,
+                "permission": t.permission.map(|p| p.as_str()),
             })
         })
         .collect();
-    Json(json!({ "tools": tools }))
+    Ok(Json(json!({ "tools": tools })))
 }
 
 /// `POST /v1/tools/{name}`: calls the tool with the body (a JSON object; empty means no
@@ -35,8 +42,10 @@ pub(crate) async fn list(State(state): State<Arc<AppState>>) -> Json<Value> {
 pub(crate) async fn call(
     State(state): State<Arc<AppState>>,
     Path(name): Path<String>,
+    caller: Option<Extension<Caller>>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<Value>, ApiError> {
+    let caller = crate::auth::caller(caller)?;
     if !state.app.tools().iter().any(|t| t.name == name) {
         let names: Vec<&str> = state.app.tools().iter().map(|t| t.name).collect();
         return Err(ApiError::new(
@@ -49,7 +58,7 @@ pub(crate) async fn call(
         ApiError::new(rejection.status(), "invalid_body", rejection.body_text())
     })?;
     let arguments = parse_arguments(&body)?;
-    let result = state.app.call_tool(&name, arguments).await?;
+    let result = state.app.call_tool(&caller, &name, arguments).await?;
     Ok(Json(result))
 }
 

@@ -21,7 +21,7 @@ impl Drop for TempDir {
 }
 
 /// Every tool, in catalog order.
-const TOOLS: [&str; 18] = [
+const TOOLS: [&str; 23] = [
     "list_teams",
     "find_team",
     "search_players",
@@ -40,7 +40,17 @@ const TOOLS: [&str; 18] = [
     "list_alerts",
     "drift_report",
     "compute_metrics",
+    "whoami",
+    "query_sql",
+    "audit_log",
+    "list_accounts",
+    "revoke_api_key",
 ];
+
+thread_local! {
+    /// The admin key of this test's store; `send` adds it to requests that carry none.
+    static KEY: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
 
 async fn app() -> (App, TempDir) {
     static NEXT: AtomicUsize = AtomicUsize::new(0);
@@ -53,13 +63,35 @@ async fn app() -> (App, TempDir) {
     let store = Store::open(&StoreOptions::new(url))
         .await
         .expect("open store");
-    (App::new(store).await.expect("app"), TempDir(dir))
+    let app = App::new(store).await.expect("app");
+    let admin = nba_app::access::create_account(
+        app.store(),
+        "admin",
+        false,
+        nba_app::nba_auth::Role::Admin,
+    )
+    .await
+    .expect("account");
+    let (key, _) = nba_app::access::create_key(app.store(), &admin.id, "tests", None)
+        .await
+        .expect("key");
+    KEY.with(|k| *k.borrow_mut() = Some(secrecy::ExposeSecret::expose_secret(&key).to_string()));
+    (app, TempDir(dir))
 }
 
+/// Sends `request` as this test's admin (unless it carries its own Authorization).
 async fn send(
     router: &Router,
-    request: Request<Body>,
+    mut request: Request<Body>,
 ) -> (StatusCode, Value, axum::http::HeaderMap) {
+    if !request.headers().contains_key(header::AUTHORIZATION) {
+        if let Some(key) = KEY.with(|k| k.borrow().clone()) {
+            request.headers_mut().insert(
+                header::AUTHORIZATION,
+                format!("Bearer {key}").parse().unwrap(),
+            );
+        }
+    }
     let response = router.clone().oneshot(request).await.expect("infallible");
     let status = response.status();
     let headers = response.headers().clone();
@@ -71,7 +103,14 @@ async fn send(
 }
 
 fn get(path: &str) -> Request<Body> {
-    Request::get(path).body(Body::empty()).unwrap()
+    let mut r = Request::get(path).body(Body::empty()).unwrap();
+    if let Some(key) = KEY.with(|k| k.borrow().clone()) {
+        r.headers_mut().insert(
+            header::AUTHORIZATION,
+            format!("Bearer {key}").parse().unwrap(),
+        );
+    }
+    r
 }
 
 fn post(path: &str, body: impl Into<Body>) -> Request<Body> {
@@ -260,7 +299,7 @@ async fn with_ops_the_api_serves_metrics_alerts_and_the_dashboard() {
     let (ops, routes) = nba_ops::Ops::start(app.store().clone(), Default::default())
         .await
         .expect("ops");
-    let router = nba_http::router_with_ops(app, routes)
+    let router = nba_http::router_with_ops(app, routes, None)
         .layer(axum::middleware::from_fn(nba_ops::track_http));
 
     let (status, _, _) = send(&router, post("/v1/tools/get_teams", "{}")).await;

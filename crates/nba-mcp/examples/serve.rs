@@ -3,6 +3,8 @@
 //! at `/mcp`, default 127.0.0.1:0; prints `listening on http://IP:PORT` to stderr) and
 //! `serve ingest FORMAT FILE` (loads a data file, e.g. `fivethirtyeight games.csv.gz`).
 //! The database is `DATABASE_URL` (default `sqlite://<temp>/nba-mcp-example/nba.db`).
+//! There is no authentication here: every request runs as an anonymous admin, and `http`
+//! refuses non-loopback addresses. The real server is `nba-mcp serve` / `nba-mcp mcp`.
 //!
 //!     cargo run -p nba-mcp --example serve -- http 127.0.0.1:8765
 
@@ -30,7 +32,19 @@ async fn main() -> anyhow::Result<()> {
     let store = Store::open(&StoreOptions::new(url))
         .await
         .context("opening the store")?;
-    let app = App::new(store).await.context("building the app")?;
+    let access = nba_app::AccessConfig {
+        rbac_disabled: true,
+        ..Default::default()
+    };
+    let app = App::open(store, None, access)
+        .await
+        .context("building the app")?;
+    let anonymous = nba_app::Caller::new(
+        std::sync::Arc::new(nba_app::nba_auth::Principal::anonymous()),
+        nba_app::Transport::McpHttp,
+        "example".into(),
+    );
+    tracing::warn!("example server: NO AUTHENTICATION, every request is an anonymous admin");
     let shutdown = CancellationToken::new();
     {
         let shutdown = shutdown.clone();
@@ -41,15 +55,27 @@ async fn main() -> anyhow::Result<()> {
     }
 
     match mode.as_str() {
-        "stdio" => nba_mcp::serve_stdio(app, shutdown).await?,
+        "stdio" => {
+            let caller = nba_app::Caller {
+                transport: nba_app::Transport::McpStdio,
+                ..anonymous
+            };
+            nba_mcp::serve_stdio(app, caller, shutdown).await?
+        }
         "http" => {
             let bind = args.next().unwrap_or_else(|| "127.0.0.1:0".into());
             let listener = tokio::net::TcpListener::bind(&bind)
                 .await
                 .with_context(|| format!("binding {bind}"))?;
             let addr = listener.local_addr()?;
-            let service = nba_mcp::streamable_http_service(app, shutdown.clone(), Vec::new());
-            let router = axum::Router::new().nest_service("/mcp", service);
+            if !addr.ip().is_loopback() {
+                bail!("the example server has no authentication: bind a loopback address");
+            }
+            let service =
+                nba_mcp::streamable_http_service(app, shutdown.clone(), Vec::new(), Vec::new());
+            let router = axum::Router::new()
+                .nest_service("/mcp", service)
+                .layer(axum::Extension(anonymous));
             tracing::info!("listening on http://{addr}");
             axum::serve(listener, router)
                 .with_graceful_shutdown(async move { shutdown.cancelled().await })

@@ -66,12 +66,13 @@ impl Catalog {
     }
 }
 
-/// Every tool only reads the store, gives the same answer for the same data and talks to
-/// nothing outside it; hosts use these hints to auto-approve calls.
+/// Tools give the same answer for the same data and talk to nothing outside the store; all
+/// but the admin's `revoke_api_key` only read, and hosts use these hints to auto-approve
+/// calls. A writing tool is marked destructive (revoking cannot be undone).
 fn tool(spec: &ToolSpec) -> Tool {
     let annotations = ToolAnnotations::with_title(spec.title)
         .read_only(spec.read_only)
-        .destructive(false)
+        .destructive(!spec.read_only)
         .idempotent(true)
         .open_world(false);
     Tool::new(spec.name, spec.description, spec.input_schema.clone())

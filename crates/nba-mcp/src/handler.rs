@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use nba_app::prompts::PromptRole;
-use nba_app::{App, AppError, INSTRUCTIONS, SERVER_NAME, SERVER_VERSION};
+use nba_app::{App, AppError, Caller, INSTRUCTIONS, SERVER_NAME, SERVER_VERSION};
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, CustomRequest,
     CustomResult, GetPromptRequestParams, GetPromptResponse, GetPromptResult, Implementation,
@@ -35,16 +35,66 @@ pub const SUPPORTED_PROTOCOL_VERSIONS: &[ProtocolVersion] = &[
 ];
 
 /// The MCP server over an `App`. Cheap to clone: Streamable HTTP builds one per request.
+///
+/// Over stdio the caller is fixed when the process starts (from configuration, as the MCP
+/// authorization spec says for stdio); over HTTP it is the one the HTTP guard authenticated
+/// for each request, read from the request parts rmcp puts in the context.
 #[derive(Clone)]
 pub struct NbaMcpServer {
     app: App,
     catalog: Arc<Catalog>,
+    stdio_caller: Option<Caller>,
 }
 
 impl NbaMcpServer {
+    /// A server for HTTP: every request must carry a caller from the HTTP guard.
     pub fn new(app: App) -> NbaMcpServer {
         let catalog = Arc::new(Catalog::new(app.tools()));
-        NbaMcpServer { app, catalog }
+        NbaMcpServer {
+            app,
+            catalog,
+            stdio_caller: None,
+        }
+    }
+
+    /// A server for one stdio session with a configured caller.
+    pub fn for_stdio(app: App, caller: Caller) -> NbaMcpServer {
+        NbaMcpServer {
+            stdio_caller: Some(caller),
+            ..NbaMcpServer::new(app)
+        }
+    }
+
+    /// Who sent this request: the HTTP guard's caller (with this JSON-RPC request's own
+    /// id for the audit log), else the stdio caller.
+    fn caller(&self, context: &RequestContext<RoleServer>) -> Result<Caller, McpError> {
+        let from_http = context
+            .extensions
+            .get::<http::request::Parts>()
+            .and_then(|parts| parts.extensions.get::<Caller>())
+            .cloned();
+        match (from_http, &self.stdio_caller) {
+            (Some(c), _) => Ok(c),
+            (None, Some(c)) => Ok(Caller {
+                request_id: format!("{}#{}", c.request_id, context.id),
+                ..c.clone()
+            }),
+            (None, None) => Err(McpError::invalid_request(
+                "unauthenticated: this request carries no authenticated caller",
+                None,
+            )),
+        }
+    }
+
+    /// The tools this caller may call (what `tools/list` shows).
+    fn visible_tools(&self, caller: &Caller) -> Vec<Tool> {
+        let allowed = self.app.tools_for(&caller.principal);
+        self.catalog
+            .tools
+            .iter()
+            .filter(|t| allowed.iter().any(|a| a.name == t.name.as_ref()))
+            .cloned()
+            .collect()
     }
 
     fn unknown_tool(&self, name: &str) -> McpError {
@@ -96,11 +146,29 @@ fn resource_error(uri: &str, error: AppError) -> McpError {
             tracing::error!(uri, error = %internal, "resource read failed");
             McpError::internal_error(internal.public_message(), None)
         }
+        denied @ (AppError::Unauthenticated(_)
+        | AppError::Forbidden { .. }
+        | AppError::RateLimited { .. }) => access_error(&denied),
     }
+}
+
+/// Denied by access control or the rate limit: a JSON-RPC error whose data carries the
+/// stable code (and the permission or wait), so clients can tell it from bad parameters.
+fn access_error(error: &AppError) -> McpError {
+    let mut data = json!({ "code": error.code() });
+    match error {
+        AppError::Forbidden { permission, .. } => data["permission"] = json!(permission.as_str()),
+        AppError::RateLimited { retry_after_s } => data["retry_after_s"] = json!(retry_after_s),
+        _ => {}
+    }
+    McpError::invalid_request(error.public_message(), Some(data))
 }
 
 fn prompt_error(name: &str, error: AppError) -> McpError {
     match error {
+        denied @ (AppError::Unauthenticated(_)
+        | AppError::Forbidden { .. }
+        | AppError::RateLimited { .. }) => access_error(&denied),
         internal @ AppError::Internal(_) => {
             tracing::error!(prompt = name, error = %internal, "prompt failed");
             McpError::internal_error(internal.public_message(), None)
@@ -131,9 +199,10 @@ impl ServerHandler for NbaMcpServer {
     async fn list_tools(
         &self,
         _request: Option<PaginatedRequestParams>,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, McpError> {
-        Ok(ListToolsResult::with_all_items(self.catalog.tools.clone()))
+        let caller = self.caller(&context)?;
+        Ok(ListToolsResult::with_all_items(self.visible_tools(&caller)))
     }
 
     /// Lets the HTTP transport validate SEP-2243 `Mcp-Param-*` headers against the schema.
@@ -144,15 +213,16 @@ impl ServerHandler for NbaMcpServer {
     async fn call_tool(
         &self,
         request: CallToolRequestParams,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, McpError> {
+        let caller = self.caller(&context)?;
         let name = request.name.as_ref();
         if self.catalog.tool(name).is_none() {
             return Err(self.unknown_tool(name));
         }
         let arguments = Value::Object(request.arguments.unwrap_or_default());
         let started = Instant::now();
-        let outcome = self.app.call_tool(name, arguments).await;
+        let outcome = self.app.call_tool(&caller, name, arguments).await;
         tracing::debug!(
             tool = name,
             ok = outcome.is_ok(),
@@ -192,11 +262,12 @@ impl ServerHandler for NbaMcpServer {
     async fn read_resource(
         &self,
         request: ReadResourceRequestParams,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<ReadResourceResponse, McpError> {
+        let caller = self.caller(&context)?;
         let content = self
             .app
-            .read_resource(&request.uri)
+            .read_resource(&caller, &request.uri)
             .await
             .map_err(|e| resource_error(&request.uri, e))?;
         let contents =
@@ -217,8 +288,9 @@ impl ServerHandler for NbaMcpServer {
     async fn get_prompt(
         &self,
         request: GetPromptRequestParams,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<GetPromptResponse, McpError> {
+        let caller = self.caller(&context)?;
         let name = request.name.as_str();
         if !self.catalog.prompts.iter().any(|p| p.name == name) {
             return Err(self.unknown_prompt(name));
@@ -226,7 +298,7 @@ impl ServerHandler for NbaMcpServer {
         let arguments = request.arguments.unwrap_or_default();
         let output = self
             .app
-            .get_prompt(name, &arguments)
+            .get_prompt(&caller, name, &arguments)
             .await
             .map_err(|e| match e {
                 AppError::UnknownName(_) => self.unknown_prompt(name),

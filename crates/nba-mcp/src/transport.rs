@@ -59,13 +59,26 @@ where
     }
 }
 
+/// Browser origins allowed by default: pages served from this machine.
+pub const DEFAULT_ALLOWED_ORIGINS: &[&str] = &[
+    "http://localhost:*",
+    "http://127.0.0.1:*",
+    "http://[::1]:*",
+    "https://localhost:*",
+    "https://127.0.0.1:*",
+];
+
 /// Largest JSON-RPC request body accepted over HTTP; tool arguments are small.
 const MAX_REQUEST_BODY_BYTES: usize = 1024 * 1024;
 
 /// Serves one MCP session on stdin/stdout until the client closes stdin or `shutdown` is
 /// cancelled. Logs must go to stderr: anything else on stdout breaks the protocol.
-pub async fn serve_stdio(app: App, shutdown: CancellationToken) -> Result<(), McpServeError> {
-    let server = NbaMcpServer::new(app);
+pub async fn serve_stdio(
+    app: App,
+    caller: nba_app::Caller,
+    shutdown: CancellationToken,
+) -> Result<(), McpServeError> {
+    let server = NbaMcpServer::for_stdio(app, caller);
     // Non-blocking pipes when the client spawned us (the usual case), so cancellation is not
     // stuck behind a blocking stdin read; plain stdio otherwise.
     let transport = rmcp::transport::stdio_pipes();
@@ -102,6 +115,7 @@ pub fn streamable_http_service(
     app: App,
     shutdown: CancellationToken,
     allowed_hosts: Vec<String>,
+    allowed_origins: Vec<String>,
 ) -> McpHttpService {
     let server = NbaMcpServer::new(app);
     let mut config = StreamableHttpServerConfig::default()
@@ -113,6 +127,17 @@ pub fn streamable_http_service(
     if !allowed_hosts.is_empty() {
         config = config.with_allowed_hosts(allowed_hosts);
     }
+    // Browsers send `Origin`; other clients do not. A present Origin must be on the list
+    // (default: loopback pages), so a web page elsewhere cannot drive a local server.
+    config = if allowed_origins.is_empty() {
+        config
+            .with_allowed_origins(DEFAULT_ALLOWED_ORIGINS.iter().copied())
+            .enforce_origin_validation()
+    } else {
+        config
+            .with_allowed_origins(allowed_origins)
+            .enforce_origin_validation()
+    };
     let inner = StreamableHttpService::new(
         move || Ok(server.clone()),
         Arc::new(LocalSessionManager::default()),

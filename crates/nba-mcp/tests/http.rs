@@ -65,7 +65,7 @@ fn initialize() -> Value {
 #[tokio::test]
 async fn legacy_session_runs_from_initialize_to_delete() {
     let (app, _dir) = empty_app().await;
-    let service = streamable_http_service(app, CancellationToken::new(), Vec::new());
+    let service = streamable_http_service(app, CancellationToken::new(), Vec::new(), Vec::new());
 
     let body = initialize();
     let request = post("localhost:8080")
@@ -98,7 +98,7 @@ async fn legacy_session_runs_from_initialize_to_delete() {
 #[tokio::test]
 async fn stateless_2026_07_28_requests_get_plain_json() {
     let (app, _dir) = empty_app().await;
-    let service = streamable_http_service(app, CancellationToken::new(), Vec::new());
+    let service = streamable_http_service(app, CancellationToken::new(), Vec::new(), Vec::new());
     let body = json!({
         "jsonrpc": "2.0", "id": 7, "method": "server/discover",
         "params": { "_meta": {
@@ -131,7 +131,12 @@ async fn stateless_2026_07_28_requests_get_plain_json() {
 async fn hosts_outside_the_allowed_list_are_refused() {
     let (app, _dir) = empty_app().await;
     let body = initialize();
-    let service = streamable_http_service(app.clone(), CancellationToken::new(), Vec::new());
+    let service = streamable_http_service(
+        app.clone(),
+        CancellationToken::new(),
+        Vec::new(),
+        Vec::new(),
+    );
     let request = post("evil.example")
         .body(Body::from(body.to_string()))
         .unwrap();
@@ -142,6 +147,7 @@ async fn hosts_outside_the_allowed_list_are_refused() {
         app,
         CancellationToken::new(),
         vec!["nba.example.com".to_string()],
+        Vec::new(),
     );
     let request = post("nba.example.com")
         .body(Body::from(body.to_string()))

@@ -13,7 +13,7 @@ use rmcp::ServiceError;
 use serde_json::{json, Map, Value};
 
 /// Every tool, in catalog order.
-const TOOLS: [&str; 18] = [
+const TOOLS: [&str; 23] = [
     "list_teams",
     "find_team",
     "search_players",
@@ -32,6 +32,11 @@ const TOOLS: [&str; 18] = [
     "list_alerts",
     "drift_report",
     "compute_metrics",
+    "whoami",
+    "query_sql",
+    "audit_log",
+    "list_accounts",
+    "revoke_api_key",
 ];
 
 fn object(value: Value) -> Map<String, Value> {
@@ -128,8 +133,9 @@ async fn lists_all_tools_with_schemas_and_read_only_hints() {
                 tool.name
             );
             let hints = tool.annotations.as_ref().expect("annotations");
-            assert_eq!(hints.read_only_hint, Some(true), "{}", tool.name);
-            assert_eq!(hints.destructive_hint, Some(false));
+            let writes = tool.name == "revoke_api_key";
+            assert_eq!(hints.read_only_hint, Some(!writes), "{}", tool.name);
+            assert_eq!(hints.destructive_hint, Some(writes));
             assert_eq!(hints.idempotent_hint, Some(true));
             assert_eq!(hints.open_world_hint, Some(false));
         }

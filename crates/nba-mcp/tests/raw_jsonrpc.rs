@@ -14,7 +14,13 @@ async fn non_object_arguments_are_a_json_rpc_error() {
     let (app, _dir) = empty_app().await;
     let (server_io, client_io) = tokio::io::duplex(64 * 1024);
     tokio::spawn(async move {
-        if let Ok(running) = NbaMcpServer::new(app).serve(server_io).await {
+        if let Ok(running) = NbaMcpServer::for_stdio(
+            app,
+            nba_app::Caller::local(nba_app::nba_auth::Role::Admin, nba_app::Transport::McpStdio),
+        )
+        .serve(server_io)
+        .await
+        {
             let _ = running.waiting().await;
         }
     });

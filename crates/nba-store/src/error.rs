@@ -16,6 +16,9 @@ pub enum StoreError {
     Corrupt(String),
     #[error("the statement was stopped after {ms} ms, its time limit")]
     Timeout { ms: u64 },
+    /// A row with the same unique id, name or hash already exists; the text names it.
+    #[error("{0}")]
+    Conflict(String),
 }
 
 impl StoreError {
@@ -27,6 +30,7 @@ impl StoreError {
             StoreError::Load(_) => "load_failed",
             StoreError::Corrupt(_) => "store_corrupt",
             StoreError::Timeout { .. } => "statement_timeout",
+            StoreError::Conflict(_) => "conflict",
         }
     }
 }

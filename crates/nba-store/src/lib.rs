@@ -2,6 +2,7 @@
 //! same behaviour on both. Queries are runtime-checked (a build never needs a live database)
 //! and written in the SQL both engines accept.
 
+mod access;
 mod connect;
 mod error;
 mod index;
@@ -14,6 +15,7 @@ mod readonly_sql;
 mod rows;
 mod tables;
 
+pub use access::*;
 pub use connect::{redact_url, Backend, StoreOptions};
 pub use error::StoreError;
 pub use load::{search_key, LoadSummary, Provenance};

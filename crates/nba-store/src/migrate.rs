@@ -11,6 +11,7 @@ const SQLITE: &[(i64, &str)] = &[
         2,
         include_str!("../migrations/sqlite/0002_prediction_log.sql"),
     ),
+    (3, include_str!("../migrations/sqlite/0003_access.sql")),
 ];
 const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -18,6 +19,7 @@ const POSTGRES: &[(i64, &str)] = &[
         2,
         include_str!("../migrations/postgres/0002_prediction_log.sql"),
     ),
+    (3, include_str!("../migrations/postgres/0003_access.sql")),
 ];
 
 pub(crate) async fn run(store: &Store) -> Result<(), StoreError> {

@@ -1,5 +1,6 @@
 //! The tools: argument types, output types and the use-cases behind them.
 
+mod access;
 mod compute;
 mod games;
 mod h2h;
@@ -16,6 +17,9 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
 
+use nba_auth::Permission;
+
+use crate::access::Caller;
 use crate::catalog::{spec, ToolSpec};
 use crate::{App, AppError};
 
@@ -42,21 +46,44 @@ pub(crate) fn specs() -> Vec<ToolSpec> {
         spec::<h2h::HeadToHeadInput, h2h::HeadToHeadOutput>("head_to_head", "Head to head",
             "Two teams' record against each other, regular season and play-offs, home and away, average margin, season by season and the latest meetings. seasons limits the range: \"2015-16\", 2016, \"2010-2016\" or [2010, 2016]."),
         spec::<predict::PredictGameInput, predict::PredictGameOutput>("predict_game", "Predict a game",
-            "Home and away win probability and expected margin for a matchup on a date (default today), from the champion model trained on past seasons, with the top factors behind it and the date the data runs to. Past dates use only games played before them. neutral: no home court."),
+            "Home and away win probability and expected margin for a matchup on a date (default today), from the champion model trained on past seasons, with the top factors behind it and the date the data runs to. Past dates use only games played before them. neutral: no home court.")
+            .needs(Permission::PredictionsRead),
         spec::<predict::PredictGamesInput, predict::PredictGamesOutput>("predict_games", "Predict many games",
-            "predict_game for up to 1000 games at once: {games: [{home, away, date?, neutral?}, ...]}. Every game is checked before any is predicted; an error names the game by its index."),
+            "predict_game for up to 1000 games at once: {games: [{home, away, date?, neutral?}, ...]}. Every game is checked before any is predicted; an error names the game by its index.")
+            .needs(Permission::PredictionsRead),
         spec::<predict::PowerRankingsInput, predict::PowerRankingsOutput>("get_power_rankings", "Power rankings",
-            "Teams ranked by the model's Elo rating, with a points-scale net rating and the win probability against an average team on a neutral site, as of a date (default: after the latest result)."),
+            "Teams ranked by the model's Elo rating, with a points-scale net rating and the win probability against an average team on a neutral site, as of a date (default: after the latest result).")
+            .needs(Permission::PredictionsRead),
         spec::<simulate::SimulateInput, simulate::SimulateOutput>("simulate_season", "Simulate a season",
-            "Monte Carlo over the rest of a season's regular-season schedule (1983-84 on): expected wins, play-off and play-in odds and the seed distribution per team. 10,000 simulations by default; as_of replays the season from a past date."),
+            "Monte Carlo over the rest of a season's regular-season schedule (1983-84 on): expected wins, play-off and play-in odds and the seed distribution per team. 10,000 simulations by default; as_of replays the season from a past date.")
+            .needs(Permission::PredictionsRead),
         spec::<ops::NoInput, ops::HealthOutput>("system_health", "System health",
-            "Health of every component (database, data freshness, caches, model, drift): healthy, degraded or unhealthy, with a message and response time each; the same report as GET /health."),
+            "Health of every component (database, data freshness, caches, model, drift): healthy, degraded or unhealthy, with a message and response time each; the same report as GET /health.")
+            .needs(Permission::HealthRead),
         spec::<ops::NoInput, ops::AlertsOutput>("list_alerts", "Alerts",
-            "Active and recently resolved alerts (system unhealthy, error rate, latency p95, feature drift, performance degradation) with severity and times."),
+            "Active and recently resolved alerts (system unhealthy, error rate, latency p95, feature drift, performance degradation) with severity and times.")
+            .needs(Permission::HealthRead),
         spec::<ops::DriftInput, ops::DriftOutput>("drift_report", "Feature drift",
-            "Whether the inputs of recent served predictions drift from the model's reference data: PSI and Kolmogorov-Smirnov per feature."),
+            "Whether the inputs of recent served predictions drift from the model's reference data: PSI and Kolmogorov-Smirnov per feature.")
+            .needs(Permission::HealthRead),
         spec::<compute::ComputeInput, compute::ComputeOutput>("compute_metrics", "Compute metrics",
             "Advanced metrics from numbers you give, with Basketball-Reference definitions: TS% = PTS/(2(FGA+0.44 FTA)); eFG% = (FGM+0.5 3PM)/FGA; possessions = 0.5((FGA+0.4FTA-1.07(ORB/(ORB+OppDRB))(FGA-FGM)+TOV) + same for opponent); pace = 48 (Poss+OppPoss)/(2 (MP/5)); ORtg/DRtg = 100 points per possession; usage = 100 ((FGA+0.44FTA+TOV)(TmMP/5))/(MP (TmFGA+0.44TmFTA+TmTOV)); four factors eFG%, TOV% = TOV/(FGA+0.44FTA+TOV), ORB% = ORB/(ORB+OppDRB), FT/FGA. Give a player and/or team line and optionally the opponent's; metrics whose inputs are missing are listed."),
+        spec::<access::WhoamiInput, access::WhoamiOutput>("whoami", "Who am I",
+            "The caller as this server sees it: opaque principal id, kind, role, permissions, how it authenticated, and its rate limit.")
+            .open_to_all(),
+        spec::<access::QuerySqlInput, access::QuerySqlOutput>("query_sql", "Read-only SQL",
+            "One read-only SQL query (SELECT / WITH / VALUES) over the data tables: franchises, players, games, game_sources, team_box, player_box, ingest_runs, prediction_log. Parsed and checked before it runs (no writes, no other tables, no file or system functions), in a read-only transaction with a 5 s time limit; at most `limit` rows (default 100, max 1000). Column names: see the nba://schema resource.")
+            .needs(Permission::SqlQuery),
+        spec::<access::AuditLogInput, access::AuditLogOutput>("audit_log", "Audit log",
+            "The latest audit log entries (who did what, when, with what outcome) and whether the whole hash chain verifies, naming any edited, deleted or missing entry.")
+            .needs(Permission::AuditRead),
+        spec::<access::ListAccountsInput, access::ListAccountsOutput>("list_accounts", "Accounts and keys",
+            "Users and service accounts with their role and API keys (id, prefix, label, created, expires, revoked, last used). Keys themselves are never stored or shown; create them with `nba-mcp keys create`.")
+            .needs(Permission::UsersManage),
+        spec::<access::RevokeKeyInput, access::RevokeKeyOutput>("revoke_api_key", "Revoke an API key",
+            "Revokes an API key by id (from list_accounts); it stops working at once on this server and within 5 s on others sharing the database.")
+            .needs(Permission::UsersManage)
+            .writes(),
     ]
 }
 
@@ -79,8 +106,24 @@ fn to_value<T: Serialize>(v: T) -> Result<Value, AppError> {
     serde_json::to_value(v).map_err(|e| AppError::Internal(e.to_string()))
 }
 
-pub(crate) async fn dispatch(app: &App, name: &str, args: Value) -> Result<Value, AppError> {
+pub(crate) async fn dispatch(
+    app: &App,
+    caller: &Caller,
+    name: &str,
+    args: Value,
+) -> Result<Value, AppError> {
     match name {
+        "whoami" => {
+            parse::<access::WhoamiInput>(name, args)?;
+            to_value(app.whoami(caller))
+        }
+        "query_sql" => to_value(app.query_sql(parse(name, args)?).await?),
+        "audit_log" => to_value(app.audit_log(parse(name, args)?).await?),
+        "list_accounts" => {
+            parse::<access::ListAccountsInput>(name, args)?;
+            to_value(app.list_accounts().await?)
+        }
+        "revoke_api_key" => to_value(app.revoke_key(parse(name, args)?).await?),
         "list_teams" => to_value(app.list_teams(parse(name, args)?).await?),
         "find_team" => to_value(app.find_team(parse(name, args)?).await?),
         "search_players" => to_value(app.search_players(parse(name, args)?).await?),

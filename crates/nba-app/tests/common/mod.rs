@@ -298,7 +298,7 @@ pub fn check_result(tool: &str, out: &Value) {
 /// Calls a tool, panicking with the tool's message if it fails, and checks the result with
 /// [`check_result`].
 pub async fn call(app: &App, tool: &str, args: Value) -> Value {
-    let out = match app.call_tool(tool, args.clone()).await {
+    let out = match app.call_tool(&admin(), tool, args.clone()).await {
         Ok(v) => v,
         Err(e) => panic!("{tool}({args}) failed: {} ({e})", e.code()),
     };
@@ -308,7 +308,7 @@ pub async fn call(app: &App, tool: &str, args: Value) -> Value {
 
 /// Calls a tool that must fail, returning the error.
 pub async fn call_err(app: &App, tool: &str, args: Value) -> AppError {
-    match app.call_tool(tool, args.clone()).await {
+    match app.call_tool(&admin(), tool, args.clone()).await {
         Ok(v) => panic!("{tool}({args}) should fail, got {v}"),
         Err(e) => e,
     }
@@ -516,4 +516,9 @@ pub fn obj(v: Value) -> Map<String, Value> {
         Value::Object(m) => m,
         other => panic!("not an object: {other}"),
     }
+}
+
+/// A local admin caller: these tests exercise the tools, not access control.
+pub fn admin() -> nba_app::Caller {
+    nba_app::Caller::local(nba_app::nba_auth::Role::Admin, nba_app::Transport::Cli)
 }

@@ -64,7 +64,13 @@ pub type Client = RunningService<RoleClient, ()>;
 pub async fn legacy_client(app: App) -> Client {
     let (server_io, client_io) = tokio::io::duplex(64 * 1024);
     tokio::spawn(async move {
-        if let Ok(running) = NbaMcpServer::new(app).serve(server_io).await {
+        if let Ok(running) = NbaMcpServer::for_stdio(
+            app,
+            nba_app::Caller::local(nba_app::nba_auth::Role::Admin, nba_app::Transport::McpStdio),
+        )
+        .serve(server_io)
+        .await
+        {
             let _ = running.waiting().await;
         }
     });
@@ -75,7 +81,13 @@ pub async fn legacy_client(app: App) -> Client {
 pub async fn modern_client(app: App) -> Client {
     let (server_io, client_io) = tokio::io::duplex(64 * 1024);
     tokio::spawn(async move {
-        if let Ok(running) = NbaMcpServer::new(app).serve(server_io).await {
+        if let Ok(running) = NbaMcpServer::for_stdio(
+            app,
+            nba_app::Caller::local(nba_app::nba_auth::Role::Admin, nba_app::Transport::McpStdio),
+        )
+        .serve(server_io)
+        .await
+        {
             let _ = running.waiting().await;
         }
     });

@@ -1,0 +1,157 @@
+//! API key authentication: the key's SHA-256 is looked up in the store, and the answer is
+//! cached for a few seconds so a busy client costs one index probe per key per `TTL`.
+//! Revocation through this process clears the cache at once; a revocation made by another
+//! process (the CLI) applies within `TTL`.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use nba_auth::{AuthMethod, Principal, PrincipalKind, Role};
+use nba_store::{Store, StoreError};
+
+pub(crate) const TTL: Duration = Duration::from_secs(5);
+const MAX_ENTRIES: usize = 10_000;
+
+#[derive(Default)]
+pub(crate) struct KeyCache {
+    entries: Mutex<HashMap<String, Cached>>,
+}
+
+#[derive(Clone)]
+struct Cached {
+    at: Instant,
+    principal: Principal,
+    expires_at: Option<DateTime<Utc>>,
+}
+
+pub(crate) enum KeyError {
+    Rejected {
+        principal: Option<String>,
+        reason: &'static str,
+        description: String,
+    },
+    Store(StoreError),
+}
+
+fn rejected(principal: Option<String>, reason: &'static str, description: &str) -> KeyError {
+    KeyError::Rejected {
+        principal,
+        reason,
+        description: description.to_string(),
+    }
+}
+
+impl KeyCache {
+    pub(crate) fn clear(&self) {
+        self.entries
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+    }
+
+    pub(crate) async fn principal(&self, store: &Store, key: &str) -> Result<Principal, KeyError> {
+        let hash = nba_auth::keys::hash(key);
+        let now = Utc::now();
+        let cached = self
+            .entries
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&hash)
+            .filter(|c| c.at.elapsed() < TTL)
+            .cloned();
+        if let Some(c) = cached {
+            if c.expires_at.is_some_and(|t| t <= now) {
+                return Err(rejected(
+                    Some(c.principal.id),
+                    "expired_key",
+                    "the API key has expired; ask an admin for a new one",
+                ));
+            }
+            return Ok(c.principal);
+        }
+        let Some(found) = store
+            .api_key_by_hash(&hash)
+            .await
+            .map_err(KeyError::Store)?
+        else {
+            return Err(rejected(None, "unknown_key", "the API key is not valid"));
+        };
+        let owner = Some(found.principal.id.clone());
+        if found.key.revoked_at.is_some() {
+            return Err(rejected(
+                owner,
+                "revoked_key",
+                "the API key has been revoked",
+            ));
+        }
+        let expires_at = match found.key.expires_at.as_deref() {
+            None => None,
+            Some(s) => Some(
+                DateTime::parse_from_rfc3339(s)
+                    .map(|t| t.with_timezone(&Utc))
+                    .map_err(|e| {
+                        KeyError::Store(StoreError::Corrupt(format!(
+                            "api key {} has expires_at {s:?}: {e}",
+                            found.key.id
+                        )))
+                    })?,
+            ),
+        };
+        if expires_at.is_some_and(|t| t <= now) {
+            return Err(rejected(
+                owner,
+                "expired_key",
+                "the API key has expired; ask an admin for a new one",
+            ));
+        }
+        if found.principal.disabled_at.is_some() {
+            return Err(rejected(
+                owner,
+                "disabled_account",
+                "the account of this API key is disabled",
+            ));
+        }
+        let role: Role = found.principal.role.parse().map_err(|e| {
+            KeyError::Store(StoreError::Corrupt(format!(
+                "principal {} has role {:?}: {e}",
+                found.principal.id, found.principal.role
+            )))
+        })?;
+        let kind = if found.principal.kind == "service" {
+            PrincipalKind::Service
+        } else {
+            PrincipalKind::User
+        };
+        let principal = Principal::with_role(
+            found.principal.id.clone(),
+            kind,
+            role,
+            AuthMethod::ApiKey {
+                key_id: found.key.id.clone(),
+            },
+        );
+        // Last use, at most once per TTL per key; off the request path.
+        let (store, key_id) = (store.clone(), found.key.id.clone());
+        tokio::spawn(async move {
+            let at = Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+            if let Err(e) = store.touch_api_key(&key_id, &at).await {
+                tracing::warn!(error = %e, "cannot record the API key's last use");
+            }
+        });
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        if entries.len() >= MAX_ENTRIES {
+            entries.retain(|_, c| c.at.elapsed() < TTL);
+        }
+        entries.insert(
+            hash,
+            Cached {
+                at: Instant::now(),
+                principal: principal.clone(),
+                expires_at,
+            },
+        );
+        Ok(principal)
+    }
+}

@@ -1,0 +1,409 @@
+//! Access control at the one place every request passes: who is calling (`authenticate`),
+//! whether they may (`authorize`, with the permission of each tool, resource and prompt),
+//! how often (`rate_limit`) and what happened (`audit`). Transports turn a credential into
+//! a [`Caller`] and hand it to every `App` call; the HTTP edge also guards its own routes
+//! with the same functions.
+
+mod audit;
+mod keys;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use nba_auth::bearer::{self, Credential, CredentialError};
+use nba_auth::jwt::JwtValidator;
+use nba_auth::ratelimit::{RateLimit, RateLimiter};
+use nba_auth::{Permission, Principal, PrincipalKind, Role};
+use nba_store::Store;
+
+pub use audit::AuditWriter;
+
+use crate::{App, AppError};
+
+/// How the server controls access; `Default` is RBAC on, API keys only, no rate limit.
+#[derive(Debug, Default)]
+pub struct AccessConfig {
+    /// `false` only for loopback development (`ENABLE_RBAC=false`): every caller is
+    /// an anonymous admin. The binary refuses it on other addresses.
+    pub rbac_disabled: bool,
+    /// Accepts OAuth access tokens from this issuer (HTTP only), when set.
+    pub jwt: Option<JwtValidator>,
+    pub rate_limit: Option<RateLimit>,
+    /// This server's MCP resource URL (`https://host/mcp`), the audience of OAuth tokens
+    /// and the `resource` of the protected resource metadata.
+    pub resource_url: Option<String>,
+    /// The HTTP server speaks TLS (for URLs derived from `Host`).
+    pub https: bool,
+}
+
+/// Where a request came in; recorded in the audit log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    McpStdio,
+    McpHttp,
+    Http,
+    Cli,
+}
+
+impl Transport {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Transport::McpStdio => "mcp-stdio",
+            Transport::McpHttp => "mcp-http",
+            Transport::Http => "http",
+            Transport::Cli => "cli",
+        }
+    }
+}
+
+/// An authenticated request: who, which request, over what.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub principal: Arc<Principal>,
+    pub request_id: String,
+    pub transport: Transport,
+}
+
+impl Caller {
+    pub fn new(principal: Arc<Principal>, transport: Transport, request_id: String) -> Caller {
+        Caller {
+            principal,
+            request_id,
+            transport,
+        }
+    }
+
+    /// The local client with a configured role (stdio without a key, CLI, tests).
+    pub fn local(role: Role, transport: Transport) -> Caller {
+        Caller::new(Arc::new(local_principal(role)), transport, new_request_id())
+    }
+}
+
+/// The principal of a local client given a role by configuration.
+pub fn local_principal(role: Role) -> Principal {
+    Principal::with_role(
+        "local".into(),
+        PrincipalKind::Local,
+        role,
+        nba_auth::AuthMethod::Config,
+    )
+}
+
+pub fn new_request_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// Why a request could not be authenticated; `description` is safe to send back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthFailure {
+    /// No `Authorization` header: answer with the challenge, no error code (RFC 6750 3.1).
+    Missing,
+    /// A credential was sent and is not valid (`invalid_token`).
+    Invalid {
+        reason: &'static str,
+        description: String,
+    },
+}
+
+impl AuthFailure {
+    pub fn description(&self) -> String {
+        match self {
+            AuthFailure::Missing => "authentication required: send Authorization: Bearer <API key or OAuth access token>".into(),
+            AuthFailure::Invalid { description, .. } => description.clone(),
+        }
+    }
+}
+
+pub(crate) struct Access {
+    config: AccessConfig,
+    limiter: RateLimiter,
+    pub(crate) audit: AuditWriter,
+    keys: keys::KeyCache,
+}
+
+impl Access {
+    pub(crate) fn start(store: &Store, config: AccessConfig) -> Access {
+        Access {
+            limiter: RateLimiter::new(config.rate_limit),
+            audit: AuditWriter::start(store.clone()),
+            keys: keys::KeyCache::default(),
+            config,
+        }
+    }
+}
+
+/// The permission needed to read resources and prompts (they are views of the data).
+pub const RESOURCE_PERMISSION: Permission = Permission::DataRead;
+
+impl App {
+    pub fn rbac_enabled(&self) -> bool {
+        !self.access().config.rbac_disabled
+    }
+
+    pub fn resource_url(&self) -> Option<&str> {
+        self.access().config.resource_url.as_deref()
+    }
+
+    pub fn serves_https(&self) -> bool {
+        self.access().config.https
+    }
+
+    pub fn accepts_oauth(&self) -> bool {
+        self.access().config.jwt.is_some()
+    }
+
+    pub fn oauth_issuer(&self) -> Option<&str> {
+        self.access().config.jwt.as_ref().map(|j| j.issuer())
+    }
+
+    /// Turns an `Authorization` header (absent: `None`) into a caller. Failures other than a
+    /// missing header are audited as `authenticate` / `invalid_credentials:<reason>`.
+    pub async fn authenticate(
+        &self,
+        authorization: Option<&[u8]>,
+        transport: Transport,
+        request_id: &str,
+    ) -> Result<Caller, AuthFailure> {
+        let access = self.access();
+        let caller = |p: Principal| Caller::new(Arc::new(p), transport, request_id.to_string());
+        if access.config.rbac_disabled {
+            return Ok(caller(Principal::anonymous()));
+        }
+        let Some(header) = authorization else {
+            return Err(AuthFailure::Missing);
+        };
+        let result = match bearer::parse_authorization(header) {
+            Err(CredentialError::Missing) => return Err(AuthFailure::Missing),
+            Err(e) => Err((None, invalid("malformed", e.to_string()))),
+            Ok(Credential::ApiKey(key)) => self.key_principal(key).await,
+            Ok(Credential::Jwt(token)) => match &access.config.jwt {
+                None => Err((
+                    None,
+                    invalid(
+                        "oauth_not_configured",
+                        "this server does not accept OAuth access tokens; use an API key (nba_mcp_...)".into(),
+                    ),
+                )),
+                Some(validator) => validator
+                    .validate(token)
+                    .map_err(|e| (None, invalid(e.code(), e.to_string()))),
+            },
+        };
+        match result {
+            Ok(p) => Ok(caller(p)),
+            Err((principal, failure)) => {
+                if let AuthFailure::Invalid { reason, .. } = &failure {
+                    let who = principal.unwrap_or_else(|| "unknown".into());
+                    access.audit.record(audit::entry(
+                        &who,
+                        "-",
+                        "authenticate",
+                        "",
+                        &format!("invalid_credentials:{reason}"),
+                        request_id,
+                        transport,
+                    ));
+                    tracing::info!(
+                        reason,
+                        transport = transport.as_str(),
+                        "authentication failed"
+                    );
+                }
+                Err(failure)
+            }
+        }
+    }
+
+    /// The principal of an API key, or why not (with the key's principal id, if known).
+    async fn key_principal(&self, key: &str) -> Result<Principal, (Option<String>, AuthFailure)> {
+        if let Err(e) = nba_auth::keys::check_format(key) {
+            return Err((None, invalid("malformed_key", e)));
+        }
+        self.access()
+            .keys
+            .principal(self.store(), key)
+            .await
+            .map_err(|e| match e {
+                keys::KeyError::Rejected {
+                    principal,
+                    reason,
+                    description,
+                } => (principal, invalid(reason, description)),
+                keys::KeyError::Store(e) => {
+                    tracing::error!(error = %e, "API key lookup failed");
+                    (
+                        None,
+                        invalid(
+                            "lookup_failed",
+                            "the key could not be checked now; try again".into(),
+                        ),
+                    )
+                }
+            })
+    }
+
+    /// Forgets cached key lookups, so a revocation in this process applies at once.
+    pub fn forget_cached_keys(&self) {
+        self.access().keys.clear();
+    }
+
+    /// The one permission check: `Ok` if the caller holds `permission` (`None`: any
+    /// authenticated caller), else `Forbidden`, audited as a denial of `action` on `target`.
+    pub fn authorize(
+        &self,
+        caller: &Caller,
+        permission: Option<Permission>,
+        action: &str,
+        target: &str,
+    ) -> Result<(), AppError> {
+        let Some(permission) = permission else {
+            return Ok(());
+        };
+        if caller.principal.can(permission) {
+            return Ok(());
+        }
+        self.audit(caller, action, target, "denied");
+        let p = &caller.principal;
+        let held: Vec<&str> = p.permissions.iter().map(|p| p.as_str()).collect();
+        let held = if held.is_empty() {
+            "none".to_string()
+        } else {
+            held.join(", ")
+        };
+        let who = if p.is_oauth() {
+            format!("your access token's scopes grant {held}")
+        } else {
+            format!("your role {} grants {held}", p.role_label())
+        };
+        Err(AppError::Forbidden {
+            message: format!(
+                "forbidden: {action}{} needs permission {}; {who}",
+                if target.is_empty() {
+                    String::new()
+                } else {
+                    format!(" '{target}'")
+                },
+                permission.as_str()
+            ),
+            permission,
+        })
+    }
+
+    /// Takes one request from the caller's rate limit.
+    pub fn rate_limit(&self, caller: &Caller, action: &str) -> Result<(), AppError> {
+        self.access()
+            .limiter
+            .check(&caller.principal.id)
+            .map_err(|wait| {
+                self.audit(caller, action, "", "rate_limited");
+                AppError::RateLimited {
+                    retry_after_s: wait.as_secs_f64().ceil().max(1.0) as u64,
+                }
+            })
+    }
+
+    /// Appends an entry to the audit log (queued; written in batches, flushed on `close`).
+    pub fn audit(&self, caller: &Caller, action: &str, target: &str, outcome: &str) {
+        self.access().audit.record(audit::entry(
+            &caller.principal.id,
+            caller.principal.role_label(),
+            action,
+            target,
+            outcome,
+            &caller.request_id,
+            caller.transport,
+        ));
+    }
+
+    /// Waits until every audit entry queued so far is written (tests, shutdown).
+    pub async fn flush_audit(&self) {
+        self.access().audit.flush().await;
+    }
+
+    /// Audit entries written and write failures (retried) so far, for metrics.
+    pub fn audit_stats(&self) -> (u64, u64) {
+        self.access().audit.stats()
+    }
+
+    /// The tools `principal` may call, in catalog order: what `tools/list` shows it.
+    pub fn tools_for(&self, principal: &Principal) -> Vec<&'static crate::ToolSpec> {
+        self.tools()
+            .iter()
+            .filter(|t| t.permission.is_none_or(|p| principal.can(p)))
+            .collect()
+    }
+
+    /// How long a request may wait for the rate limiter's next token, for docs and tests.
+    pub fn rate_limit_config(&self) -> Option<RateLimit> {
+        self.access().limiter.limit()
+    }
+}
+
+fn invalid(reason: &'static str, description: String) -> AuthFailure {
+    AuthFailure::Invalid {
+        reason,
+        description,
+    }
+}
+
+/// Timeout of `query_sql` statements.
+pub const SQL_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Creates a user or service account with `role`; `name` must be unique.
+pub async fn create_account(
+    store: &Store,
+    name: &str,
+    service: bool,
+    role: Role,
+) -> Result<nba_store::PrincipalRow, AppError> {
+    let valid = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._@-".contains(c));
+    if !valid {
+        return Err(AppError::InvalidArgument(format!(
+            "account name '{name}': use 1 to 64 letters, digits, '.', '_', '@' or '-'"
+        )));
+    }
+    let row = nba_store::PrincipalRow {
+        id: nba_auth::keys::new_id(if service { "svc" } else { "usr" }),
+        name: name.into(),
+        kind: if service { "service" } else { "user" }.into(),
+        role: role.as_str().into(),
+        created_at: now_rfc3339(),
+        disabled_at: None,
+    };
+    store.create_principal(&row).await.map_err(|e| match e {
+        nba_store::StoreError::Conflict(m) => AppError::InvalidArgument(m),
+        other => other.into(),
+    })?;
+    Ok(row)
+}
+
+/// Makes an API key for the account `principal_id`: the secret is returned once, the store
+/// keeps its hash.
+pub async fn create_key(
+    store: &Store,
+    principal_id: &str,
+    label: &str,
+    expires_at: Option<chrono::DateTime<chrono::Utc>>,
+) -> Result<(secrecy::SecretString, nba_store::ApiKeyRow), AppError> {
+    let key = nba_auth::keys::generate();
+    let row = nba_store::ApiKeyRow {
+        id: nba_auth::keys::new_id("key"),
+        principal_id: principal_id.into(),
+        display_prefix: key.display_prefix.clone(),
+        label: label.into(),
+        created_at: now_rfc3339(),
+        expires_at: expires_at.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+        revoked_at: None,
+        last_used_at: None,
+    };
+    store.create_api_key(&row, &key.hash).await?;
+    Ok((key.secret, row))
+}
+
+fn now_rfc3339() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
