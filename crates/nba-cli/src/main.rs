@@ -1,6 +1,7 @@
 //! The `nba-mcp` binary: parse configuration, open the store, then ingest, serve MCP over
 //! stdio, or serve HTTP (API + MCP at /mcp) until a shutdown signal.
 
+mod access_cmd;
 mod config;
 mod demo;
 mod ingest;
@@ -77,6 +78,23 @@ enum Command {
         /// How many of the latest served predictions to compare.
         #[arg(long, default_value_t = 1000)]
         window: i64,
+    },
+    /// Print the role x permission matrix.
+    Roles,
+    /// Manage users and service accounts: add, list, disable, set-role.
+    Users {
+        #[command(subcommand)]
+        cmd: access_cmd::UsersCmd,
+    },
+    /// Manage API keys: create, list, revoke, rotate.
+    Keys {
+        #[command(subcommand)]
+        cmd: access_cmd::KeysCmd,
+    },
+    /// The audit log: verify its hash chain, export it as JSON lines.
+    Audit {
+        #[command(subcommand)]
+        cmd: access_cmd::AuditCmd,
     },
 }
 
@@ -207,6 +225,28 @@ async fn main() -> Result<()> {
             app.close().await;
             store.close().await;
             Ok(())
+        }
+        Command::Roles => {
+            print!("{}", nba_auth::matrix_text());
+            Ok(())
+        }
+        Command::Users { cmd } => {
+            let store = open(&settings).await?;
+            let done = access_cmd::users(&store, cmd).await;
+            store.close().await;
+            done
+        }
+        Command::Keys { cmd } => {
+            let store = open(&settings).await?;
+            let done = access_cmd::keys(&store, cmd).await;
+            store.close().await;
+            done
+        }
+        Command::Audit { cmd } => {
+            let store = open(&settings).await?;
+            let done = access_cmd::audit_cmd(&store, cmd).await;
+            store.close().await;
+            done
         }
         Command::Mcp => {
             let store = open(&settings).await?;

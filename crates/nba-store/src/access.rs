@@ -267,6 +267,18 @@ impl Store {
         Ok(done.rows_affected() > 0)
     }
 
+    /// Sets the expiry of a key that is not revoked (a rotation's grace period); false if
+    /// the key is unknown or revoked.
+    pub async fn set_api_key_expiry(&self, id: &str, at: &str) -> Result<bool, StoreError> {
+        let done =
+            sqlx::query("UPDATE api_keys SET expires_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+                .bind(at.to_string())
+                .bind(id.to_string())
+                .execute(&self.pool)
+                .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
     /// Records that a key was used at `at`.
     pub async fn touch_api_key(&self, id: &str, at: &str) -> Result<(), StoreError> {
         sqlx::query("UPDATE api_keys SET last_used_at = $1 WHERE id = $2")
