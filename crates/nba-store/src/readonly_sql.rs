@@ -84,6 +84,21 @@ async fn postgres_rows(
     let ms = millis(timeout).min(i32::MAX as u64);
     let mut tx = store.pool.begin().await?;
     tx.execute("SET TRANSACTION READ ONLY").await?;
+    // The second wall: the reader role sees only the readable tables (see migration 0003).
+    let reader: bool = sqlx::query_scalar(
+        "SELECT CASE WHEN EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'nba_mcp_sql_reader') \
+         THEN pg_has_role(current_user, 'nba_mcp_sql_reader', 'MEMBER') ELSE false END",
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    if reader {
+        tx.execute("SET LOCAL ROLE nba_mcp_sql_reader").await?;
+    } else {
+        static WARNED: std::sync::Once = std::sync::Once::new();
+        WARNED.call_once(|| {
+            tracing::warn!("PostgreSQL role nba_mcp_sql_reader is missing or not granted to the connection user: query_sql relies on the SQL checker alone (see SECURITY.md)")
+        });
+    }
     tx.execute(format!("SET LOCAL statement_timeout = {ms}").as_str())
         .await?;
     let data = format!("SELECT row_to_json(q)::text FROM (\n{sql}\n) AS q LIMIT {limit}");
