@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{empty_app, legacy_client, modern_client, Client};
+use common::{client_as, empty_app, legacy_client, modern_client, Client};
 use rmcp::model::{
     CallToolRequestParams, CallToolResult, ErrorCode, GetPromptRequestParams, ProtocolVersion,
     ReadResourceRequestParams, ResourceContents,
@@ -357,4 +357,42 @@ async fn get_prompt_renders_and_rejects_bad_requests_as_invalid_params() {
     assert_eq!(error.code, ErrorCode::INVALID_PARAMS);
     assert!(error.message.contains("season"), "{}", error.message);
     client.cancel().await.unwrap();
+}
+
+/// Over stdio the configured principal decides: a viewer sees and may call only the viewer's
+/// tools, and every call is audited with the stdio transport.
+#[tokio::test]
+async fn a_stdio_viewer_sees_and_calls_only_viewer_tools() {
+    use nba_app::nba_auth::Role;
+    let (app, _dir) = empty_app().await;
+    let client = client_as(app.clone(), Role::Viewer).await;
+    let tools = client.list_all_tools().await.expect("tools/list");
+    let names: Vec<&str> = tools.iter().map(|t| t.name.as_ref()).collect();
+    for hidden in ["query_sql", "audit_log", "list_accounts", "revoke_api_key"] {
+        assert!(
+            !names.contains(&hidden),
+            "{hidden} listed for a viewer: {names:?}"
+        );
+    }
+    assert!(names.contains(&"get_games") && names.contains(&"whoami"));
+    let denied = call(&client, "query_sql", json!({"sql": "SELECT 1"})).await;
+    assert_eq!(denied.is_error, Some(true));
+    let text = text_of(&denied);
+    assert!(
+        text.contains("sql:query") && text.contains("viewer"),
+        "{text}"
+    );
+    let me = structured(&call(&client, "whoami", json!({})).await);
+    assert_eq!(me["role"], "viewer");
+    assert_eq!(me["kind"], "local");
+    client.cancel().await.unwrap();
+
+    app.flush_audit().await;
+    let records = app.store().audit_records(0, 100).await.unwrap();
+    assert!(records.iter().any(|r| r.entry.target == "query_sql"
+        && r.entry.outcome == "denied"
+        && r.entry.transport == "mcp-stdio"));
+    assert!(records
+        .iter()
+        .any(|r| r.entry.target == "whoami" && r.entry.outcome == "ok"));
 }

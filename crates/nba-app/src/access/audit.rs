@@ -78,6 +78,9 @@ impl AuditWriter {
                             Ok(_) => break,
                             Err(e) => {
                                 f.fetch_add(1, Ordering::Relaxed);
+                                nba_ops::metrics()
+                                    .audit_entries
+                                    .with(&["write_failed"], |c| c.inc());
                                 tracing::error!(error = %e, entries = n, "cannot write the audit log; retrying");
                                 tokio::time::sleep(delay).await;
                                 delay = (delay * 2).min(Duration::from_secs(5));
@@ -85,6 +88,9 @@ impl AuditWriter {
                         }
                     }
                     w.fetch_add(n, Ordering::Relaxed);
+                    nba_ops::metrics()
+                        .audit_entries
+                        .with(&["written"], |c| c.add(n));
                 }
                 for done in waiting {
                     let _ = done.send(());

@@ -193,6 +193,9 @@ impl App {
             Ok(p) => Ok(caller(p)),
             Err((principal, failure)) => {
                 if let AuthFailure::Invalid { reason, .. } = &failure {
+                    nba_ops::metrics()
+                        .access_decisions
+                        .with(&["invalid_credentials"], |c| c.inc());
                     let who = principal.unwrap_or_else(|| "unknown".into());
                     access.audit.record(audit::entry(
                         &who,
@@ -263,6 +266,9 @@ impl App {
             return Ok(());
         }
         self.audit(caller, action, target, "denied");
+        nba_ops::metrics()
+            .access_decisions
+            .with(&["denied"], |c| c.inc());
         let p = &caller.principal;
         let held: Vec<&str> = p.permissions.iter().map(|p| p.as_str()).collect();
         let held = if held.is_empty() {
@@ -296,6 +302,9 @@ impl App {
             .check(&caller.principal.id)
             .map_err(|wait| {
                 self.audit(caller, action, "", "rate_limited");
+                nba_ops::metrics()
+                    .access_decisions
+                    .with(&["rate_limited"], |c| c.inc());
                 AppError::RateLimited {
                     retry_after_s: wait.as_secs_f64().ceil().max(1.0) as u64,
                 }

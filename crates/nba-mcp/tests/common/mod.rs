@@ -119,3 +119,16 @@ pub fn data_dir() -> PathBuf {
     );
     dir
 }
+
+/// Connects an rmcp client (2025-11-25 handshake) to a stdio-style server whose configured
+/// principal is a local client with `role`.
+pub async fn client_as(app: App, role: nba_app::nba_auth::Role) -> Client {
+    let (server_io, client_io) = tokio::io::duplex(64 * 1024);
+    tokio::spawn(async move {
+        let caller = nba_app::Caller::local(role, nba_app::Transport::McpStdio);
+        if let Ok(running) = NbaMcpServer::for_stdio(app, caller).serve(server_io).await {
+            let _ = running.waiting().await;
+        }
+    });
+    ().serve(client_io).await.expect("initialize handshake")
+}

@@ -163,6 +163,16 @@ pub fn encode_registry(m: &Metrics, out: &mut Exposition) {
         "Alert notifications by channel and outcome (delivered, failed, dropped).",
         &m.alert_notifications,
     );
+    out.counters(
+        "nba_mcp_access_decisions_total",
+        "Requests refused by access control: invalid_credentials, denied, rate_limited.",
+        &m.access_decisions,
+    );
+    out.counters(
+        "nba_mcp_audit_entries_total",
+        "Audit log entries written, and batch writes that failed and were retried.",
+        &m.audit_entries,
+    );
 }
 
 fn escape(v: &str) -> String {

@@ -39,6 +39,10 @@ pub struct Metrics {
     pub alert_notifications: Family<Counter>,
     /// `nba_mcp_data_latest_game_age_days`, set by the freshness check (-1: unknown).
     pub data_age_days: Gauge,
+    /// `nba_mcp_access_decisions_total{decision}`: invalid_credentials, denied, rate_limited.
+    pub access_decisions: Family<Counter>,
+    /// `nba_mcp_audit_entries_total{result}`: written, write_failed (retried).
+    pub audit_entries: Family<Counter>,
 }
 
 impl Default for Metrics {
@@ -66,6 +70,8 @@ impl Metrics {
             ingest_rows: Family::new(&["format", "change"]),
             alert_notifications: Family::new(&["channel", "outcome"]),
             data_age_days,
+            access_decisions: Family::new(&["decision"]),
+            audit_entries: Family::new(&["result"]),
         }
     }
 
