@@ -542,3 +542,75 @@ fn audit_verify_catches_edits_and_deletions() {
     // A broken chain exits with status 1.
     assert_eq!(t.run(&["audit", "verify"]).status.code(), Some(1));
 }
+
+/// A served request is audited, and a clean shutdown (SIGTERM) writes every queued audit
+/// entry before the process exits: the log then holds one entry per call and verifies.
+#[test]
+fn audit_entries_survive_a_clean_shutdown() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let t = Temp::new("shutdown");
+    t.ok(&["users", "add", "ana", "--role", "viewer"]);
+    let key = t.ok(&["keys", "create", "ana"]).trim().to_string();
+    let mut server = Command::new(bin())
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .env("DATABASE_URL", t.db())
+        .env("NBA_MCP_STATE_DIR", &t.0)
+        .env("NBA_MCP_MODEL_STORE", &t.0)
+        .env("NBA_MCP_AUTO_LOAD", "false")
+        .env("LOG_LEVEL", "warn")
+        .env("NBA_MCP_RATE_LIMIT_PER_S", "0")
+        .env_remove("NBA_MCP_DATA_DIR")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start serve");
+    let mut lines = BufReader::new(server.stderr.take().unwrap()).lines();
+    let addr = loop {
+        let line = lines.next().expect("serve exited early").unwrap();
+        if let Some(i) = line.find("listening on http://") {
+            break line[i + "listening on http://".len()..].trim().to_string();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    const CALLS: usize = 40;
+    for i in 0..CALLS {
+        let out = Command::new("curl")
+            .args(["-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST"])
+            .args(["-H", &format!("Authorization: Bearer {key}")])
+            .args(["-H", "content-type: application/json"])
+            .args([
+                "--data",
+                &format!("{{\"player\": {{\"pts\": {i}, \"fga\": 10}}}}"),
+            ])
+            .arg(format!("http://{addr}/v1/tools/compute_metrics"))
+            .output()
+            .expect("curl");
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "200", "call {i}");
+    }
+    let pid = server.id().to_string();
+    assert!(Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let status = server.wait().unwrap();
+    assert!(status.success(), "serve exited with {status}");
+
+    let verify = t.ok(&["audit", "verify"]);
+    assert!(verify.contains("audit log OK"), "{verify}");
+    let export = t.ok(&["audit", "export"]);
+    let calls = export
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|r| r["action"] == "tools/call" && r["target"] == "compute_metrics")
+        .inspect(|r| {
+            assert_eq!(r["outcome"], "ok");
+            assert_eq!(r["role"], "viewer");
+            assert_eq!(r["transport"], "http");
+            assert!(r["principal"].as_str().unwrap().starts_with("usr_"));
+        })
+        .count();
+    assert_eq!(calls, CALLS, "{export}");
+    assert!(!export.contains(&key), "the key is never in the audit log");
+}
