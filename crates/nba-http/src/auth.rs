@@ -268,7 +268,6 @@ pub(crate) async fn resource_metadata(
         "resource_name": "NBA MCP",
         "bearer_methods_supported": ["header"],
         "scopes_supported": Permission::ALL.iter().map(|p| p.as_str()).collect::<Vec<_>>(),
-        "resource_documentation": "https://github.com/nba-mcp/nba-mcp/blob/main/SECURITY.md",
     });
     if let Some(issuer) = app.oauth_issuer() {
         doc["authorization_servers"] = json!([issuer]);

@@ -55,11 +55,34 @@ pub struct QuerySqlOutput {
     pub sql: String,
     pub tables: Vec<String>,
     pub columns: Vec<String>,
+    /// One array per row, values in column order.
+    #[schemars(schema_with = "rows_schema")]
     pub rows: Vec<Vec<Value>>,
     pub row_count: usize,
     pub truncated: bool,
     pub limit: i64,
     pub timeout_ms: u64,
+}
+
+/// Rows of SQL values: text, numbers, booleans and NULL (PostgreSQL arrays and JSON columns
+/// come back as JSON arrays and objects).
+fn rows_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({
+        "type": "array",
+        "items": {
+            "type": "array",
+            "items": {
+                "anyOf": [
+                    {"type": "string"},
+                    {"type": "number"},
+                    {"type": "boolean"},
+                    {"type": "null"},
+                    {"type": "array"},
+                    {"type": "object"}
+                ]
+            }
+        }
+    })
 }
 
 pub const SQL_DEFAULT_LIMIT: i64 = 100;
