@@ -1,4 +1,11 @@
--- wrk script: POST /v1/predict with a fixed matchup (BODY from the environment overrides it).
+-- wrk script: POST /v1/predict with a fixed matchup (BODY from the environment overrides it),
+-- with the API key from NBA_MCP_API_KEY as Authorization: Bearer.
+local key = os.getenv("NBA_MCP_API_KEY")
+if key and key ~= "" then
+  wrk.headers["Authorization"] = "Bearer " .. key
+else
+  io.stderr:write("predict.lua: NBA_MCP_API_KEY is not set: every request will get 401\n")
+end
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.body = os.getenv("BODY") or '{"home":"BOS","away":"LAL","date":"2026-03-01"}'

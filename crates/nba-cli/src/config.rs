@@ -321,17 +321,17 @@ impl Settings {
     /// bind address and TLS files: the TLS files come in pairs, and plain HTTP (credentials
     /// and tokens in clear) stays on loopback unless NBA_MCP_ALLOW_PLAIN_HTTP says otherwise.
     pub fn check_serve(&self) -> Result<()> {
-        match (&self.tls_cert, &self.tls_key) {
-            (Some(_), None) => bail!("NBA_MCP_TLS_KEY (--tls-key): missing; NBA_MCP_TLS_CERT (--tls-cert) is set and needs its private key"),
-            (None, Some(_)) => bail!("NBA_MCP_TLS_CERT (--tls-cert): missing; NBA_MCP_TLS_KEY (--tls-key) is set and needs its certificate"),
-            (Some(_), Some(_)) => return Ok(()),
-            (None, None) => {}
-        }
         if !self.access.enable_rbac && !self.bind.ip().is_loopback() {
             bail!(
                 "ENABLE_RBAC=false is allowed only on a loopback address, and NBA_MCP_BIND is {}: turn RBAC on or bind 127.0.0.1",
                 self.bind
             );
+        }
+        match (&self.tls_cert, &self.tls_key) {
+            (Some(_), None) => bail!("NBA_MCP_TLS_KEY (--tls-key): missing; NBA_MCP_TLS_CERT (--tls-cert) is set and needs its private key"),
+            (None, Some(_)) => bail!("NBA_MCP_TLS_CERT (--tls-cert): missing; NBA_MCP_TLS_KEY (--tls-key) is set and needs its certificate"),
+            (Some(_), Some(_)) => return Ok(()),
+            (None, None) => {}
         }
         if self.bind.ip().is_loopback() {
             return Ok(());

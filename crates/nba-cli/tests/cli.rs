@@ -1,10 +1,14 @@
 //! End-to-end tests of the `nba-mcp` binary's commands: ingestion (idempotence, all or
-//! nothing on a corrupted file, --skip-invalid), configuration errors and redaction, and the
-//! demo league on an empty store. Each test has its own SQLite database in a temp folder.
+//! nothing on a corrupted file, --skip-invalid), configuration errors and redaction, the
+//! demo league on an empty store (served to an API key made with `nba-mcp keys create`), and
+//! access control at the edges: the 401 challenge and RFC 9728 metadata, ENABLE_RBAC=false
+//! (loopback only, loudly), and a bad NBA_MCP_API_KEY stopping `nba-mcp mcp`. Each test has
+//! its own SQLite database in a temp folder.
 
-use std::io::Write;
+use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 fn bin() -> &'static str {
@@ -46,8 +50,37 @@ impl Drop for Temp {
     }
 }
 
+/// The environment every command here gets: access control on with its defaults, no
+/// stdio key, whatever the environment of the test run says.
+fn clean_access_env(cmd: &mut Command) -> &mut Command {
+    for var in [
+        "NBA_MCP_API_KEY",
+        "NBA_MCP_API_KEY_FILE",
+        "ENABLE_RBAC",
+        "NBA_MCP_ENABLE_RBAC",
+        "NBA_MCP_STDIO_ROLE",
+        "NBA_MCP_RATE_LIMIT_PER_S",
+        "NBA_MCP_RATE_LIMIT_BURST",
+        "NBA_MCP_OAUTH_ISSUER",
+        "NBA_MCP_OAUTH_JWKS_FILE",
+        "NBA_MCP_RESOURCE_URL",
+        "NBA_MCP_BIND",
+        "NBA_MCP_TLS_CERT",
+        "NBA_MCP_TLS_KEY",
+        "NBA_MCP_ALLOW_PLAIN_HTTP",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd
+}
+
 fn run(db: &str, args: &[&str]) -> Output {
-    Command::new(bin())
+    run_env(db, args, &[])
+}
+
+fn run_env(db: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(bin());
+    clean_access_env(&mut cmd)
         .args(args)
         .env("DATABASE_URL", db)
         .env(
@@ -57,8 +90,155 @@ fn run(db: &str, args: &[&str]) -> Output {
         )
         .env("LOG_LEVEL", "warn")
         .env_remove("NBA_MCP_DATA_DIR")
+        .envs(env.iter().copied())
+        .stdin(Stdio::null())
         .output()
         .expect("run nba-mcp")
+}
+
+/// `nba-mcp users add NAME --role ROLE` and `nba-mcp keys create NAME`: the key (the one
+/// line `keys create` prints).
+fn make_key(db: &str, name: &str, role: &str) -> String {
+    let out = run(db, &["users", "add", name, "--role", role]);
+    assert!(
+        out.status.success(),
+        "users add: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run(db, &["keys", "create", name, "--label", "cli-test"]);
+    let key = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    assert!(
+        out.status.success() && key.starts_with("nba_mcp_") && !key.contains('\n'),
+        "keys create printed {key:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    key
+}
+
+/// `nba-mcp serve --bind 127.0.0.1:0` on the temp folder's store; killed when dropped.
+struct Served {
+    child: Child,
+    addr: String,
+    /// What the server wrote to stderr before it said where it listens.
+    stderr: Vec<String>,
+}
+
+impl Served {
+    fn start(t: &Temp, env: &[(&str, &str)]) -> Served {
+        let mut cmd = Command::new(bin());
+        clean_access_env(&mut cmd)
+            .args(["serve", "--bind", "127.0.0.1:0"])
+            .env("DATABASE_URL", t.db())
+            .env("NBA_MCP_STATE_DIR", &t.0)
+            .env("LOG_LEVEL", "warn")
+            .env("LOG_FORMAT", "pretty")
+            .env_remove("NBA_MCP_DATA_DIR")
+            .envs(env.iter().copied())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().expect("start nba-mcp serve");
+        let stderr = child.stderr.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            // Read to the end so the server never blocks on a full pipe.
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        let deadline = Instant::now() + Duration::from_secs(120);
+        let mut seen = Vec::new();
+        loop {
+            match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+                Ok(line) => {
+                    if let Some(i) = line.find("listening on http://") {
+                        let addr: String = line[i + 20..]
+                            .chars()
+                            .take_while(|c| c.is_ascii_digit() || *c == '.' || *c == ':')
+                            .collect();
+                        return Served {
+                            child,
+                            addr,
+                            stderr: seen,
+                        };
+                    }
+                    seen.push(line);
+                }
+                Err(_) => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    panic!("nba-mcp serve did not start; stderr:\n{}", seen.join("\n"));
+                }
+            }
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// An HTTP answer: status, headers (names lower-cased) and body.
+struct Answer {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Answer {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+}
+
+/// One request with curl (the test needs no HTTP client crate); `key` goes in
+/// `Authorization: Bearer`; a JSON `body` makes it a POST.
+fn http(url: &str, key: Option<&str>, body: Option<&str>) -> Answer {
+    let mut cmd = Command::new("curl");
+    cmd.args(["-sS", "-i", "--max-time", "30", url]);
+    if let Some(key) = key {
+        cmd.args(["-H", &format!("Authorization: Bearer {key}")]);
+    }
+    if let Some(body) = body {
+        cmd.args(["-XPOST", "-H", "content-type: application/json", "-d", body]);
+    }
+    let out = cmd.output().expect("curl");
+    assert!(
+        out.status.success(),
+        "curl {url}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no status line: {text}"));
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    Answer {
+        status,
+        headers,
+        body: body.to_string(),
+    }
 }
 
 fn summary(out: &Output) -> serde_json::Value {
@@ -185,58 +365,302 @@ fn config_check_redacts_and_names_bad_keys() {
 #[test]
 fn empty_store_serves_a_labelled_demo_league() {
     let t = Temp::new("demo");
-    let mut child = Command::new(bin())
-        .args(["serve", "--bind", "127.0.0.1:0"])
+    // An account before any data: the store stays empty of games, so `serve` loads the demo.
+    let key = make_key(&t.db(), "demo-viewer", "viewer");
+    let server = Served::start(&t, &[]);
+    let url = server.url("/v1/tools/get_standings");
+    let body = r#"{"season":"2025-26"}"#;
+    let denied = http(&url, None, Some(body));
+    assert_eq!(denied.status, 401, "{}", denied.body);
+    let answer = http(&url, Some(&key), Some(body));
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let v = answer.json();
+    assert_eq!(v["data_source"], "demo (simulated)", "{}", answer.body);
+    assert_eq!(v["conferences"].as_array().map(Vec::len), Some(2));
+}
+
+/// Runs a command that must end by itself within `deadline` (a server that should have
+/// refused to start would not): its output, or a panic naming what it printed.
+fn output_within(mut cmd: Command, deadline: Duration) -> Output {
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start nba-mcp");
+    let end = Instant::now() + deadline;
+    while child.try_wait().expect("wait").is_none() {
+        if Instant::now() > end {
+            let _ = child.kill();
+            let out = child.wait_with_output().expect("output");
+            panic!(
+                "{cmd:?} was still running after {deadline:?}; stderr:\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.wait_with_output().expect("output")
+}
+
+fn command(t: &Temp, args: &[&str], env: &[(&str, &str)]) -> Command {
+    let mut cmd = Command::new(bin());
+    clean_access_env(&mut cmd)
+        .args(args)
         .env("DATABASE_URL", t.db())
         .env("NBA_MCP_STATE_DIR", &t.0)
+        .env("NBA_MCP_MODEL_STORE", &t.0)
+        .env("NBA_MCP_AUTO_LOAD", "false")
         .env("LOG_LEVEL", "warn")
+        .env("LOG_FORMAT", "pretty")
         .env_remove("NBA_MCP_DATA_DIR")
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        use std::io::BufRead;
-        for line in std::io::BufReader::new(stderr)
-            .lines()
-            .map_while(Result::ok)
-        {
-            if let Some(i) = line.find("listening on http://") {
-                let addr: String = line[i + 20..]
-                    .chars()
-                    .take_while(|c| c.is_ascii_digit() || *c == '.' || *c == ':')
-                    .collect();
-                let _ = tx.send(addr);
-            }
-        }
-    });
-    let addr = rx
-        .recv_timeout(Duration::from_secs(60))
-        .expect("server address");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let body = loop {
-        let out = Command::new("curl")
-            .args([
-                "-s",
-                "-XPOST",
-                &format!("http://{addr}/v1/tools/get_standings"),
-                "-H",
-                "content-type: application/json",
-                "-d",
-                r#"{"season":"2025-26"}"#,
-            ])
-            .output()
-            .unwrap();
-        if out.status.success() && !out.stdout.is_empty() {
-            break String::from_utf8(out.stdout).unwrap();
-        }
-        assert!(Instant::now() < deadline, "server did not answer");
-        std::thread::sleep(Duration::from_millis(100));
-    };
-    let _ = child.kill();
-    let _ = child.wait();
-    let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_else(|_| panic!("{body}"));
-    assert_eq!(v["data_source"], "demo (simulated)", "{body}");
-    assert_eq!(v["conferences"].as_array().map(Vec::len), Some(2));
+        .env_remove("RUST_BACKTRACE")
+        .env_remove("RUST_LIB_BACKTRACE")
+        .envs(env.iter().copied());
+    cmd
+}
+
+/// Without a key every guarded route answers 401 with the RFC 9728 challenge pointing at
+/// the protected resource metadata of /mcp; a wrong key adds `error="invalid_token"`;
+/// probes, the OpenAPI document and the dashboard page stay public; the key opens the rest.
+#[test]
+fn no_key_is_401_with_a_resource_metadata_challenge() {
+    let t = Temp::new("unauth");
+    let key = make_key(&t.db(), "ops-viewer", "viewer");
+    let server = Served::start(&t, &[("NBA_MCP_AUTO_LOAD", "false")]);
+    let metadata = format!(
+        "resource_metadata=\"http://{}/.well-known/oauth-protected-resource/mcp\"",
+        server.addr
+    );
+    let initialize = r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"curl","version":"1"}}}"#;
+    for (path, body) in [
+        ("/v1/tools/get_standings", Some(r#"{"season":"2015-16"}"#)),
+        ("/v1/tools", None),
+        ("/health", None),
+        ("/metrics", None),
+        ("/v1/alerts", None),
+        ("/v1/ops/summary", None),
+        ("/mcp", Some(initialize)),
+    ] {
+        let a = http(&server.url(path), None, body);
+        assert_eq!(a.status, 401, "{path} without a key: {}", a.body);
+        let challenge = a
+            .header("www-authenticate")
+            .unwrap_or_else(|| panic!("{path}: 401 without WWW-Authenticate"));
+        assert!(
+            challenge.starts_with("Bearer ") && challenge.contains(&metadata),
+            "{path}: WWW-Authenticate {challenge}"
+        );
+        assert_eq!(a.json()["error"]["code"], "unauthenticated", "{path}");
+    }
+    let wrong = format!("nba_mcp_{}", "Z".repeat(40));
+    let a = http(&server.url("/health"), Some(&wrong), None);
+    assert_eq!(a.status, 401, "{}", a.body);
+    let challenge = a.header("www-authenticate").unwrap_or("");
+    assert!(
+        challenge.contains(&metadata) && challenge.contains("error=\"invalid_token\""),
+        "{challenge}"
+    );
+    assert!(
+        !a.body.contains(&wrong),
+        "the answer repeats the key: {}",
+        a.body
+    );
+    for path in ["/live", "/ready", "/v1/openapi.json", "/dashboard"] {
+        let a = http(&server.url(path), None, None);
+        assert_eq!(a.status, 200, "{path} is public: {}", a.body);
+    }
+    let a = http(&server.url("/v1/ops/summary"), Some(&key), None);
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert!(a.json()["totals"].is_object(), "{}", a.body);
+    // A viewer lacks sql:query: 403 with the step-up challenge naming the scope.
+    let a = http(
+        &server.url("/v1/tools/query_sql"),
+        Some(&key),
+        Some(r#"{"sql":"SELECT 1"}"#),
+    );
+    assert_eq!(a.status, 403, "{}", a.body);
+    let challenge = a.header("www-authenticate").unwrap_or("");
+    assert!(
+        challenge.contains("error=\"insufficient_scope\"")
+            && challenge.contains("scope=\"sql:query\""),
+        "{challenge}"
+    );
+}
+
+/// RFC 9728: the metadata of the MCP endpoint names it as the resource; the root form names
+/// the server.
+#[test]
+fn protected_resource_metadata_names_the_mcp_endpoint() {
+    let t = Temp::new("prm");
+    let server = Served::start(&t, &[("NBA_MCP_AUTO_LOAD", "false")]);
+    let a = http(
+        &server.url("/.well-known/oauth-protected-resource/mcp"),
+        None,
+        None,
+    );
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert!(
+        a.header("content-type")
+            .is_some_and(|c| c.starts_with("application/json")),
+        "{:?}",
+        a.headers
+    );
+    let doc = a.json();
+    let resource = doc["resource"].as_str().unwrap_or("");
+    assert!(resource.ends_with("/mcp"), "resource {resource}");
+    assert_eq!(resource, server.url("/mcp"));
+    assert_eq!(
+        doc["bearer_methods_supported"],
+        serde_json::json!(["header"])
+    );
+    let scopes = doc["scopes_supported"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    for scope in ["data:read", "sql:query", "users:manage"] {
+        assert!(scopes.iter().any(|s| s == scope), "{scope} in {doc}");
+    }
+    let root = http(
+        &server.url("/.well-known/oauth-protected-resource"),
+        None,
+        None,
+    )
+    .json();
+    assert_eq!(root["resource"], server.url(""), "{root}");
+}
+
+/// ENABLE_RBAC=false on loopback: served without keys, every caller an anonymous admin,
+/// and the server says so on stderr before it listens, even with the log level at error.
+#[test]
+fn rbac_disabled_serves_loopback_and_warns_loudly() {
+    let t = Temp::new("norbac");
+    let server = Served::start(
+        &t,
+        &[
+            ("ENABLE_RBAC", "false"),
+            ("NBA_MCP_AUTO_LOAD", "false"),
+            ("LOG_LEVEL", "error"),
+        ],
+    );
+    let warning = server
+        .stderr
+        .iter()
+        .find(|l| l.starts_with("WARNING: RBAC IS DISABLED"))
+        .unwrap_or_else(|| panic!("no warning on stderr:\n{}", server.stderr.join("\n")));
+    assert!(warning.contains("ENABLE_RBAC=false"), "{warning}");
+    assert!(warning.contains("anonymous admin"), "{warning}");
+    let a = http(&server.url("/v1/tools/whoami"), None, Some("{}"));
+    assert_eq!(a.status, 200, "{}", a.body);
+    let me = a.json();
+    assert_eq!(me["rbac_enabled"], false, "{me}");
+    assert_eq!(me["auth_method"], "rbac_disabled", "{me}");
+    assert_eq!(me["role"], "admin", "{me}");
+    let a = http(&server.url("/v1/ops/summary"), None, None);
+    assert_eq!(a.status, 200, "{}", a.body);
+}
+
+/// ENABLE_RBAC=false anywhere but loopback: `serve` refuses to start, naming the setting.
+#[test]
+fn rbac_disabled_refuses_a_non_loopback_bind() {
+    let t = Temp::new("norbac_public");
+    for extra in [&[][..], &[("NBA_MCP_ALLOW_PLAIN_HTTP", "true")][..]] {
+        let mut env = vec![("ENABLE_RBAC", "false")];
+        env.extend_from_slice(extra);
+        let out = output_within(
+            command(&t, &["serve", "--bind", "0.0.0.0:0"], &env),
+            Duration::from_secs(60),
+        );
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "served with {env:?}: {err}");
+        assert!(err.contains("ENABLE_RBAC"), "{env:?}: {err}");
+        assert!(!err.contains("listening"), "{env:?}: {err}");
+    }
+}
+
+/// ENABLE_RBAC=false on a public address is refused with TLS too: a certificate does not
+/// make an unauthenticated admin endpoint safe to expose.
+#[test]
+fn rbac_disabled_refuses_a_non_loopback_bind_with_tls_too() {
+    let t = Temp::new("norbac_tls");
+    let made = rcgen::generate_simple_self_signed(vec!["localhost".into()]).expect("certificate");
+    let (cert, key) = (t.0.join("c.pem"), t.0.join("k.pem"));
+    std::fs::write(&cert, made.cert.pem()).unwrap();
+    std::fs::write(&key, made.signing_key.serialize_pem()).unwrap();
+    let out = output_within(
+        command(
+            &t,
+            &[
+                "serve",
+                "--bind",
+                "0.0.0.0:0",
+                "--tls-cert",
+                cert.to_str().unwrap(),
+                "--tls-key",
+                key.to_str().unwrap(),
+            ],
+            &[("ENABLE_RBAC", "false")],
+        ),
+        Duration::from_secs(20),
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("ENABLE_RBAC"),
+        "{err}"
+    );
+}
+
+/// `nba-mcp mcp` runs as the principal of NBA_MCP_API_KEY: an unknown, malformed or revoked
+/// key stops it at once with a message naming the variable (and never the key); a valid one
+/// serves (and ends when stdin closes).
+#[test]
+fn mcp_stops_on_a_bad_api_key() {
+    let t = Temp::new("stdio_key");
+    let good = make_key(&t.db(), "stdio-analyst", "data_scientist");
+    let out = run(&t.db(), &["keys", "create", "stdio-analyst", "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let created: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let revoked = created["key"].as_str().expect("key").to_string();
+    let key_id = created["key_id"].as_str().expect("key_id");
+    let out = run(&t.db(), &["keys", "revoke", key_id]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let unknown = format!("nba_mcp_{}", "Q".repeat(40));
+    for (what, key, says) in [
+        ("unknown", unknown.as_str(), "not valid"),
+        ("malformed", "not-a-key", "NBA_MCP_API_KEY"),
+        ("revoked", revoked.as_str(), "revoked"),
+    ] {
+        let out = output_within(
+            command(&t, &["mcp"], &[("NBA_MCP_API_KEY", key)]),
+            Duration::from_secs(60),
+        );
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{what} key: mcp exited 0: {err}");
+        assert!(
+            err.contains("NBA_MCP_API_KEY") && err.contains(says),
+            "{what} key: {err}"
+        );
+        assert!(
+            !err.contains(key),
+            "{what} key: the message shows the key: {err}"
+        );
+        assert!(out.stdout.is_empty(), "{what} key: stdout {:?}", out.stdout);
+    }
+    let out = output_within(
+        command(&t, &["mcp"], &[("NBA_MCP_API_KEY", &good)]),
+        Duration::from_secs(60),
+    );
+    assert!(
+        out.status.success(),
+        "a valid key: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

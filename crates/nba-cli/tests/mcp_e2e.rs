@@ -1,8 +1,11 @@
 //! End to end: the built `nba-mcp` binary, with its own SQLite database loaded through
-//! `nba-mcp ingest` and its own champion model made by `nba-mcp train`, driven by the official
-//! MCP Python SDK (`tests/e2e/mcp_client.py`, which calls all 18 tools) over stdio and over
-//! Streamable HTTP (`nba-mcp serve --bind 127.0.0.1:0`), in both protocol eras (legacy
-//! `initialize` handshake and stateless 2026-07-28).
+//! `nba-mcp ingest`, its own champion model made by `nba-mcp train` and its own accounts and
+//! API keys made by `nba-mcp users add` / `nba-mcp keys create`, driven by the official MCP
+//! Python SDK (`tests/e2e/mcp_client.py`) over stdio (the server runs as the principal of
+//! `NBA_MCP_API_KEY`) and over Streamable HTTP (`nba-mcp serve --bind 127.0.0.1:0`, the key
+//! sent as `Authorization: Bearer`), in both protocol eras (legacy `initialize` handshake and
+//! stateless 2026-07-28). As an admin the client sees and calls all 23 tools; a viewer sees
+//! only its 19 and is refused the others; without a key the SDK gets 401 and fails at once.
 //!
 //! Needs `.venv-mcp` (run `scripts/setup-python.sh`) and the shared data folder
 //! (`NBA_MCP_DATA_DIR`, default `../shared/data`). Every wait has a deadline; no sleeps.
@@ -34,8 +37,8 @@ const CLIENT_TIMEOUT_S: &str = "150";
 const PLAYER_SEASON: &str = "2015-16";
 const PLAYER_STAGE: &str = "playoffs";
 
-/// The four scenarios share one database; the last one to finish removes it.
-const SCENARIOS: usize = 4;
+/// The six scenarios share one database; the last one to finish removes it.
+const SCENARIOS: usize = 6;
 static FINISHED: AtomicUsize = AtomicUsize::new(0);
 
 fn repo_root() -> PathBuf {
@@ -65,14 +68,21 @@ fn data_dir() -> PathBuf {
     dir
 }
 
-/// The loaded database and the model store (the same folder), made once per test process.
+/// The loaded database and the model store (the same folder), made once per test process,
+/// with an admin's and a viewer's API key.
 struct Prepared {
     dir: PathBuf,
     url: String,
+    admin_key: String,
+    viewer_key: String,
 }
 
-/// The expected tools, in catalog order.
-const TOOLS: [&str; 18] = [
+/// The admin account `prepared()` makes (list_accounts must show it).
+const ADMIN: &str = "e2e-admin";
+const VIEWER: &str = "e2e-viewer";
+
+/// The tools an admin sees, in catalog order: a viewer sees the first 19.
+const TOOLS: [&str; 23] = [
     "list_teams",
     "find_team",
     "search_players",
@@ -91,7 +101,14 @@ const TOOLS: [&str; 18] = [
     "list_alerts",
     "drift_report",
     "compute_metrics",
+    "whoami",
+    "query_sql",
+    "audit_log",
+    "list_accounts",
+    "revoke_api_key",
 ];
+/// What a viewer (data:read, predictions:read, health:read) may call: all but the last four.
+const VIEWER_TOOLS: usize = 19;
 
 static PREPARED: OnceLock<Prepared> = OnceLock::new();
 
@@ -137,8 +154,50 @@ fn prepared() -> &'static Prepared {
             dir.display(),
             out.stderr
         );
-        Prepared { dir, url }
+        let admin_key = account_key(&url, &dir, ADMIN, "admin");
+        let viewer_key = account_key(&url, &dir, VIEWER, "viewer");
+        Prepared {
+            dir,
+            url,
+            admin_key,
+            viewer_key,
+        }
     })
+}
+
+/// `nba-mcp users add NAME --role ROLE`, then `nba-mcp keys create NAME`: the key, the only
+/// line `keys create` prints on stdout.
+fn account_key(url: &str, dir: &Path, name: &str, role: &str) -> String {
+    let mut cmd = Command::new(BIN);
+    cmd.args(["users", "add", name, "--role", role]);
+    server_env(&mut cmd, url, dir);
+    let out = run(cmd, Duration::from_secs(60));
+    assert!(
+        out.success && out.stdout.trim().starts_with("usr_"),
+        "nba-mcp users add {name} --role {role} failed:\n{}{}",
+        out.stdout,
+        out.stderr
+    );
+    let mut cmd = Command::new(BIN);
+    cmd.args([
+        "keys",
+        "create",
+        name,
+        "--label",
+        "e2e",
+        "--expires-in",
+        "1d",
+    ]);
+    server_env(&mut cmd, url, dir);
+    let out = run(cmd, Duration::from_secs(60));
+    let key = out.stdout.trim().to_string();
+    assert!(
+        out.success && key.starts_with("nba_mcp_") && !key.contains('\n'),
+        "nba-mcp keys create {name} printed no key line:\nstdout: {}\nstderr: {}",
+        out.stdout,
+        out.stderr
+    );
+    key
 }
 
 const DB_PREFIX: &str = "nba-mcp-e2e-";
@@ -165,7 +224,10 @@ struct ScenarioDone;
 
 impl Drop for ScenarioDone {
     fn drop(&mut self) {
-        if FINISHED.fetch_add(1, Ordering::SeqCst) + 1 == SCENARIOS {
+        // cargo nextest runs each test in its own process: that process's one scenario is
+        // its last.
+        let alone = std::env::var("NEXTEST_EXECUTION_MODE").as_deref() == Ok("process-per-test");
+        if FINISHED.fetch_add(1, Ordering::SeqCst) + 1 == SCENARIOS || alone {
             if let Some(prepared) = PREPARED.get() {
                 let _ = std::fs::remove_dir_all(&prepared.dir);
             }
@@ -174,7 +236,8 @@ impl Drop for ScenarioDone {
 }
 
 /// The server's environment: our database and model store, nothing loaded or trained on
-/// start, readable logs.
+/// start, readable logs, access control on with its defaults and no stdio key (whatever the
+/// environment of the test run says).
 fn server_env(cmd: &mut Command, url: &str, state_dir: &Path) {
     cmd.env("DATABASE_URL", url)
         .env("NBA_MCP_STATE_DIR", state_dir)
@@ -186,6 +249,20 @@ fn server_env(cmd: &mut Command, url: &str, state_dir: &Path) {
         .env_remove("RUST_LOG")
         .env_remove("NBA_MCP_BIND")
         .env_remove("NBA_MCP_DATA_DIR");
+    for var in [
+        "NBA_MCP_API_KEY",
+        "NBA_MCP_API_KEY_FILE",
+        "ENABLE_RBAC",
+        "NBA_MCP_ENABLE_RBAC",
+        "NBA_MCP_STDIO_ROLE",
+        "NBA_MCP_RATE_LIMIT_PER_S",
+        "NBA_MCP_RATE_LIMIT_BURST",
+        "NBA_MCP_OAUTH_ISSUER",
+        "NBA_MCP_OAUTH_JWKS_FILE",
+        "NBA_MCP_RESOURCE_URL",
+    ] {
+        cmd.env_remove(var);
+    }
 }
 
 struct Output {
@@ -305,11 +382,41 @@ impl Drop for Server {
     }
 }
 
-/// Runs the Python client; `target` is `--url URL` or `-- nba-mcp mcp`.
-fn python_client(mode: &str, target: &[&str], prepared: &Prepared) -> Value {
+/// What the client expects of the key it holds (`--expect` of `mcp_client.py`).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Expect {
+    Admin,
+    Viewer,
+    /// No key at all: HTTP 401.
+    Unauthorized,
+}
+
+impl Expect {
+    fn arg(self) -> &'static str {
+        match self {
+            Expect::Admin => "admin",
+            Expect::Viewer => "viewer",
+            Expect::Unauthorized => "unauthorized",
+        }
+    }
+
+    fn key(self, prepared: &Prepared) -> Option<&str> {
+        match self {
+            Expect::Admin => Some(&prepared.admin_key),
+            Expect::Viewer => Some(&prepared.viewer_key),
+            Expect::Unauthorized => None,
+        }
+    }
+}
+
+/// Runs the Python client; `target` is `--url URL` or `-- nba-mcp mcp`. The key goes in
+/// `NBA_MCP_API_KEY`: the client sends it as a bearer token over HTTP and passes its
+/// environment to the stdio server, which runs as the key's principal.
+fn python_client(mode: &str, target: &[&str], prepared: &Prepared, expect: Expect) -> Value {
     let mut cmd = Command::new(python());
     cmd.arg(repo_root().join("tests/e2e/mcp_client.py"))
         .args(["--mode", mode, "--timeout", CLIENT_TIMEOUT_S])
+        .args(["--expect", expect.arg(), "--bearer-env", "NBA_MCP_API_KEY"])
         .args([
             "--player-season",
             PLAYER_SEASON,
@@ -319,6 +426,9 @@ fn python_client(mode: &str, target: &[&str], prepared: &Prepared) -> Value {
         .args(target);
     // For stdio, the client starts the server and passes this environment on.
     server_env(&mut cmd, &prepared.url, &prepared.dir);
+    if let Some(key) = expect.key(prepared) {
+        cmd.env("NBA_MCP_API_KEY", key);
+    }
     let out = run(cmd, CLIENT_DEADLINE);
     let summary: Value = serde_json::from_str(&out.stdout).unwrap_or_else(|e| {
         panic!(
@@ -328,10 +438,16 @@ fn python_client(mode: &str, target: &[&str], prepared: &Prepared) -> Value {
     });
     assert!(
         out.success && summary["ok"] == true,
-        "MCP Python SDK, mode {mode}, {target:?}: failures {}\nsummary: {summary:#}\nstderr:\n{}",
+        "MCP Python SDK, mode {mode}, {expect:?}, {target:?}: failures {}\nsummary: {summary:#}\nstderr:\n{}",
         summary["failures"],
         out.stderr
     );
+    for key in [&prepared.admin_key, &prepared.viewer_key] {
+        assert!(
+            !out.stdout.contains(key.as_str()) && !out.stderr.contains(key.as_str()),
+            "an API key shows in the client's output (server errors or results)"
+        );
+    }
     summary
 }
 
@@ -341,9 +457,9 @@ fn scenario(mode: &str, http: bool) {
     let prepared = prepared();
     let summary = if http {
         let server = Server::start(prepared);
-        python_client(mode, &["--url", &server.url], prepared)
+        python_client(mode, &["--url", &server.url], prepared, Expect::Admin)
     } else {
-        python_client(mode, &["--", BIN, "mcp"], prepared)
+        python_client(mode, &["--", BIN, "mcp"], prepared, Expect::Admin)
     };
     let expected = if mode == "legacy" { "2025-11-25" } else { mode };
     assert_eq!(summary["protocol_version"], expected, "{summary:#}");
@@ -351,7 +467,7 @@ fn scenario(mode: &str, http: bool) {
     for tool in TOOLS {
         assert!(
             summary["calls"].get(tool).is_some(),
-            "{tool} was not called successfully: {summary:#}"
+            "{tool} was not called as expected: {summary:#}"
         );
     }
     assert_eq!(summary["gsw_2015_16_record"], serde_json::json!([73, 9]));
@@ -363,6 +479,23 @@ fn scenario(mode: &str, http: bool) {
     assert!(
         ["healthy", "degraded", "unhealthy"]
             .contains(&summary["health_status"].as_str().unwrap_or("")),
+        "{summary:#}"
+    );
+    // The access tools, as the admin whose key the client holds.
+    assert_eq!(summary["whoami"]["role"], "admin", "{summary:#}");
+    assert_eq!(summary["whoami"]["auth_method"], "api_key", "{summary:#}");
+    assert_eq!(summary["admin_account"]["name"], ADMIN, "{summary:#}");
+    // 1230 regular-season games in 2015-16, and the play-offs.
+    let games = summary["games_2016"].as_u64().unwrap_or(0);
+    assert!(
+        games >= 1230,
+        "query_sql counted {games} games: {summary:#}"
+    );
+    assert_eq!(summary["audit"]["chain_ok"], true, "{summary:#}");
+    assert!(
+        summary["revoke_unknown_key_message"]
+            .as_str()
+            .is_some_and(|m| m.contains("no API key") && m.contains("key_doesnotexist")),
         "{summary:#}"
     );
 }
@@ -385,4 +518,79 @@ fn python_sdk_http_legacy() {
 #[test]
 fn python_sdk_http_2026_07_28() {
     scenario("2026-07-28", true);
+}
+
+/// No key: the SDK's first POST gets 401 with the RFC 9728 challenge, and the client fails
+/// at once (no hang, no tools).
+#[test]
+fn python_sdk_http_without_a_key_gets_401() {
+    let _done = ScenarioDone;
+    python();
+    let prepared = prepared();
+    let server = Server::start(prepared);
+    let started = Instant::now();
+    let summary = python_client(
+        "legacy",
+        &["--url", &server.url, "--request-timeout", "20"],
+        prepared,
+        Expect::Unauthorized,
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "the client took {:?} to fail",
+        started.elapsed()
+    );
+    let statuses: Vec<&Value> = summary["responses"]
+        .as_array()
+        .map(|r| r.iter().map(|x| &x["status"]).collect())
+        .unwrap_or_default();
+    assert!(
+        !statuses.is_empty() && statuses.iter().all(|s| *s == 401),
+        "{summary:#}"
+    );
+    let challenge = summary["www_authenticate"].as_str().unwrap_or("");
+    let base = server.url.trim_end_matches("/mcp");
+    assert!(
+        challenge.starts_with("Bearer ")
+            && challenge.contains(&format!(
+                "resource_metadata=\"{base}/.well-known/oauth-protected-resource/mcp\""
+            )),
+        "{challenge}"
+    );
+    assert!(summary["error"].is_array(), "the SDK raised: {summary:#}");
+}
+
+/// A viewer's key: tools/list shows the viewer's tools only, and query_sql, audit_log,
+/// list_accounts and revoke_api_key are refused with the permission they need.
+#[test]
+fn python_sdk_http_viewer_sees_only_its_tools() {
+    let _done = ScenarioDone;
+    python();
+    let prepared = prepared();
+    let server = Server::start(prepared);
+    let summary = python_client(
+        "2026-07-28",
+        &["--url", &server.url],
+        prepared,
+        Expect::Viewer,
+    );
+    assert_eq!(
+        summary["tools"],
+        serde_json::json!(TOOLS[..VIEWER_TOOLS]),
+        "{summary:#}"
+    );
+    assert_eq!(summary["whoami"]["role"], "viewer", "{summary:#}");
+    for (tool, permission) in [
+        ("query_sql", "sql:query"),
+        ("audit_log", "audit:read"),
+        ("list_accounts", "users:manage"),
+        ("revoke_api_key", "users:manage"),
+    ] {
+        let message = summary["refused"][tool].as_str().unwrap_or("");
+        assert!(
+            message.contains("forbidden") && message.contains(permission),
+            "{tool}: {message}\n{summary:#}"
+        );
+    }
+    assert_eq!(summary["gsw_2015_16_record"], serde_json::json!([73, 9]));
 }

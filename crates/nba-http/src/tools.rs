@@ -47,7 +47,13 @@ pub(crate) async fn call(
 ) -> Result<Json<Value>, ApiError> {
     let caller = crate::auth::caller(caller)?;
     if !state.app.tools().iter().any(|t| t.name == name) {
-        let names: Vec<&str> = state.app.tools().iter().map(|t| t.name).collect();
+        // Only what the caller may call, as in the catalog.
+        let names: Vec<&str> = state
+            .app
+            .tools_for(&caller.principal)
+            .iter()
+            .map(|t| t.name)
+            .collect();
         return Err(ApiError::new(
             axum::http::StatusCode::NOT_FOUND,
             "unknown_name",

@@ -57,10 +57,6 @@ impl Catalog {
         self.tools.iter().find(|t| t.name == name)
     }
 
-    pub fn tool_names(&self) -> Vec<&str> {
-        self.tools.iter().map(|t| t.name.as_ref()).collect()
-    }
-
     pub fn prompt_names(&self) -> Vec<&str> {
         self.prompts.iter().map(|p| p.name.as_str()).collect()
     }

@@ -97,8 +97,11 @@ impl NbaMcpServer {
             .collect()
     }
 
-    fn unknown_tool(&self, name: &str) -> McpError {
-        let available = self.catalog.tool_names();
+    /// An unknown tool (or one the caller may not see): the error lists only the tools
+    /// the caller may call, as `tools/list` does.
+    fn unknown_tool(&self, name: &str, caller: &Caller) -> McpError {
+        let visible = self.visible_tools(caller);
+        let available: Vec<&str> = visible.iter().map(|t| t.name.as_ref()).collect();
         McpError::invalid_params(
             format!(
                 "unknown tool '{name}'; available tools: {}",
@@ -218,7 +221,7 @@ impl ServerHandler for NbaMcpServer {
         let caller = self.caller(&context)?;
         let name = request.name.as_ref();
         if self.catalog.tool(name).is_none() {
-            return Err(self.unknown_tool(name));
+            return Err(self.unknown_tool(name, &caller));
         }
         let arguments = Value::Object(request.arguments.unwrap_or_default());
         let started = Instant::now();
@@ -233,7 +236,7 @@ impl ServerHandler for NbaMcpServer {
             // Hosts that ignore structuredContent read the same JSON from the text item.
             Ok(value) => CallToolResult::structured(value),
             // The catalog said the tool exists; the app disagreeing is a routing error.
-            Err(AppError::UnknownName(_)) => return Err(self.unknown_tool(name)),
+            Err(AppError::UnknownName(_)) => return Err(self.unknown_tool(name, &caller)),
             Err(error) => tool_error(name, &error),
         };
         Ok(result.into())

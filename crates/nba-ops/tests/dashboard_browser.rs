@@ -1,6 +1,10 @@
 //! The dashboard in headless Chromium against a running server with a real SQLite store:
-//! the rendered page shows the database component healthy and a non-zero request count,
-//! and a screenshot is written to `target/screenshots/dashboard.png`.
+//! opened as `/dashboard#key=...`, the rendered page shows the database component healthy
+//! and a non-zero request count, having sent the key as `Authorization: Bearer` on every
+//! data request; without a key, or with one the server refuses, it shows the key form and
+//! the server's message. A screenshot is written to `target/screenshots/dashboard.png`.
+//! The data routes are guarded here by a stand-in for nba-http's guard (this crate serves
+//! the routes, nba-http authenticates them), which records what the browser sent.
 //! Needs Debian's chromium: `scripts/setup-chromium.sh` installs it.
 
 mod common;
@@ -9,9 +13,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
-use axum::http::StatusCode;
+use axum::extract::{Request, State};
+use axum::http::{header, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use nba_ops::{DriftConfig, DriftMonitor, DriftReport, Ops, OpsConfig, Published};
@@ -92,6 +99,84 @@ fn text_of(dom: &str, id: &str) -> String {
     rest[open..open + close].trim().to_string()
 }
 
+/// The key the stand-in guard accepts, and one it knows but refuses the data (403).
+const KEY: &str = "nba_mcp_DashboardBrowserTestKey0123456789abcdefghijk";
+const KEY_WITHOUT_HEALTH: &str = "nba_mcp_NoHealthReadKey0123456789abcdefghijklmnopq";
+
+/// What the browser sent to a guarded route: path and Authorization header.
+type Seen = Arc<Mutex<Vec<(String, Option<String>)>>>;
+
+/// nba-http's rules for the dashboard's data, in small: the page is public; `/health*`,
+/// `/v1/ops/summary`, `/v1/alerts` and `/metrics` need a key with health:read (401 with a
+/// challenge without one, 403 for a key without the permission).
+async fn guard(State(seen): State<Seen>, req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_string();
+    let guarded = path == "/health"
+        || path.starts_with("/health/")
+        || path == "/v1/ops/summary"
+        || path == "/v1/alerts"
+        || path == "/metrics";
+    if !guarded {
+        return next.run(req).await;
+    }
+    let auth = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    seen.lock().unwrap().push((path, auth.clone()));
+    let error = |status: StatusCode, code: &str, message: &str| {
+        let body = serde_json::json!({"error": {"code": code, "message": message}});
+        let mut r = (status, axum::Json(body)).into_response();
+        r.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            "Bearer resource_metadata=\"http://127.0.0.1/.well-known/oauth-protected-resource/mcp\""
+                .parse()
+                .unwrap(),
+        );
+        r
+    };
+    match auth.as_deref().and_then(|a| a.strip_prefix("Bearer ")) {
+        Some(k) if k == KEY => next.run(req).await,
+        Some(k) if k == KEY_WITHOUT_HEALTH => error(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "forbidden: GET /v1/ops/summary needs permission health:read",
+        ),
+        Some(_) => error(
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            "the API key is not valid",
+        ),
+        None => error(
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            "authentication required: send Authorization: Bearer with an API key",
+        ),
+    }
+}
+
+/// Whether the element with `id` carries the `hidden` attribute in the dumped DOM.
+fn is_hidden(dom: &str, id: &str) -> bool {
+    let start = dom
+        .find(&format!("id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no #{id} in the DOM:\n{dom}"));
+    let tag_start = dom[..start].rfind('<').unwrap();
+    let tag_end = start + dom[start..].find('>').unwrap();
+    dom[tag_start..tag_end].contains(" hidden")
+}
+
+/// Loads `url` in headless Chromium with a fresh profile; returns the DOM after the page's
+/// first refreshes.
+async fn dump_dom(browser: &Path, profile: PathBuf, url: String) -> String {
+    let browser = browser.to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        run_chromium(&browser, &profile, &["--dump-dom".into()], &url)
+    })
+    .await
+    .unwrap()
+}
+
 fn target_dir() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
@@ -105,6 +190,7 @@ async fn the_dashboard_renders_live_values_in_headless_chromium() {
     let mut config = OpsConfig::default();
     config.alerts.error_rate.min_samples = Some(5);
     let drift = Arc::new(Published::<DriftReport>::default());
+    let seen = Seen::default();
     let (ops, routes) = Ops::builder(store, config)
         .drift_source(drift.clone())
         .start()
@@ -117,6 +203,7 @@ async fn the_dashboard_renders_live_values_in_headless_chromium() {
             get(|| async { StatusCode::INTERNAL_SERVER_ERROR }),
         )
         .merge(routes)
+        .layer(axum::middleware::from_fn_with_state(seen.clone(), guard))
         .layer(axum::middleware::from_fn(nba_ops::track_http));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
@@ -160,16 +247,30 @@ async fn the_dashboard_renders_live_values_in_headless_chromium() {
         "2 of 17 requests failed"
     );
 
-    let url = format!("{base}/dashboard");
-    let (browser2, profile) = (browser.clone(), dir.0.join("chromium-profile"));
-    let dom = {
-        let (url, profile) = (url.clone(), profile.clone());
-        tokio::task::spawn_blocking(move || {
-            run_chromium(&browser2, &profile, &["--dump-dom".into()], &url)
-        })
-        .await
-        .unwrap()
-    };
+    // The key in the fragment: the browser never sends it in the URL; the page sends it
+    // as a bearer token on each data request.
+    let url = format!("{base}/dashboard#key={KEY}");
+    let profile = dir.0.join("chromium-profile");
+    let dom = dump_dom(&browser, profile.clone(), url.clone()).await;
+    let requests_seen = std::mem::take(&mut *seen.lock().unwrap());
+    for path in ["/health", "/v1/ops/summary", "/v1/alerts"] {
+        assert!(
+            requests_seen.iter().any(|(p, _)| p == path),
+            "the page did not fetch {path}: {requests_seen:?}"
+        );
+    }
+    let bearer = format!("Bearer {KEY}");
+    assert!(
+        requests_seen
+            .iter()
+            .all(|(_, auth)| auth.as_deref() == Some(bearer.as_str())),
+        "a data request without the key: {requests_seen:?}"
+    );
+    assert!(
+        is_hidden(&dom, "auth"),
+        "the key form shows with a good key"
+    );
+    assert!(!dom.contains(KEY), "the key is in the page");
     let database = dom
         .split("<tr data-component=\"database\">")
         .nth(1)
@@ -197,6 +298,58 @@ async fn the_dashboard_renders_live_values_in_headless_chromium() {
     );
     assert_eq!(text_of(&dom, "kpi-cache"), "66.7%");
 
+    // No key: the data routes answer 401 and the page asks for a key, quoting the server.
+    let dom = dump_dom(
+        &browser,
+        dir.0.join("chromium-no-key"),
+        format!("{base}/dashboard"),
+    )
+    .await;
+    let requests_seen = std::mem::take(&mut *seen.lock().unwrap());
+    assert!(
+        !requests_seen.is_empty() && requests_seen.iter().all(|(_, auth)| auth.is_none()),
+        "{requests_seen:?}"
+    );
+    assert!(
+        !is_hidden(&dom, "auth"),
+        "no key form without a key:\n{dom}"
+    );
+    let message = text_of(&dom, "auth-message");
+    assert!(
+        message.contains("HTTP 401")
+            && message.contains("authentication required: send Authorization: Bearer"),
+        "{message}"
+    );
+    assert!(!is_hidden(&dom, "auth-form"));
+    assert_eq!(text_of(&dom, "overall-status"), "locked");
+    assert!(is_hidden(&dom, "forget-key"));
+
+    // A key the server knows but refuses the data: 403, its message shown.
+    let dom = dump_dom(
+        &browser,
+        dir.0.join("chromium-forbidden"),
+        format!("{base}/dashboard#key={KEY_WITHOUT_HEALTH}"),
+    )
+    .await;
+    let requests_seen = std::mem::take(&mut *seen.lock().unwrap());
+    let refused = format!("Bearer {KEY_WITHOUT_HEALTH}");
+    assert!(
+        requests_seen
+            .iter()
+            .all(|(_, auth)| auth.as_deref() == Some(refused.as_str())),
+        "{requests_seen:?}"
+    );
+    assert!(!is_hidden(&dom, "auth"));
+    let message = text_of(&dom, "auth-message");
+    assert!(
+        message.contains("HTTP 403") && message.contains("needs permission health:read"),
+        "{message}"
+    );
+    assert!(
+        !is_hidden(&dom, "forget-key"),
+        "a stored key can be forgotten"
+    );
+
     let shots = target_dir().join("screenshots");
     std::fs::create_dir_all(&shots).unwrap();
     let png = shots.join("dashboard.png");
@@ -205,6 +358,7 @@ async fn the_dashboard_renders_live_values_in_headless_chromium() {
         format!("--screenshot={}", png.display()),
         "--window-size=1280,900".into(),
     ];
+    let profile = dir.0.join("chromium-screenshot");
     tokio::task::spawn_blocking(move || run_chromium(&browser, &profile, &args, &url))
         .await
         .unwrap();
