@@ -155,8 +155,13 @@ pub(crate) async fn guard(State(app): State<App>, mut req: Request, next: Next) 
     if policy == RoutePolicy::Public {
         return next.run(req).await;
     }
-    let headers = req.headers().clone();
-    let request_id = headers
+    // Only what the challenges and the audit need, not a copy of every header.
+    let mut headers = HeaderMap::new();
+    if let Some(host) = req.headers().get(header::HOST) {
+        headers.insert(header::HOST, host.clone());
+    }
+    let request_headers = req.headers();
+    let request_id = request_headers
         .get(&REQUEST_ID)
         .and_then(|v| v.to_str().ok())
         .map(str::to_string)
@@ -166,7 +171,10 @@ pub(crate) async fn guard(State(app): State<App>, mut req: Request, next: Next) 
     } else {
         Transport::Http
     };
-    let authorization = headers.get(header::AUTHORIZATION).map(|v| v.as_bytes());
+    let authorization = request_headers
+        .get(header::AUTHORIZATION)
+        .map(|v| v.as_bytes().to_vec());
+    let authorization = authorization.as_deref();
     let caller = match app
         .authenticate(authorization, transport, &request_id)
         .await
