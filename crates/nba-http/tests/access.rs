@@ -785,3 +785,65 @@ async fn revoking_a_key_through_the_admin_tool_applies_at_once() {
         && e["target"] == "revoke_api_key"
         && e["outcome"] == "ok"));
 }
+
+/// A browser page elsewhere cannot drive `/mcp` even with a key: a present `Origin` must be
+/// a loopback page (by default); clients that send no `Origin` are unaffected.
+#[tokio::test]
+async fn mcp_refuses_foreign_origins_and_bodies_over_the_limit() {
+    let s = setup(None).await;
+    let admin = &s.keys[3].1;
+    for (origin, allowed) in [
+        (Some("https://evil.example"), false),
+        (Some("http://127.0.0.1.evil.example"), false),
+        (Some("http://localhost:6274"), true),
+        (None, true),
+    ] {
+        let mut r = mcp(Some(admin), "tools/list", json!({}));
+        if let Some(o) = origin {
+            r.headers_mut().insert(header::ORIGIN, o.parse().unwrap());
+        }
+        let reply = send(&s.router, r).await;
+        if allowed {
+            assert_eq!(reply.status, StatusCode::OK, "{origin:?}: {}", reply.body);
+        } else {
+            assert_eq!(
+                reply.status,
+                StatusCode::FORBIDDEN,
+                "{origin:?}: {}",
+                reply.body
+            );
+        }
+    }
+    let big = "x".repeat(2 * 1024 * 1024);
+    let reply = send(
+        &s.router,
+        mcp(
+            Some(admin),
+            "tools/call",
+            json!({"name": "whoami", "arguments": {"pad": big}}),
+        ),
+    )
+    .await;
+    assert_eq!(
+        reply.status,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "{}",
+        reply.body
+    );
+    let reply = send(
+        &s.router,
+        request(
+            Method::POST,
+            "/v1/tools/whoami",
+            Some(admin),
+            Some(json!({"pad": "x".repeat(2 * 1024 * 1024)})),
+        ),
+    )
+    .await;
+    assert_eq!(
+        reply.status,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "{}",
+        reply.body
+    );
+}
