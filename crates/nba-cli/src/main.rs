@@ -250,6 +250,13 @@ async fn main() -> Result<()> {
         }
         Command::Mcp => {
             let store = open(&settings).await?;
+            // A bad key stops the server before any data load or model training.
+            if let Some(key) = &settings.access.api_key {
+                let key = secrecy::ExposeSecret::expose_secret(key).trim().to_string();
+                nba_app::access::check_api_key(&store, &key)
+                    .await
+                    .map_err(|f| anyhow::anyhow!("NBA_MCP_API_KEY: {}", f.description()))?;
+            }
             serve::prepare_store(&store, &settings).await?;
             serve::run_stdio(store, &settings).await
         }

@@ -358,6 +358,26 @@ fn invalid(reason: &'static str, description: String) -> AuthFailure {
 /// Timeout of `query_sql` statements.
 pub const SQL_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// Checks an API key against the store without an `App` (the stdio client's configured key
+/// is checked before anything else starts). Not audited; `App::authenticate` is.
+pub async fn check_api_key(store: &Store, key: &str) -> Result<Principal, AuthFailure> {
+    nba_auth::keys::check_format(key).map_err(|e| invalid("malformed_key", e))?;
+    keys::KeyCache::default()
+        .principal(store, key)
+        .await
+        .map_err(|e| match e {
+            keys::KeyError::Rejected {
+                reason,
+                description,
+                ..
+            } => invalid(reason, description),
+            keys::KeyError::Store(e) => invalid(
+                "lookup_failed",
+                format!("the key could not be checked: {e}"),
+            ),
+        })
+}
+
 /// Creates a user or service account with `role`; `name` must be unique.
 pub async fn create_account(
     store: &Store,
