@@ -219,30 +219,7 @@ impl App {
 
     /// The principal of an API key, or why not (with the key's principal id, if known).
     async fn key_principal(&self, key: &str) -> Result<Principal, (Option<String>, AuthFailure)> {
-        if let Err(e) = nba_auth::keys::check_format(key) {
-            return Err((None, invalid("malformed_key", e)));
-        }
-        self.access()
-            .keys
-            .principal(self.store(), key)
-            .await
-            .map_err(|e| match e {
-                keys::KeyError::Rejected {
-                    principal,
-                    reason,
-                    description,
-                } => (principal, invalid(reason, description)),
-                keys::KeyError::Store(e) => {
-                    tracing::error!(error = %e, "API key lookup failed");
-                    (
-                        None,
-                        invalid(
-                            "lookup_failed",
-                            "the key could not be checked now; try again".into(),
-                        ),
-                    )
-                }
-            })
+        key_principal(&self.access().keys, self.store(), key).await
     }
 
     /// Forgets cached key lookups, so a revocation in this process applies at once.
@@ -342,7 +319,7 @@ impl App {
             .collect()
     }
 
-    /// How long a request may wait for the rate limiter's next token, for docs and tests.
+    /// The per-principal rate limit, if one is set.
     pub fn rate_limit_config(&self) -> Option<RateLimit> {
         self.access().limiter.limit()
     }
@@ -361,21 +338,32 @@ pub const SQL_TIMEOUT: Duration = Duration::from_secs(5);
 /// Checks an API key against the store without an `App` (the stdio client's configured key
 /// is checked before anything else starts). Not audited; `App::authenticate` is.
 pub async fn check_api_key(store: &Store, key: &str) -> Result<Principal, AuthFailure> {
-    nba_auth::keys::check_format(key).map_err(|e| invalid("malformed_key", e))?;
-    keys::KeyCache::default()
-        .principal(store, key)
+    key_principal(&keys::KeyCache::default(), store, key)
         .await
-        .map_err(|e| match e {
-            keys::KeyError::Rejected {
-                reason,
-                description,
-                ..
-            } => invalid(reason, description),
-            keys::KeyError::Store(e) => invalid(
-                "lookup_failed",
-                format!("the key could not be checked: {e}"),
-            ),
-        })
+        .map_err(|(_, failure)| failure)
+}
+
+/// The principal of an API key, or why not (with the key's principal id, if known).
+async fn key_principal(
+    cache: &keys::KeyCache,
+    store: &Store,
+    key: &str,
+) -> Result<Principal, (Option<String>, AuthFailure)> {
+    if let Err(e) = nba_auth::keys::check_format(key) {
+        return Err((None, invalid("malformed_key", e)));
+    }
+    cache.principal(store, key).await.map_err(|e| match e {
+        keys::KeyError::Rejected {
+            principal,
+            reason,
+            description,
+        } => (principal, invalid(reason, description)),
+        keys::KeyError::Store(e) => {
+            tracing::error!(error = %e, "API key lookup failed");
+            let description = "the key could not be checked now; try again".into();
+            (None, invalid("lookup_failed", description))
+        }
+    })
 }
 
 /// Creates a user or service account with `role`; `name` must be unique.
