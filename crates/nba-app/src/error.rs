@@ -29,6 +29,21 @@ pub enum AppError {
     /// The principal's rate limit is used up; retry after that many seconds (HTTP 429).
     #[error("rate limit exceeded: retry after {retry_after_s} s")]
     RateLimited { retry_after_s: u64 },
+    /// The caller has as many calls in flight as one caller may (HTTP 429).
+    #[error("{message}")]
+    TooManyCalls { message: String, retry_after_s: u64 },
+    /// The server is at a capacity limit; retry after that many seconds (HTTP 503).
+    #[error("{message}")]
+    Overloaded { message: String, retry_after_s: u64 },
+    /// A dependency (the database) cannot be reached now (HTTP 503).
+    #[error("{message}")]
+    Unavailable { message: String, retry_after_s: u64 },
+    /// The call ran past its deadline and was stopped (HTTP 504).
+    #[error("{0}")]
+    Timeout(String),
+    /// The answer would be larger than the limit; nothing was sent (HTTP 413 style, 422).
+    #[error("{0}")]
+    TooLarge(String),
     /// Something failed on our side; details are logged, not shown.
     #[error("internal error: {0}")]
     Internal(String),
@@ -44,13 +59,32 @@ impl AppError {
             AppError::Unauthenticated(_) => "unauthenticated",
             AppError::Forbidden { .. } => "forbidden",
             AppError::RateLimited { .. } => "rate_limited",
+            AppError::TooManyCalls { .. } => "too_many_calls",
+            AppError::Overloaded { .. } => "overloaded",
+            AppError::Unavailable { .. } => "unavailable",
+            AppError::Timeout(_) => "timeout",
+            AppError::TooLarge(_) => "answer_too_large",
             AppError::Internal(_) => "internal",
+        }
+    }
+
+    /// Seconds after which a retry may succeed, for errors that are about load or outages.
+    pub fn retry_after_s(&self) -> Option<u64> {
+        match self {
+            AppError::RateLimited { retry_after_s }
+            | AppError::TooManyCalls { retry_after_s, .. }
+            | AppError::Overloaded { retry_after_s, .. }
+            | AppError::Unavailable { retry_after_s, .. } => Some(*retry_after_s),
+            _ => None,
         }
     }
 
     /// Whether the caller can fix it by changing the request.
     pub fn is_client_error(&self) -> bool {
-        !matches!(self, AppError::Internal(_))
+        !matches!(
+            self,
+            AppError::Internal(_) | AppError::Unavailable { .. } | AppError::Overloaded { .. }
+        )
     }
 
     /// The message safe to show to a caller (internal details are replaced).
@@ -64,6 +98,13 @@ impl AppError {
 
 impl From<nba_store::StoreError> for AppError {
     fn from(e: nba_store::StoreError) -> Self {
+        if e.is_unavailable() {
+            tracing::warn!(error = %e, "database unavailable");
+            return AppError::Unavailable {
+                message: "the database cannot be reached now; retry shortly (predictions from the loaded model keep working)".into(),
+                retry_after_s: 5,
+            };
+        }
         tracing::error!(error = %e, code = e.code(), "store error");
         AppError::Internal(e.to_string())
     }

@@ -9,6 +9,7 @@ pub mod predict;
 pub mod prompts;
 pub mod resources;
 mod tools;
+pub mod work;
 
 use std::sync::Arc;
 
@@ -18,6 +19,7 @@ pub use error::AppError;
 pub use nba_auth;
 use nba_store::Store;
 use serde_json::Value;
+pub use work::Limits;
 
 /// Where the served data comes from; shown on every result.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,6 +50,7 @@ struct Inner {
     predictions: predict::PredictService,
     ops: std::sync::OnceLock<nba_ops::OpsHandle>,
     access: access::Access,
+    work: work::Work,
 }
 
 /// Name, version and instructions every transport reports.
@@ -79,8 +82,18 @@ impl App {
         models: Option<predict::ModelConfig>,
         access: AccessConfig,
     ) -> Result<App, AppError> {
+        App::open_with_limits(store, models, access, Limits::default()).await
+    }
+
+    /// [`App::open`] with explicit limits (deadlines, concurrency, answer size).
+    pub async fn open_with_limits(
+        store: Store,
+        models: Option<predict::ModelConfig>,
+        access: AccessConfig,
+        limits: Limits,
+    ) -> Result<App, AppError> {
         let with_models = models.is_some();
-        let app = App::build(store, models, access).await?;
+        let app = App::build(store, models, access, limits).await?;
         if with_models {
             app.refresh_models().await?;
         }
@@ -91,6 +104,7 @@ impl App {
         store: Store,
         models: Option<predict::ModelConfig>,
         access: AccessConfig,
+        limits: Limits,
     ) -> Result<App, AppError> {
         let logger = models
             .as_ref()
@@ -107,6 +121,7 @@ impl App {
                 predictions: predict::PredictService::new(models, logger),
                 ops: std::sync::OnceLock::new(),
                 access: access::Access::start(&store, access),
+                work: work::Work::new(limits),
             }),
         })
     }
@@ -124,6 +139,24 @@ impl App {
 
     pub(crate) fn access(&self) -> &access::Access {
         &self.inner.access
+    }
+
+    pub(crate) fn work(&self) -> &work::Work {
+        &self.inner.work
+    }
+
+    /// The limits this application enforces.
+    pub fn limits(&self) -> &Limits {
+        &self.inner.work.limits
+    }
+
+    /// Runs CPU-heavy `f` for `caller` on the bounded CPU pool, under the call's deadline.
+    pub(crate) async fn cpu<T, F>(&self, caller: &Caller, f: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&work::Cancel) -> Result<T, AppError> + Send + 'static,
+    {
+        self.inner.work.cpu(&caller.principal.id, f).await
     }
 
     pub(crate) fn predictions(&self) -> &predict::PredictService {
@@ -205,11 +238,19 @@ impl App {
     ) -> Result<Value, AppError> {
         let started = std::time::Instant::now();
         let Some(spec) = catalog::tool(name) else {
-            return tools::dispatch(self, caller, name, args).await;
+            // Nothing runs for a name outside the catalog; the list is what the caller may use.
+            return Err(AppError::UnknownName(format!(
+                "no tool '{name}'; available: {}",
+                self.tools_for(&caller.principal)
+                    .iter()
+                    .map(|t| t.name)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
         };
         self.rate_limit(caller, "tools/call")?;
         self.authorize(caller, spec.permission, "tools/call", name)?;
-        let result = tools::dispatch(self, caller, name, args).await;
+        let result = self.run_tool(caller, name, args).await;
         self.audit(
             caller,
             "tools/call",
@@ -219,24 +260,59 @@ impl App {
                 Err(e) => format!("error:{}", e.code()),
             },
         );
-        // Only catalog names become metric labels, so label values stay bounded.
-        if catalog::tool(name).is_some() {
-            let outcome = result.as_ref().map(|_| ()).map_err(|e| e.code());
-            nba_ops::record_tool_call(name, outcome, started.elapsed());
-            tracing::info!(
-                tool = name,
-                outcome = outcome.err().unwrap_or("ok"),
-                elapsed_ms = started.elapsed().as_secs_f64() * 1000.0,
-                "tool call"
-            );
-        }
-        let mut out = result?;
+        let outcome = result.as_ref().map(|_| ()).map_err(|e| e.code());
+        nba_ops::record_tool_call(name, outcome, started.elapsed());
+        tracing::info!(
+            tool = name,
+            outcome = outcome.err().unwrap_or("ok"),
+            elapsed_ms = started.elapsed().as_secs_f64() * 1000.0,
+            "tool call"
+        );
+        result
+    }
+
+    /// The tool itself, admitted against the concurrency caps, under the call deadline,
+    /// with its answer checked against the size limit.
+    async fn run_tool(&self, caller: &Caller, name: &str, args: Value) -> Result<Value, AppError> {
+        let _slot = self.work().admit(&caller.principal.id)?;
+        let limits = self.limits();
+        let deadline = std::time::Instant::now() + limits.tool_timeout;
+        let run = work::with_deadline(deadline, tools::dispatch(self, caller, name, args));
+        let mut out = match tokio::time::timeout_at(deadline.into(), run).await {
+            Ok(result) => result?,
+            Err(_) => return Err(work::timeout_error()),
+        };
         if let Value::Object(map) = &mut out {
             map.insert(
                 "data_source".into(),
                 Value::String(self.data_source().label().into()),
             );
         }
+        let size = json_size(&out);
+        if size > limits.max_answer_bytes {
+            nba_ops::record_shed("answer_size");
+            return Err(AppError::TooLarge(format!(
+                "{name}: the answer would be {size} bytes, over the limit of {} bytes; ask for less (a smaller limit, a narrower range or fewer games)",
+                limits.max_answer_bytes
+            )));
+        }
         Ok(out)
     }
+}
+
+/// Bytes of `value` as compact JSON, counted without building the text.
+fn json_size(value: &Value) -> usize {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    let _ = serde_json::to_writer(&mut count, value);
+    count.0
 }

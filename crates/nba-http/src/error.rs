@@ -48,12 +48,18 @@ impl From<AppError> for ApiError {
             AppError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
             AppError::Forbidden { .. } => StatusCode::FORBIDDEN,
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::TooManyCalls { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Overloaded { .. } | AppError::Unavailable { .. } => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+            AppError::Timeout(_) => StatusCode::GATEWAY_TIMEOUT,
+            AppError::TooLarge(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
-        let (retry_after_s, required_scope) = match &error {
-            AppError::RateLimited { retry_after_s } => (Some(*retry_after_s), None),
-            AppError::Forbidden { permission, .. } => (None, Some(permission.as_str())),
-            _ => (None, None),
+        let retry_after_s = error.retry_after_s();
+        let required_scope = match &error {
+            AppError::Forbidden { permission, .. } => Some(permission.as_str()),
+            _ => None,
         };
         if !error.is_client_error() {
             tracing::error!(code = error.code(), error = %error, "request failed");

@@ -131,7 +131,21 @@ fn tool_error(tool: &str, error: &AppError) -> CallToolResult {
     } else {
         tracing::error!(tool, code = error.code(), error = %error, "tool call failed");
     }
-    CallToolResult::error(vec![ContentBlock::text(error.public_message())])
+    let message = match error.retry_after_s() {
+        Some(s) => format!("{} (retry after {s} s)", error.public_message()),
+        None => error.public_message(),
+    };
+    CallToolResult::error(vec![ContentBlock::text(message)])
+}
+
+/// Load, outage and deadline errors: a JSON-RPC error whose data carries the stable code and
+/// the wait before a retry.
+fn capacity_error(error: &AppError) -> McpError {
+    let mut data = json!({ "code": error.code() });
+    if let Some(s) = error.retry_after_s() {
+        data["retry_after_s"] = json!(s);
+    }
+    McpError::internal_error(error.public_message(), Some(data))
 }
 
 /// A failed `resources/read`: unknown URIs and missing data are "resource not found" (rmcp
@@ -151,7 +165,12 @@ fn resource_error(uri: &str, error: AppError) -> McpError {
         }
         denied @ (AppError::Unauthenticated(_)
         | AppError::Forbidden { .. }
-        | AppError::RateLimited { .. }) => access_error(&denied),
+        | AppError::RateLimited { .. }
+        | AppError::TooManyCalls { .. }) => access_error(&denied),
+        load @ (AppError::Overloaded { .. }
+        | AppError::Unavailable { .. }
+        | AppError::Timeout(_)
+        | AppError::TooLarge(_)) => capacity_error(&load),
     }
 }
 
@@ -161,8 +180,11 @@ fn access_error(error: &AppError) -> McpError {
     let mut data = json!({ "code": error.code() });
     match error {
         AppError::Forbidden { permission, .. } => data["permission"] = json!(permission.as_str()),
-        AppError::RateLimited { retry_after_s } => data["retry_after_s"] = json!(retry_after_s),
-        _ => {}
+        other => {
+            if let Some(s) = other.retry_after_s() {
+                data["retry_after_s"] = json!(s);
+            }
+        }
     }
     McpError::invalid_request(error.public_message(), Some(data))
 }
@@ -171,7 +193,12 @@ fn prompt_error(name: &str, error: AppError) -> McpError {
     match error {
         denied @ (AppError::Unauthenticated(_)
         | AppError::Forbidden { .. }
-        | AppError::RateLimited { .. }) => access_error(&denied),
+        | AppError::RateLimited { .. }
+        | AppError::TooManyCalls { .. }) => access_error(&denied),
+        load @ (AppError::Overloaded { .. }
+        | AppError::Unavailable { .. }
+        | AppError::Timeout(_)
+        | AppError::TooLarge(_)) => capacity_error(&load),
         internal @ AppError::Internal(_) => {
             tracing::error!(prompt = name, error = %internal, "prompt failed");
             McpError::internal_error(internal.public_message(), None)

@@ -26,7 +26,7 @@ pub use config::{ConfigError, OpsConfig};
 pub use drift::{DriftConfig, DriftMonitor, DriftReport};
 pub use health::{ComponentHealth, HealthCheck, HealthChecker, HealthReport, Status};
 pub use http::{standalone_probes, track_http, ErrorKind};
-pub use metrics::{metrics, record_cache, record_ingest, record_tool_call, Metrics};
+pub use metrics::{metrics, record_cache, record_ingest, record_shed, record_tool_call, Metrics};
 pub use ops::{Ops, OpsBuilder, OpsError, OpsHandle};
 pub use sources::{
     DriftSource, ModelCatalog, ModelInfo, PerformanceObservation, PerformanceSource, Published,

@@ -22,6 +22,28 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// The database could not be reached or went away (pool timeout, refused or dropped
+    /// connection, server shutting down): the request may succeed later, unchanged.
+    pub fn is_unavailable(&self) -> bool {
+        let StoreError::Database(e) = self else {
+            return false;
+        };
+        match e {
+            sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::WorkerCrashed => true,
+            sqlx::Error::Protocol(m) => m.contains("closed") || m.contains("EOF"),
+            // SQLSTATE classes 08 (connection exception) and 57P (operator intervention:
+            // admin shutdown, crash shutdown, cannot connect now).
+            sqlx::Error::Database(db) => db
+                .code()
+                .is_some_and(|c| c.starts_with("08") || c.starts_with("57P")),
+            _ => false,
+        }
+    }
+
     pub fn code(&self) -> &'static str {
         match self {
             StoreError::InvalidUrl(_) => "invalid_database_url",

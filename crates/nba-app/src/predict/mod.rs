@@ -4,9 +4,9 @@
 
 mod logger;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, RwLock};
 
 use chrono::NaiveDate;
 use nba_model::{Artifact, GameInput, ModelStore, Predictor};
@@ -14,6 +14,7 @@ use nba_store::{GameRecord, Store};
 
 pub use logger::PredictionLogger;
 
+use crate::work::Cancel;
 use crate::AppError;
 
 /// Where models come from.
@@ -35,30 +36,124 @@ pub(crate) struct Serving {
     /// Training-like reference values of each model feature (finished games of the last two
     /// seasons in the store), for drift checks against served predictions.
     pub reference: BTreeMap<String, Vec<f64>>,
-    /// Predictors as of past dates, built on demand (at most a few kept).
-    past: Mutex<HashMap<NaiveDate, Arc<Predictor>>>,
+    /// The state before the games of a date, every `CHECKPOINT_GAMES` games or so: a past
+    /// date replays at most that many games from the checkpoint before it.
+    checkpoints: Vec<Checkpoint>,
 }
 
+struct Checkpoint {
+    /// The state holds exactly the games before this date...
+    date: NaiveDate,
+    /// ...which are `games[..index]`.
+    index: usize,
+    predictor: Predictor,
+}
+
+/// Games between checkpoints: bounds the replay of any past date (~0.1 ms per 1000 games).
+const CHECKPOINT_GAMES: usize = 1000;
+
+/// How often replay loops check their deadline.
+const CHECK_EVERY: usize = 256;
+
 impl Serving {
+    /// Builds the live state and the checkpoints in one pass over `games` (date order).
+    fn build(
+        artifact: Artifact,
+        games: Vec<GameInput>,
+        data_version: i64,
+    ) -> Result<Serving, AppError> {
+        let empty =
+            Predictor::new(&artifact, &[]).map_err(|e| AppError::Internal(e.to_string()))?;
+        let mut live = empty;
+        let mut checkpoints = Vec::new();
+        let mut since = CHECKPOINT_GAMES;
+        for (i, g) in games.iter().enumerate() {
+            let new_date = i == 0 || games[i - 1].date < g.date;
+            if new_date && since >= CHECKPOINT_GAMES {
+                checkpoints.push(Checkpoint {
+                    date: g.date,
+                    index: i,
+                    predictor: live.clone(),
+                });
+                since = 0;
+            }
+            live.apply(g);
+            since += 1;
+        }
+        let finished: Vec<GameInput> = games.iter().filter(|g| g.is_final()).cloned().collect();
+        let reference = reference_values(&artifact, &finished);
+        Ok(Serving {
+            artifact,
+            live: Arc::new(live),
+            games: Arc::new(games),
+            data_version,
+            reference,
+            checkpoints,
+        })
+    }
+
     /// The predictor that knows exactly the games before `date` (none on or after it).
-    pub fn as_of(&self, date: NaiveDate) -> Result<Arc<Predictor>, AppError> {
-        if self.live.data_through().is_none_or(|d| d < date) {
+    /// Replays at most `CHECKPOINT_GAMES` games; stops when `cancel` fires.
+    pub fn as_of(&self, date: NaiveDate, cancel: &Cancel) -> Result<Arc<Predictor>, AppError> {
+        if self.needs_no_replay(date) {
             return Ok(self.live.clone());
         }
-        if let Some(p) = self.past.lock().expect("lock").get(&date) {
-            return Ok(p.clone());
+        let mut walk = self.walker();
+        Ok(Arc::new(walk.advance_to(date, cancel)?.clone()))
+    }
+
+    /// Whether `date` is after every result, so the live state answers for it.
+    pub fn needs_no_replay(&self, date: NaiveDate) -> bool {
+        self.live.data_through().is_none_or(|d| d < date)
+    }
+
+    /// A cursor over past dates, for many predictions in date order.
+    pub fn walker(&self) -> Walker<'_> {
+        Walker {
+            serving: self,
+            state: None,
         }
-        let cut = self.games.partition_point(|g| g.date < date);
-        let p = Arc::new(
-            Predictor::new(&self.artifact, &self.games[..cut])
-                .map_err(|e| AppError::Internal(e.to_string()))?,
-        );
-        let mut past = self.past.lock().expect("lock");
-        if past.len() >= 16 {
-            past.clear();
+    }
+}
+
+/// Walks the history forward: `advance_to(d)` for dates in any order, cheapest in
+/// ascending order (each game is applied once between checkpoints).
+pub(crate) struct Walker<'a> {
+    serving: &'a Serving,
+    /// The state with `games[..index]` applied.
+    state: Option<(usize, Predictor)>,
+}
+
+impl Walker<'_> {
+    pub fn advance_to(&mut self, date: NaiveDate, cancel: &Cancel) -> Result<&Predictor, AppError> {
+        let s = self.serving;
+        if s.needs_no_replay(date) {
+            return Ok(&s.live);
         }
-        past.insert(date, p.clone());
-        Ok(p)
+        let cut = s.games.partition_point(|g| g.date < date);
+        let k = s.checkpoints.partition_point(|c| c.date <= date);
+        let checkpoint = k.checked_sub(1).map(|k| &s.checkpoints[k]);
+        let reusable = matches!(&self.state, Some((index, _)) if *index <= cut
+            && checkpoint.is_none_or(|c| *index >= c.index));
+        if !reusable {
+            self.state = Some(match checkpoint {
+                Some(c) => (c.index, c.predictor.clone()),
+                None => (
+                    0,
+                    Predictor::new(&s.artifact, &[])
+                        .map_err(|e| AppError::Internal(e.to_string()))?,
+                ),
+            });
+        }
+        let (index, predictor) = self.state.as_mut().expect("state was just set");
+        for (n, g) in s.games[*index..cut].iter().enumerate() {
+            if n % CHECK_EVERY == 0 {
+                cancel.check()?;
+            }
+            predictor.apply(g);
+        }
+        *index = cut;
+        Ok(predictor)
     }
 }
 
@@ -148,26 +243,11 @@ impl PredictService {
         }
         rows.sort_by(|a, b| a.date.cmp(&b.date));
         let games: Vec<GameInput> = rows.iter().map(game_input).collect::<Result<_, _>>()?;
-        let finished: Vec<GameInput> = games.iter().filter(|g| g.is_final()).cloned().collect();
-        let (live, reference) = tokio::task::spawn_blocking({
-            let artifact = artifact.clone();
-            move || {
-                let reference = reference_values(&artifact, &finished);
-                Predictor::new(&artifact, &finished).map(|p| (p, reference))
-            }
-        })
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?
-        .map_err(|e| AppError::Internal(e.to_string()))?;
-        tracing::info!(model = %artifact.name, version = %artifact.version, data_through = ?live.data_through(), "prediction model ready");
-        *self.state.write().expect("lock") = Some(Arc::new(Serving {
-            artifact,
-            live: Arc::new(live),
-            games: Arc::new(games),
-            data_version: version,
-            reference,
-            past: Mutex::new(HashMap::new()),
-        }));
+        let serving = tokio::task::spawn_blocking(move || Serving::build(artifact, games, version))
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))??;
+        tracing::info!(model = %serving.artifact.name, version = %serving.artifact.version, data_through = ?serving.live.data_through(), "prediction model ready");
+        *self.state.write().expect("lock") = Some(Arc::new(serving));
         *self.problem.write().expect("lock") = None;
         Ok(())
     }

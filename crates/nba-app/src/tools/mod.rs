@@ -147,10 +147,10 @@ pub(crate) async fn dispatch(
             let input: ops::DriftInput = parse(name, args)?;
             to_value(app.drift_report(input.window).await?)
         }
-        "predict_game" => to_value(app.predict_game(parse(name, args)?).await?),
-        "predict_games" => to_value(app.predict_games(parse(name, args)?).await?),
-        "get_power_rankings" => to_value(app.power_rankings(parse(name, args)?).await?),
-        "simulate_season" => to_value(app.simulate_season(parse(name, args)?).await?),
+        "predict_game" => to_value(app.predict_game(caller, parse(name, args)?).await?),
+        "predict_games" => to_value(app.predict_games(caller, parse(name, args)?).await?),
+        "get_power_rankings" => to_value(app.power_rankings(caller, parse(name, args)?).await?),
+        "simulate_season" => to_value(app.simulate_season(caller, parse(name, args)?).await?),
         other => Err(AppError::UnknownName(format!(
             "no tool '{other}'; available: {}",
             specs()

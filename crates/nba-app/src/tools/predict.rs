@@ -10,7 +10,30 @@ use serde::{Deserialize, Serialize};
 use super::games::{parse_date, season_label, side, Side};
 use super::teams::resolve;
 use super::{r1, r3};
-use crate::{App, AppError};
+use crate::{App, AppError, Caller};
+
+/// Which games of a batch go to the prediction log: all of a small batch, else `keep`
+/// spread evenly, so one caller cannot fill the log with batch calls.
+#[derive(Clone, Copy)]
+struct LogSample {
+    every: usize,
+}
+
+impl LogSample {
+    fn new(len: usize, keep: usize) -> LogSample {
+        LogSample {
+            every: if keep == 0 {
+                usize::MAX
+            } else {
+                len.div_ceil(keep).max(1)
+            },
+        }
+    }
+
+    fn keep(&self, i: usize) -> bool {
+        i % self.every == 0
+    }
+}
 
 pub const MAX_BATCH: usize = 1000;
 
@@ -158,9 +181,16 @@ pub(crate) fn matchup(input: &PredictGameInput, field: &str) -> Result<Matchup, 
 }
 
 impl App {
-    fn predict_one(&self, p: &Predictor, m: Matchup, request_id: &str) -> PredictGameOutput {
+    /// One prediction; logged when `log` (a batch logs a sample of its games).
+    fn predict_one(
+        &self,
+        p: &Predictor,
+        m: Matchup,
+        request_id: &str,
+        log: bool,
+    ) -> PredictGameOutput {
         let pred = p.predict(&m.game);
-        if let Some(logger) = &self.predictions().logger {
+        if let Some(logger) = self.predictions().logger.as_ref().filter(|_| log) {
             let f = p.features(&m.game);
             let feats: serde_json::Map<String, serde_json::Value> = nba_model::FEATURES
                 .iter()
@@ -208,16 +238,25 @@ impl App {
 
     pub(crate) async fn predict_game(
         &self,
+        caller: &Caller,
         input: PredictGameInput,
     ) -> Result<PredictGameOutput, AppError> {
         let m = matchup(&input, "")?;
         let serving = self.predictions().current()?;
-        let p = serving.as_of(m.game.date)?;
-        Ok(self.predict_one(&p, m, &uuid::Uuid::new_v4().to_string()))
+        if serving.needs_no_replay(m.game.date) {
+            return Ok(self.predict_one(&serving.live, m, &caller.request_id, true));
+        }
+        let p = self
+            .cpu(caller, move |cancel| {
+                serving.as_of(m.game.date, cancel).map(|p| (p, m))
+            })
+            .await?;
+        Ok(self.predict_one(&p.0, p.1, &caller.request_id, true))
     }
 
     pub(crate) async fn predict_games(
         &self,
+        caller: &Caller,
         input: PredictGamesInput,
     ) -> Result<PredictGamesOutput, AppError> {
         if input.games.is_empty() {
@@ -238,20 +277,48 @@ impl App {
             .map(|(i, g)| matchup(g, &format!("games[{i}].")))
             .collect::<Result<Vec<_>, _>>()?;
         let serving = self.predictions().current()?;
-        let request_id = uuid::Uuid::new_v4().to_string();
-        let mut out = Vec::with_capacity(matchups.len());
-        for m in matchups {
-            let p = serving.as_of(m.game.date)?;
-            out.push(self.predict_one(&p, m, &request_id));
+        let sample = LogSample::new(matchups.len(), self.limits().batch_log_sample);
+        if matchups
+            .iter()
+            .all(|m| serving.needs_no_replay(m.game.date))
+        {
+            let out = matchups
+                .into_iter()
+                .enumerate()
+                .map(|(i, m)| {
+                    self.predict_one(&serving.live, m, &caller.request_id, sample.keep(i))
+                })
+                .collect::<Vec<_>>();
+            return Ok(PredictGamesOutput {
+                count: out.len(),
+                predictions: out,
+            });
         }
-        Ok(PredictGamesOutput {
-            count: out.len(),
-            predictions: out,
+        // Past dates replay history: once, in date order, on the CPU pool.
+        let (app, request_id) = (self.clone(), caller.request_id.clone());
+        self.cpu(caller, move |cancel| {
+            let mut order: Vec<usize> = (0..matchups.len()).collect();
+            order.sort_by_key(|&i| matchups[i].game.date);
+            let mut slots: Vec<Option<Matchup>> = matchups.into_iter().map(Some).collect();
+            let mut out: Vec<Option<PredictGameOutput>> = (0..slots.len()).map(|_| None).collect();
+            let mut walk = serving.walker();
+            for i in order {
+                let m = slots[i].take().expect("each game once");
+                let p = walk.advance_to(m.game.date, cancel)?;
+                out[i] = Some(app.predict_one(p, m, &request_id, sample.keep(i)));
+            }
+            let predictions: Vec<PredictGameOutput> = out.into_iter().flatten().collect();
+            Ok(PredictGamesOutput {
+                count: predictions.len(),
+                predictions,
+            })
         })
+        .await
     }
 
     pub(crate) async fn power_rankings(
         &self,
+        caller: &Caller,
         input: PowerRankingsInput,
     ) -> Result<PowerRankingsOutput, AppError> {
         let serving = self.predictions().current()?;
@@ -263,8 +330,11 @@ impl App {
             None => None,
         };
         let p = match date {
-            Some(d) => serving.as_of(d)?,
-            None => serving.live.clone(),
+            Some(d) if !serving.needs_no_replay(d) => {
+                self.cpu(caller, move |cancel| serving.as_of(d, cancel))
+                    .await?
+            }
+            _ => serving.live.clone(),
         };
         let as_of = date.or(p.data_through().map(|d| d.succ_opt().unwrap_or(d)));
         let season = Season::of_date(as_of.unwrap_or_else(today));

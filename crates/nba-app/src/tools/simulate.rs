@@ -14,7 +14,9 @@ use serde::{Deserialize, Serialize};
 use super::games::{parse_date, side};
 use super::predict::ModelInfo;
 use super::{r1, r3};
-use crate::{App, AppError};
+use crate::predict::Serving;
+use crate::work::Cancel;
+use crate::{App, AppError, Caller};
 
 const DEFAULT_SIMS: u32 = 10_000;
 const MAX_SIMS: u32 = 100_000;
@@ -72,6 +74,7 @@ fn play_in_era(season: i64) -> bool {
 impl App {
     pub(crate) async fn simulate_season(
         &self,
+        caller: &Caller,
         input: SimulateInput,
     ) -> Result<SimulateOutput, AppError> {
         let sims = input.simulations.unwrap_or(DEFAULT_SIMS);
@@ -100,182 +103,203 @@ impl App {
             ),
             None => None,
         };
-        let predictor: std::sync::Arc<Predictor> = match as_of {
-            Some(d) => serving.as_of(d + Duration::days(1))?,
-            None => serving.live.clone(),
-        };
-        let cutoff = as_of.or(predictor.data_through());
-        let cut = cutoff.map(|d| d.to_string());
-        let mut base: HashMap<i64, (u32, u32)> = HashMap::new();
-        let mut remaining: Vec<(i64, i64, f64)> = Vec::new();
-        let mut played = 0;
-        let mut last_date = NaiveDate::MIN;
-        for g in &regular {
-            base.entry(g.home_id).or_default();
-            base.entry(g.away_id).or_default();
-            let in_past = cut.as_deref().is_some_and(|c| g.date.as_str() <= c);
-            let date = NaiveDate::parse_from_str(&g.date, "%Y-%m-%d")
-                .map_err(|e| AppError::Internal(e.to_string()))?;
-            last_date = last_date.max(date);
-            match (g.winner(), in_past) {
-                (Some(w), true) => {
-                    played += 1;
-                    let l = if w == g.home_id { g.away_id } else { g.home_id };
-                    base.entry(w).or_default().0 += 1;
-                    base.entry(l).or_default().1 += 1;
-                }
-                _ => {
-                    let game = GameInput {
-                        date,
-                        season: s,
-                        stage: Stage::Regular,
-                        neutral: g.neutral,
-                        home_id: g.home_id,
-                        away_id: g.away_id,
-                        home_score: None,
-                        away_score: None,
-                    };
-                    remaining.push((g.home_id, g.away_id, predictor.predict(&game).prob_home));
-                }
+        self.cpu(caller, move |cancel| {
+            simulate(&serving, &games, input, sims, as_of, cancel)
+        })
+        .await
+    }
+}
+
+/// The simulation itself (CPU-heavy; checks `cancel` as it goes).
+fn simulate(
+    serving: &Serving,
+    games: &[nba_store::GameRecord],
+    input: SimulateInput,
+    sims: u32,
+    as_of: Option<NaiveDate>,
+    cancel: &Cancel,
+) -> Result<SimulateOutput, AppError> {
+    let s = input.season.end_year() as i64;
+    let regular: Vec<_> = games.iter().filter(|g| g.stage == "regular").collect();
+    let predictor: std::sync::Arc<Predictor> = match as_of {
+        Some(d) => serving.as_of(d + Duration::days(1), cancel)?,
+        None => serving.live.clone(),
+    };
+    let cutoff = as_of.or(predictor.data_through());
+    let cut = cutoff.map(|d| d.to_string());
+    let mut base: HashMap<i64, (u32, u32)> = HashMap::new();
+    let mut remaining: Vec<(i64, i64, f64)> = Vec::new();
+    let mut played = 0;
+    let mut last_date = NaiveDate::MIN;
+    for g in &regular {
+        base.entry(g.home_id).or_default();
+        base.entry(g.away_id).or_default();
+        let in_past = cut.as_deref().is_some_and(|c| g.date.as_str() <= c);
+        let date = NaiveDate::parse_from_str(&g.date, "%Y-%m-%d")
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        last_date = last_date.max(date);
+        match (g.winner(), in_past) {
+            (Some(w), true) => {
+                played += 1;
+                let l = if w == g.home_id { g.away_id } else { g.home_id };
+                base.entry(w).or_default().0 += 1;
+                base.entry(l).or_default().1 += 1;
             }
-        }
-        let teams: Vec<i64> = {
-            let mut t: Vec<i64> = base.keys().copied().collect();
-            t.sort();
-            t
-        };
-        let index: HashMap<i64, usize> = teams.iter().enumerate().map(|(i, t)| (*t, i)).collect();
-        let conf: Vec<Option<Conference>> = teams
-            .iter()
-            .map(|t| franchises::conference(*t, s as u16))
-            .collect();
-        let play_in = play_in_era(s);
-        let direct = if play_in { 6 } else { 8 };
-        // Play-in games are at the higher seed on the day after the season.
-        let after = last_date + Duration::days(1);
-        let mut pair_prob: HashMap<(usize, usize), f64> = HashMap::new();
-        let mut prob = |h: usize, a: usize| -> f64 {
-            *pair_prob.entry((h, a)).or_insert_with(|| {
+            _ => {
                 let game = GameInput {
-                    date: after,
+                    date,
                     season: s,
-                    stage: Stage::PlayIn,
-                    neutral: false,
-                    home_id: teams[h],
-                    away_id: teams[a],
+                    stage: Stage::Regular,
+                    neutral: g.neutral,
+                    home_id: g.home_id,
+                    away_id: g.away_id,
                     home_score: None,
                     away_score: None,
                 };
-                predictor.predict(&game).prob_home
-            })
-        };
-        let n = teams.len();
-        let max_conf = [Conference::East, Conference::West]
-            .iter()
-            .map(|c| conf.iter().filter(|x| **x == Some(*c)).count())
-            .max()
-            .unwrap_or(0);
-        let mut wins_sum = vec![0u64; n];
-        let mut top = vec![0u32; n];
-        let mut pin = vec![0u32; n];
-        let mut playoffs = vec![0u32; n];
-        let mut seeds = vec![vec![0u32; max_conf]; n];
-        let seed = input.seed.unwrap_or(2026);
-        let mut rng = StdRng::seed_from_u64(seed);
-        let base_w: Vec<u32> = teams.iter().map(|t| base[t].0).collect();
-        let rem: Vec<(usize, usize, f64)> = remaining
-            .iter()
-            .map(|(h, a, p)| (index[h], index[a], *p))
-            .collect();
-        let mut wins = vec![0u32; n];
-        for _ in 0..sims {
-            wins.copy_from_slice(&base_w);
-            for &(h, a, p) in &rem {
-                if rng.gen::<f64>() < p {
-                    wins[h] += 1;
-                } else {
-                    wins[a] += 1;
-                }
-            }
-            for c in [Conference::East, Conference::West] {
-                // Ties are broken at random (the NBA's tiebreakers are not modelled).
-                let mut order: Vec<(u32, f64, usize)> = (0..n)
-                    .filter(|i| conf[*i] == Some(c))
-                    .map(|i| (wins[i], rng.gen::<f64>(), i))
-                    .collect();
-                order.sort_by(|x, y| y.0.cmp(&x.0).then(y.1.total_cmp(&x.1)));
-                for (k, &(_, _, i)) in order.iter().enumerate() {
-                    seeds[i][k] += 1;
-                    if k < direct {
-                        top[i] += 1;
-                        playoffs[i] += 1;
-                    } else if play_in && k < 10 {
-                        pin[i] += 1;
-                    }
-                }
-                if play_in && order.len() >= 10 {
-                    let (s7, s8, s9, s10) = (order[6].2, order[7].2, order[8].2, order[9].2);
-                    let (seven, loser78) = if rng.gen::<f64>() < prob(s7, s8) {
-                        (s7, s8)
-                    } else {
-                        (s8, s7)
-                    };
-                    let winner910 = if rng.gen::<f64>() < prob(s9, s10) {
-                        s9
-                    } else {
-                        s10
-                    };
-                    let eight = if rng.gen::<f64>() < prob(loser78, winner910) {
-                        loser78
-                    } else {
-                        winner910
-                    };
-                    playoffs[seven] += 1;
-                    playoffs[eight] += 1;
-                }
-            }
-            for i in 0..n {
-                wins_sum[i] += wins[i] as u64;
+                remaining.push((g.home_id, g.away_id, predictor.predict(&game).prob_home));
             }
         }
-        let f = sims as f64;
-        let total_games: Vec<u32> = teams
-            .iter()
-            .map(|t| {
-                let (w, l) = base[t];
-                w + l
-                    + remaining
-                        .iter()
-                        .filter(|(h, a, _)| h == t || a == t)
-                        .count() as u32
-            })
-            .collect();
-        let mut out: Vec<TeamOdds> = (0..n)
-            .map(|i| {
-                let sd = side(teams[i], s, None);
-                let ew = wins_sum[i] as f64 / f;
-                TeamOdds {
-                    team_id: teams[i],
-                    abbr: sd.abbr,
-                    name: sd.name,
-                    conference: conf[i].map(|c| c.as_str().to_string()).unwrap_or_default(),
-                    wins: base_w[i],
-                    losses: base[&teams[i]].1,
-                    expected_wins: r1(ew),
-                    expected_losses: r1(total_games[i] as f64 - ew),
-                    top_seeds_probability: r3(top[i] as f64 / f),
-                    play_in_probability: r3(pin[i] as f64 / f),
-                    playoff_probability: r3(playoffs[i] as f64 / f),
-                    seed_distribution: seeds[i].iter().map(|c| r3(*c as f64 / f)).collect(),
+    }
+    let teams: Vec<i64> = {
+        let mut t: Vec<i64> = base.keys().copied().collect();
+        t.sort();
+        t
+    };
+    let index: HashMap<i64, usize> = teams.iter().enumerate().map(|(i, t)| (*t, i)).collect();
+    let conf: Vec<Option<Conference>> = teams
+        .iter()
+        .map(|t| franchises::conference(*t, s as u16))
+        .collect();
+    let play_in = play_in_era(s);
+    let direct = if play_in { 6 } else { 8 };
+    // Play-in games are at the higher seed on the day after the season.
+    let after = last_date + Duration::days(1);
+    let mut pair_prob: HashMap<(usize, usize), f64> = HashMap::new();
+    let mut prob = |h: usize, a: usize| -> f64 {
+        *pair_prob.entry((h, a)).or_insert_with(|| {
+            let game = GameInput {
+                date: after,
+                season: s,
+                stage: Stage::PlayIn,
+                neutral: false,
+                home_id: teams[h],
+                away_id: teams[a],
+                home_score: None,
+                away_score: None,
+            };
+            predictor.predict(&game).prob_home
+        })
+    };
+    let n = teams.len();
+    let max_conf = [Conference::East, Conference::West]
+        .iter()
+        .map(|c| conf.iter().filter(|x| **x == Some(*c)).count())
+        .max()
+        .unwrap_or(0);
+    let mut wins_sum = vec![0u64; n];
+    let mut top = vec![0u32; n];
+    let mut pin = vec![0u32; n];
+    let mut playoffs = vec![0u32; n];
+    let mut seeds = vec![vec![0u32; max_conf]; n];
+    let seed = input.seed.unwrap_or(2026);
+    let mut rng = StdRng::seed_from_u64(seed);
+    let base_w: Vec<u32> = teams.iter().map(|t| base[t].0).collect();
+    let rem: Vec<(usize, usize, f64)> = remaining
+        .iter()
+        .map(|(h, a, p)| (index[h], index[a], *p))
+        .collect();
+    let mut wins = vec![0u32; n];
+    for k in 0..sims {
+        if k % 64 == 0 {
+            cancel.check()?;
+        }
+        wins.copy_from_slice(&base_w);
+        for &(h, a, p) in &rem {
+            if rng.gen::<f64>() < p {
+                wins[h] += 1;
+            } else {
+                wins[a] += 1;
+            }
+        }
+        for c in [Conference::East, Conference::West] {
+            // Ties are broken at random (the NBA's tiebreakers are not modelled).
+            let mut order: Vec<(u32, f64, usize)> = (0..n)
+                .filter(|i| conf[*i] == Some(c))
+                .map(|i| (wins[i], rng.gen::<f64>(), i))
+                .collect();
+            order.sort_by(|x, y| y.0.cmp(&x.0).then(y.1.total_cmp(&x.1)));
+            for (k, &(_, _, i)) in order.iter().enumerate() {
+                seeds[i][k] += 1;
+                if k < direct {
+                    top[i] += 1;
+                    playoffs[i] += 1;
+                } else if play_in && k < 10 {
+                    pin[i] += 1;
                 }
-            })
-            .collect();
-        out.sort_by(|a, b| {
-            a.conference
-                .cmp(&b.conference)
-                .then(b.expected_wins.total_cmp(&a.expected_wins))
-        });
-        Ok(SimulateOutput {
+            }
+            if play_in && order.len() >= 10 {
+                let (s7, s8, s9, s10) = (order[6].2, order[7].2, order[8].2, order[9].2);
+                let (seven, loser78) = if rng.gen::<f64>() < prob(s7, s8) {
+                    (s7, s8)
+                } else {
+                    (s8, s7)
+                };
+                let winner910 = if rng.gen::<f64>() < prob(s9, s10) {
+                    s9
+                } else {
+                    s10
+                };
+                let eight = if rng.gen::<f64>() < prob(loser78, winner910) {
+                    loser78
+                } else {
+                    winner910
+                };
+                playoffs[seven] += 1;
+                playoffs[eight] += 1;
+            }
+        }
+        for i in 0..n {
+            wins_sum[i] += wins[i] as u64;
+        }
+    }
+    let f = sims as f64;
+    let total_games: Vec<u32> = teams
+        .iter()
+        .map(|t| {
+            let (w, l) = base[t];
+            w + l
+                + remaining
+                    .iter()
+                    .filter(|(h, a, _)| h == t || a == t)
+                    .count() as u32
+        })
+        .collect();
+    let mut out: Vec<TeamOdds> = (0..n)
+        .map(|i| {
+            let sd = side(teams[i], s, None);
+            let ew = wins_sum[i] as f64 / f;
+            TeamOdds {
+                team_id: teams[i],
+                abbr: sd.abbr,
+                name: sd.name,
+                conference: conf[i].map(|c| c.as_str().to_string()).unwrap_or_default(),
+                wins: base_w[i],
+                losses: base[&teams[i]].1,
+                expected_wins: r1(ew),
+                expected_losses: r1(total_games[i] as f64 - ew),
+                top_seeds_probability: r3(top[i] as f64 / f),
+                play_in_probability: r3(pin[i] as f64 / f),
+                playoff_probability: r3(playoffs[i] as f64 / f),
+                seed_distribution: seeds[i].iter().map(|c| r3(*c as f64 / f)).collect(),
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        a.conference
+            .cmp(&b.conference)
+            .then(b.expected_wins.total_cmp(&a.expected_wins))
+    });
+    Ok(SimulateOutput {
             season: input.season.label(),
             as_of: cutoff.map(|d| d.to_string()),
             simulations: sims,
@@ -290,5 +314,4 @@ impl App {
                 if play_in { "Seeds 1-6 go straight to the play-offs; 7-10 play the play-in (7 v 8, 9 v 10, then the loser of 7 v 8 v the winner of 9 v 10) at the higher seed." } else { "Seeds 1-8 of each conference reach the play-offs." }
             ),
         })
-    }
 }

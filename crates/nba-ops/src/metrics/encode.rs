@@ -57,6 +57,14 @@ impl Exposition {
         }
     }
 
+    pub fn gauges(&mut self, name: &str, help: &str, family: &Family<super::Gauge>) {
+        self.header(name, "gauge", help);
+        let names = family.label_names();
+        for (values, gauge) in family.collect() {
+            self.sample(name, &zip(names, &values), gauge.get() as f64);
+        }
+    }
+
     pub fn histograms(&mut self, name: &str, help: &str, family: &Family<Histogram>) {
         self.header(name, "histogram", help);
         let names = family.label_names();
@@ -170,8 +178,69 @@ pub fn encode_registry(m: &Metrics, out: &mut Exposition) {
     );
     out.counters(
         "nba_mcp_audit_entries_total",
-        "Audit log entries written, and batch writes that failed and were retried.",
+        "Audit log entries written, batch writes that failed and were retried, entries spilled to the local file while the database was away, and entries replayed from it.",
         &m.audit_entries,
+    );
+    out.single(
+        "nba_mcp_tool_calls_in_flight",
+        "gauge",
+        "Tool calls running now, any transport.",
+        m.tool_calls_in_flight.get() as f64,
+    );
+    out.counters(
+        "nba_mcp_shed_total",
+        "Work refused at a limit, by reason (calls, principal_calls, principal_cpu, cpu_queue, connections, sessions, answer_size).",
+        &m.shed,
+    );
+    out.histograms(
+        "nba_mcp_cpu_job_duration_seconds",
+        "Time CPU-heavy tool work ran on the CPU pool, by outcome (ok, error).",
+        &m.cpu_jobs,
+    );
+    out.single(
+        "nba_mcp_http_connections_open",
+        "gauge",
+        "HTTP connections open now.",
+        m.http_connections.get() as f64,
+    );
+    out.counters(
+        "nba_mcp_http_connections_closed_total",
+        "HTTP connections closed by the server's limits, by reason (header_timeout, idle, write_stall, body_timeout, shed).",
+        &m.http_connections_closed,
+    );
+    out.single(
+        "nba_mcp_mcp_sessions_open",
+        "gauge",
+        "MCP Streamable HTTP sessions open now.",
+        m.mcp_sessions.get() as f64,
+    );
+    out.gauges(
+        "nba_mcp_log_rows",
+        "Rows kept in the prediction and audit logs (as of the last retention pass).",
+        &m.log_rows,
+    );
+    out.counters(
+        "nba_mcp_log_pruned_rows_total",
+        "Rows removed from the prediction and audit logs by retention.",
+        &m.log_pruned,
+    );
+    out.single(
+        "nba_mcp_audit_queue_entries",
+        "gauge",
+        "Audit entries waiting in memory to be written.",
+        m.audit_queue.get() as f64,
+    );
+    out.single(
+        "nba_mcp_audit_spill_entries",
+        "gauge",
+        "Audit entries waiting in the local spill file for the database to come back.",
+        m.audit_spill.get() as f64,
+    );
+    out.single(
+        "nba_mcp_auth_stale_total",
+        "counter",
+        "Requests let in from the last-known-good key cache while the database could not be asked.",
+        m.auth_stale.get() as f64,
     );
 }
 

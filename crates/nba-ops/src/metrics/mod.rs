@@ -41,8 +41,34 @@ pub struct Metrics {
     pub data_age_days: Gauge,
     /// `nba_mcp_access_decisions_total{decision}`: invalid_credentials, denied, rate_limited.
     pub access_decisions: Family<Counter>,
-    /// `nba_mcp_audit_entries_total{result}`: written, write_failed (retried).
+    /// `nba_mcp_audit_entries_total{result}`: written, write_failed (retried), spilled
+    /// (to the local spill file while the database was away), replayed.
     pub audit_entries: Family<Counter>,
+    /// `nba_mcp_tool_calls_in_flight`
+    pub tool_calls_in_flight: Gauge,
+    /// `nba_mcp_shed_total{reason}`: work refused at a limit (calls, principal_calls,
+    /// principal_cpu, cpu_queue, connections, sessions, answer_size).
+    pub shed: Family<Counter>,
+    /// `nba_mcp_cpu_job_duration_seconds{outcome}`
+    pub cpu_jobs: Family<Histogram>,
+    /// `nba_mcp_http_connections_open`
+    pub http_connections: Gauge,
+    /// `nba_mcp_http_connections_closed_total{reason}`: header_timeout, idle, write_stall,
+    /// body_timeout, error.
+    pub http_connections_closed: Family<Counter>,
+    /// `nba_mcp_mcp_sessions_open`
+    pub mcp_sessions: Gauge,
+    /// `nba_mcp_log_rows{log}`: rows kept in the prediction and audit logs (sampled).
+    pub log_rows: Family<Gauge>,
+    /// `nba_mcp_log_pruned_rows_total{log}`: rows removed by retention.
+    pub log_pruned: Family<Counter>,
+    /// `nba_mcp_audit_queue_entries`: audit entries waiting in memory.
+    pub audit_queue: Gauge,
+    /// `nba_mcp_audit_spill_entries`: audit entries waiting in the spill file.
+    pub audit_spill: Gauge,
+    /// `nba_mcp_auth_stale_total`: requests let in from the last-known-good key cache while
+    /// the database could not be asked.
+    pub auth_stale: Counter,
 }
 
 impl Default for Metrics {
@@ -72,6 +98,17 @@ impl Metrics {
             data_age_days,
             access_decisions: Family::new(&["decision"]),
             audit_entries: Family::new(&["result"]),
+            tool_calls_in_flight: Gauge::default(),
+            shed: Family::new(&["reason"]),
+            cpu_jobs: Family::new(&["outcome"]),
+            http_connections: Gauge::default(),
+            http_connections_closed: Family::new(&["reason"]),
+            mcp_sessions: Gauge::default(),
+            log_rows: Family::new(&["log"]),
+            log_pruned: Family::new(&["log"]),
+            audit_queue: Gauge::default(),
+            audit_spill: Gauge::default(),
+            auth_stale: Counter::default(),
         }
     }
 
@@ -161,6 +198,11 @@ pub fn metrics() -> &'static Metrics {
 /// Records one tool call in the process registry (see [`Metrics::record_tool_call`]).
 pub fn record_tool_call(tool: &str, outcome: Result<(), &str>, elapsed: Duration) {
     metrics().record_tool_call(tool, None, outcome, elapsed);
+}
+
+/// Counts one piece of work refused at a limit.
+pub fn record_shed(reason: &str) {
+    metrics().shed.with(&[reason], |c| c.inc());
 }
 
 /// Records one cache lookup in the process registry.
