@@ -120,7 +120,7 @@ impl App {
                 cache: Default::default(),
                 predictions: predict::PredictService::new(models, logger),
                 ops: std::sync::OnceLock::new(),
-                access: access::Access::start(&store, access),
+                access: access::Access::start(&store, access, &limits),
                 work: work::Work::new(limits),
             }),
         })

@@ -33,6 +33,23 @@ pub struct Limits {
     pub max_answer_bytes: usize,
     /// Predictions of one batch call written to the prediction log (spread evenly).
     pub batch_log_sample: usize,
+    /// MCP sessions open at once (Streamable HTTP, handshake protocol).
+    pub max_sessions: usize,
+    /// MCP sessions one principal may hold open.
+    pub max_sessions_per_principal: usize,
+    /// Prediction log retention: rows older than this many days are removed...
+    pub prediction_log_max_age_days: u64,
+    /// ...and the oldest beyond this many rows.
+    pub prediction_log_max_rows: u64,
+    /// Audit log retention (the chain stays verifiable from its anchor).
+    pub audit_log_max_age_days: u64,
+    pub audit_log_max_rows: u64,
+    /// With the database unreachable, a key seen valid within this long keeps working.
+    pub auth_grace: Duration,
+    /// Audit entries held in memory; beyond it they go to the spill file.
+    pub audit_queue: usize,
+    /// Largest audit spill file; beyond it requests that must be audited get 503.
+    pub audit_spill_max_bytes: u64,
 }
 
 impl Default for Limits {
@@ -47,6 +64,15 @@ impl Default for Limits {
             cpu_queue: 64,
             max_answer_bytes: 8 * 1024 * 1024,
             batch_log_sample: 16,
+            max_sessions: 10_000,
+            max_sessions_per_principal: 64,
+            prediction_log_max_age_days: 90,
+            prediction_log_max_rows: 5_000_000,
+            audit_log_max_age_days: 400,
+            audit_log_max_rows: 50_000_000,
+            auth_grace: Duration::from_secs(900),
+            audit_queue: 10_000,
+            audit_spill_max_bytes: 256 * 1024 * 1024,
         }
     }
 }
@@ -307,6 +333,7 @@ mod tests {
             cpu_queue: 1,
             max_answer_bytes: 1024,
             batch_log_sample: 4,
+            ..Limits::default()
         }
     }
 

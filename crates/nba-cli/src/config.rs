@@ -42,6 +42,8 @@ pub struct Settings {
     pub allow_plain_http: bool,
     /// Authentication, roles, rate limits (see SECURITY.md).
     pub access: AccessSettings,
+    /// Every bound the server enforces (the `[limits]` table).
+    pub limits: crate::limits::Limits,
 }
 
 /// Access control settings.
@@ -95,6 +97,7 @@ struct FileSettings {
     rate_limit_per_s: Option<f64>,
     rate_limit_burst: Option<f64>,
     allowed_origins: Option<Vec<String>>,
+    limits: Option<std::collections::BTreeMap<String, toml::Value>>,
 }
 
 const LEVELS: &[&str] = &["trace", "debug", "info", "warn", "error"];
@@ -265,7 +268,9 @@ impl Settings {
             rate_limit_burst,
             allowed_origins,
         };
+        let limits = crate::limits::Limits::load(file.limits.as_ref(), env)?;
         Ok(Settings {
+            limits,
             access,
             tls_cert,
             tls_key,
@@ -315,6 +320,7 @@ impl Settings {
             self.model,
         ) + &tls
             + &self.access.redacted()
+            + &self.limits.redacted()
     }
 
     /// What `serve` needs beyond `load`, checked after the command line has overridden the

@@ -5,6 +5,7 @@ mod access_cmd;
 mod config;
 mod demo;
 mod ingest;
+mod limits;
 mod model_cmd;
 mod serve;
 mod tls;

@@ -99,7 +99,13 @@ async fn build_app(store: Store, settings: &Settings, token: &CancellationToken)
         model_store: settings.model_store.clone(),
         spec: settings.model.clone(),
     };
-    let app = App::open(store, Some(config), access_config(settings)?).await?;
+    let app = App::open_with_limits(
+        store,
+        Some(config),
+        access_config(settings)?,
+        settings.limits.app.clone(),
+    )
+    .await?;
     if let Some(problem) = app.model_problem() {
         tracing::warn!(%problem, "predictions unavailable");
     }
@@ -148,6 +154,9 @@ fn access_config(settings: &Settings) -> Result<nba_app::AccessConfig> {
         rate_limit: a.rate_limit(),
         resource_url: a.resource_url.clone(),
         https: settings.tls_cert.is_some(),
+        auth_grace: settings.limits.app.auth_grace,
+        audit_spill: Some(settings.state_dir.join("audit-spill.jsonl")),
+        allowed_hosts: settings.allowed_hosts.clone(),
     })
 }
 
@@ -338,15 +347,15 @@ pub async fn run_http(
     let scheme = if tls.is_some() { "https" } else { "http" };
     tracing::info!("listening on {scheme}://{addr} (MCP at {scheme}://{addr}/mcp)");
     eprintln!("nba-mcp listening on {scheme}://{addr}");
-    match tls {
-        Some(config) => crate::tls::serve(listener, config, router, token.clone()).await?,
-        None => {
-            let t = token.clone();
-            axum::serve(listener, router)
-                .with_graceful_shutdown(async move { t.cancelled().await })
-                .await?
-        }
-    }
+    let fd_limit = nba_http::raise_fd_limit().unwrap_or(1024);
+    let limits = settings.limits.server.clone().clamp_to_fd_limit(fd_limit);
+    tracing::info!(
+        max_connections = limits.max_connections,
+        fd_limit,
+        "connection limits"
+    );
+    let tls = tls.map(tokio_rustls::TlsAcceptor::from);
+    nba_http::serve(listener, tls, router, token.clone(), limits).await;
     ops.shutdown().await;
     app.close().await;
     store.close().await;

@@ -1,30 +1,16 @@
-//! HTTPS for `nba-mcp serve`: reads the PEM certificate chain and private key, builds a
-//! rustls server (TLS 1.3 only unless `tls_min_version` is 1.2) and serves the router over it
-//! until the shutdown token is cancelled.
+//! HTTPS for `nba-mcp serve`: reads the PEM certificate chain and private key and builds a
+//! rustls server (TLS 1.3 only unless `tls_min_version` is 1.2); `nba_http::serve` runs it.
 
-use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
 
 use anyhow::{anyhow, bail, Context, Result};
-use axum::extract::ConnectInfo;
-use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulShutdown;
 use rustls::pki_types::pem::{self, PemObject};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::sign::CertifiedKey;
 use rustls::{ServerConfig, SupportedProtocolVersion};
-use tokio_util::sync::CancellationToken;
-use tower::ServiceExt;
 
 use crate::config::Settings;
-
-/// A client that connects but never finishes its handshake must not hold a task for ever.
-const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
-/// After shutdown, open connections get this long to finish their requests (as with plain
-/// HTTP); a client holding a stream open longer must not keep the process alive.
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 const CERT_KEY: &str = "TLS certificate (--tls-cert, NBA_MCP_TLS_CERT)";
 const KEY_KEY: &str = "TLS key (--tls-key, NBA_MCP_TLS_KEY)";
@@ -96,60 +82,4 @@ fn read_key(path: &Path) -> Result<PrivateKeyDer<'static>> {
         ),
         e => anyhow!("{KEY_KEY} {}: not valid PEM: {e}", path.display()),
     })
-}
-
-/// Accepts TLS connections and serves `router` over HTTP/1.1 until `token` is cancelled, then
-/// lets open connections finish (bounded by `SHUTDOWN_GRACE`). A failed handshake concerns
-/// one client only: it is logged at debug level and the server goes on.
-pub async fn serve(
-    listener: tokio::net::TcpListener,
-    config: Arc<ServerConfig>,
-    router: axum::Router,
-    token: CancellationToken,
-) -> Result<()> {
-    let acceptor = tokio_rustls::TlsAcceptor::from(config);
-    let graceful = GracefulShutdown::new();
-    loop {
-        let (tcp, peer) = tokio::select! {
-            _ = token.cancelled() => break,
-            accepted = listener.accept() => match accepted {
-                Ok(c) => c,
-                Err(e) => {
-                    // Out of file descriptors and the like: back off instead of spinning.
-                    tracing::warn!(error = %e, "accepting a connection failed");
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                    continue;
-                }
-            },
-        };
-        let (acceptor, router, watcher) = (acceptor.clone(), router.clone(), graceful.watcher());
-        tokio::spawn(async move {
-            let stream = match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
-                Ok(Ok(s)) => s,
-                Ok(Err(e)) => return tracing::debug!(%peer, error = %e, "TLS handshake failed"),
-                Err(_) => return tracing::debug!(%peer, "TLS handshake timed out"),
-            };
-            // Handlers can read the client address as with `into_make_service_with_connect_info`.
-            let service = hyper::service::service_fn(move |mut req| {
-                req.extensions_mut().insert(ConnectInfo::<SocketAddr>(peer));
-                router.clone().oneshot(req)
-            });
-            let conn = hyper::server::conn::http1::Builder::new()
-                .timer(TokioTimer::new())
-                .serve_connection(TokioIo::new(stream), service);
-            if let Err(e) = watcher.watch(conn).await {
-                tracing::debug!(%peer, error = %e, "HTTPS connection ended with an error");
-            }
-        });
-    }
-    drop(listener);
-    if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown())
-        .await
-        .is_err()
-    {
-        tracing::warn!(
-            "HTTPS connections still open {SHUTDOWN_GRACE:?} after shutdown; closing them"
-        );
-    }
-    Ok(())
 }

@@ -436,7 +436,6 @@ fn no_key_is_401_with_a_resource_metadata_challenge() {
     for (path, body) in [
         ("/v1/tools/get_standings", Some(r#"{"season":"2015-16"}"#)),
         ("/v1/tools", None),
-        ("/health", None),
         ("/metrics", None),
         ("/v1/alerts", None),
         ("/v1/ops/summary", None),
@@ -454,7 +453,7 @@ fn no_key_is_401_with_a_resource_metadata_challenge() {
         assert_eq!(a.json()["error"]["code"], "unauthenticated", "{path}");
     }
     let wrong = format!("nba_mcp_{}", "Z".repeat(40));
-    let a = http(&server.url("/health"), Some(&wrong), None);
+    let a = http(&server.url("/metrics"), Some(&wrong), None);
     assert_eq!(a.status, 401, "{}", a.body);
     let challenge = a.header("www-authenticate").unwrap_or("");
     assert!(
@@ -466,7 +465,13 @@ fn no_key_is_401_with_a_resource_metadata_challenge() {
         "the answer repeats the key: {}",
         a.body
     );
-    for path in ["/live", "/ready", "/v1/openapi.json", "/dashboard"] {
+    for path in [
+        "/live",
+        "/ready",
+        "/health",
+        "/v1/openapi.json",
+        "/dashboard",
+    ] {
         let a = http(&server.url(path), None, None);
         assert_eq!(a.status, 200, "{path} is public: {}", a.body);
     }

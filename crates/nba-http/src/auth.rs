@@ -35,13 +35,11 @@ pub const METADATA_PATH: &str = "/.well-known/oauth-protected-resource";
 /// The one table of HTTP routes and what they need (documented in SECURITY.md).
 pub fn route_policy(path: &str) -> RoutePolicy {
     match path {
-        "/live" | "/ready" | "/v1/openapi.json" | "/dashboard" => RoutePolicy::Public,
+        "/live" | "/ready" | "/health" | "/v1/openapi.json" | "/dashboard" => RoutePolicy::Public,
         p if p == METADATA_PATH || p.starts_with("/.well-known/oauth-protected-resource/") => {
             RoutePolicy::Public
         }
-        "/health" | "/metrics" | "/v1/alerts" | "/v1/ops/summary" => {
-            RoutePolicy::Needs(Permission::HealthRead)
-        }
+        "/metrics" | "/v1/alerts" | "/v1/ops/summary" => RoutePolicy::Needs(Permission::HealthRead),
         p if p.starts_with("/health/") => RoutePolicy::Needs(Permission::HealthRead),
         _ => RoutePolicy::Authenticated,
     }
@@ -61,9 +59,11 @@ fn resource_url(app: &App, headers: &HeaderMap) -> String {
     if let Some(url) = app.resource_url() {
         return url.to_string();
     }
+    // Only a Host this server answers to goes into a URL we send back.
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
+        .filter(|h| app.host_allowed(h))
         .unwrap_or("localhost");
     let scheme = if app.serves_https() { "https" } else { "http" };
     format!("{scheme}://{host}/mcp")
@@ -106,9 +106,18 @@ fn challenge(resource: &str, error: Option<(&str, &str)>, scope: Option<&str>) -
 }
 
 fn unauthorized(app: &App, headers: &HeaderMap, failure: &AuthFailure) -> Response {
+    if let AuthFailure::Unavailable { retry_after_s } = failure {
+        let mut e = ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            failure.description(),
+        );
+        e.retry_after_s = Some(*retry_after_s);
+        return e.into_response();
+    }
     let resource = resource_url(app, headers);
     let error = match failure {
-        AuthFailure::Missing => None,
+        AuthFailure::Missing | AuthFailure::Unavailable { .. } => None,
         AuthFailure::Invalid { .. } => Some("invalid_token"),
     };
     let description = failure.description();
@@ -171,9 +180,15 @@ pub(crate) async fn guard(State(app): State<App>, mut req: Request, next: Next) 
     } else {
         Transport::Http
     };
-    let authorization = request_headers
-        .get(header::AUTHORIZATION)
-        .map(|v| v.as_bytes().to_vec());
+    let mut authorizations = request_headers.get_all(header::AUTHORIZATION).iter();
+    let authorization = authorizations.next().map(|v| v.as_bytes().to_vec());
+    if authorizations.next().is_some() {
+        let failure = AuthFailure::Invalid {
+            reason: "several_credentials",
+            description: "send exactly one Authorization header".into(),
+        };
+        return unauthorized(&app, &headers, &failure);
+    }
     let authorization = authorization.as_deref();
     let caller = match app
         .authenticate(authorization, transport, &request_id)

@@ -10,6 +10,7 @@ mod health;
 mod middleware;
 mod openapi;
 mod predict;
+pub mod server;
 mod tools;
 
 use std::sync::Arc;
@@ -22,6 +23,14 @@ use nba_app::App;
 
 pub use auth::{route_policy, RoutePolicy};
 pub use error::ApiError;
+pub use server::{raise_fd_limit, serve, ServerLimits};
+
+/// Counts a connection closed by a limit (`nba_mcp_http_connections_closed_total{reason}`).
+pub(crate) fn metrics_closed(reason: &'static str) {
+    nba_ops::metrics()
+        .http_connections_closed
+        .with(&[reason], |c| c.inc());
+}
 
 /// Largest request body accepted (tool arguments are small).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;

@@ -14,9 +14,18 @@ use nba_store::{Store, StoreError};
 pub(crate) const TTL: Duration = Duration::from_secs(5);
 const MAX_ENTRIES: usize = 10_000;
 
-#[derive(Default)]
+/// Answers are fresh for `TTL`; while the database cannot be asked, an answer up to
+/// `grace` old is used instead (last known good), so an outage does not lock out keys that
+/// were valid a moment ago. Past the grace the caller gets "unavailable", never "invalid".
 pub(crate) struct KeyCache {
     entries: Mutex<HashMap<String, Cached>>,
+    grace: Duration,
+}
+
+impl Default for KeyCache {
+    fn default() -> KeyCache {
+        KeyCache::new(Duration::from_secs(900))
+    }
 }
 
 #[derive(Clone)]
@@ -33,6 +42,8 @@ pub(crate) enum KeyError {
         description: String,
     },
     Store(StoreError),
+    /// The database cannot be reached and the key was not seen within the grace period.
+    Unavailable,
 }
 
 fn rejected(principal: Option<String>, reason: &'static str, description: &str) -> KeyError {
@@ -44,6 +55,13 @@ fn rejected(principal: Option<String>, reason: &'static str, description: &str) 
 }
 
 impl KeyCache {
+    pub(crate) fn new(grace: Duration) -> KeyCache {
+        KeyCache {
+            entries: Mutex::default(),
+            grace: grace.max(TTL),
+        }
+    }
+
     pub(crate) fn clear(&self) {
         self.entries
             .lock()
@@ -71,11 +89,12 @@ impl KeyCache {
             }
             return Ok(c.principal);
         }
-        let Some(found) = store
-            .api_key_by_hash(&hash)
-            .await
-            .map_err(KeyError::Store)?
-        else {
+        let found = match store.api_key_by_hash(&hash).await {
+            Ok(found) => found,
+            Err(e) if e.is_unavailable() => return self.last_known_good(&hash, now),
+            Err(e) => return Err(KeyError::Store(e)),
+        };
+        let Some(found) = found else {
             return Err(rejected(None, "unknown_key", "the API key is not valid"));
         };
         let owner = Some(found.principal.id.clone());
@@ -142,7 +161,11 @@ impl KeyCache {
         });
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         if entries.len() >= MAX_ENTRIES {
-            entries.retain(|_, c| c.at.elapsed() < TTL);
+            let grace = self.grace;
+            entries.retain(|_, c| c.at.elapsed() < grace);
+            if entries.len() >= MAX_ENTRIES {
+                entries.clear();
+            }
         }
         entries.insert(
             hash,
@@ -153,5 +176,31 @@ impl KeyCache {
             },
         );
         Ok(principal)
+    }
+}
+
+impl KeyCache {
+    /// The cached answer for `hash` if it is within the grace period (database down).
+    fn last_known_good(&self, hash: &str, now: DateTime<Utc>) -> Result<Principal, KeyError> {
+        let cached = self
+            .entries
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(hash)
+            .filter(|c| c.at.elapsed() < self.grace)
+            .cloned();
+        match cached {
+            Some(c) if c.expires_at.is_none_or(|t| t > now) => {
+                nba_ops::metrics().auth_stale.inc();
+                tracing::warn!(principal = %c.principal.id, "database unreachable: key accepted from the last-known-good cache");
+                Ok(c.principal)
+            }
+            Some(c) => Err(rejected(
+                Some(c.principal.id),
+                "expired_key",
+                "the API key has expired; ask an admin for a new one",
+            )),
+            None => Err(KeyError::Unavailable),
+        }
     }
 }

@@ -21,7 +21,7 @@ pub use audit::AuditWriter;
 use crate::{App, AppError};
 
 /// How the server controls access; `Default` is RBAC on, API keys only, no rate limit.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct AccessConfig {
     /// `false` only for loopback development (`ENABLE_RBAC=false`): every caller is
     /// an anonymous admin. The binary refuses it on other addresses.
@@ -34,6 +34,29 @@ pub struct AccessConfig {
     pub resource_url: Option<String>,
     /// The HTTP server speaks TLS (for URLs derived from `Host`).
     pub https: bool,
+    /// How long a key seen valid keeps working while the database is unreachable.
+    pub auth_grace: Duration,
+    /// Where audit entries go while the database is unreachable (replayed in order when it
+    /// is back); `None`: they wait in memory (tests).
+    pub audit_spill: Option<std::path::PathBuf>,
+    /// `Host` values this server answers to (empty: loopback names); only these are used to
+    /// build URLs when `resource_url` is not set.
+    pub allowed_hosts: Vec<String>,
+}
+
+impl Default for AccessConfig {
+    fn default() -> AccessConfig {
+        AccessConfig {
+            rbac_disabled: false,
+            jwt: None,
+            rate_limit: None,
+            resource_url: None,
+            https: false,
+            auth_grace: Duration::from_secs(900),
+            audit_spill: None,
+            allowed_hosts: Vec::new(),
+        }
+    }
 }
 
 /// Where a request came in; recorded in the audit log.
@@ -103,6 +126,9 @@ pub enum AuthFailure {
         reason: &'static str,
         description: String,
     },
+    /// The credential could not be checked now (the database is unreachable): HTTP 503
+    /// with `Retry-After`, never 401, since the key may well be valid.
+    Unavailable { retry_after_s: u64 },
 }
 
 impl AuthFailure {
@@ -110,6 +136,9 @@ impl AuthFailure {
         match self {
             AuthFailure::Missing => "authentication required: send Authorization: Bearer <API key or OAuth access token>".into(),
             AuthFailure::Invalid { description, .. } => description.clone(),
+            AuthFailure::Unavailable { retry_after_s } => format!(
+                "the credential cannot be checked now: the database is unreachable; retry after {retry_after_s} s"
+            ),
         }
     }
 }
@@ -122,11 +151,16 @@ pub(crate) struct Access {
 }
 
 impl Access {
-    pub(crate) fn start(store: &Store, config: AccessConfig) -> Access {
+    pub(crate) fn start(store: &Store, config: AccessConfig, limits: &crate::Limits) -> Access {
+        let spill = config.audit_spill.as_ref().and_then(|path| {
+            audit::Spill::open(path.clone(), limits.audit_spill_max_bytes)
+                .map_err(|e| tracing::error!(path = %path.display(), error = %e, "cannot open the audit spill file; audit entries wait in memory during outages"))
+                .ok()
+        });
         Access {
             limiter: RateLimiter::new(config.rate_limit),
-            audit: AuditWriter::start(store.clone()),
-            keys: keys::KeyCache::default(),
+            audit: AuditWriter::start(store.clone(), limits.audit_queue, spill),
+            keys: keys::KeyCache::new(config.auth_grace),
             config,
         }
     }
@@ -142,6 +176,21 @@ impl App {
 
     pub fn resource_url(&self) -> Option<&str> {
         self.access().config.resource_url.as_deref()
+    }
+
+    /// Whether a request's `Host` is one this server answers to (never echo another).
+    pub fn host_allowed(&self, host: &str) -> bool {
+        let allowed = &self.access().config.allowed_hosts;
+        let name = host
+            .rsplit_once(':')
+            .filter(|(_, port)| port.chars().all(|c| c.is_ascii_digit()) && !host.ends_with(']'))
+            .map_or(host, |(name, _)| name);
+        if allowed.is_empty() {
+            return matches!(name, "localhost" | "127.0.0.1" | "[::1]");
+        }
+        allowed
+            .iter()
+            .any(|a| a.eq_ignore_ascii_case(host) || a.eq_ignore_ascii_case(name))
     }
 
     pub fn serves_https(&self) -> bool {
@@ -358,10 +407,10 @@ async fn key_principal(
             reason,
             description,
         } => (principal, invalid(reason, description)),
+        keys::KeyError::Unavailable => (None, AuthFailure::Unavailable { retry_after_s: 5 }),
         keys::KeyError::Store(e) => {
             tracing::error!(error = %e, "API key lookup failed");
-            let description = "the key could not be checked now; try again".into();
-            (None, invalid("lookup_failed", description))
+            (None, AuthFailure::Unavailable { retry_after_s: 5 })
         }
     })
 }

@@ -109,7 +109,8 @@ async fn every_role_against_every_tool_over_http_and_mcp() {
 async fn every_role_against_every_route() {
     let s = setup(None).await;
     let routes: &[(&str, Option<Permission>)] = &[
-        ("/health", Some(Permission::HealthRead)),
+        // The load balancer's target: public, with or without a key.
+        ("/health", None),
         ("/health/database", Some(Permission::HealthRead)),
         ("/metrics", Some(Permission::HealthRead)),
         ("/v1/alerts", Some(Permission::HealthRead)),
