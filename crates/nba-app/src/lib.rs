@@ -300,6 +300,16 @@ impl App {
     }
 }
 
+/// Counts work refused at a limit (`nba_mcp_shed_total{reason}`).
+pub fn record_shed(reason: &str) {
+    nba_ops::record_shed(reason);
+}
+
+/// Sets the gauge of open MCP sessions (the MCP transport keeps them).
+pub fn record_open_sessions(n: usize) {
+    nba_ops::metrics().mcp_sessions.set(n as i64);
+}
+
 /// Bytes of `value` as compact JSON, counted without building the text.
 fn json_size(value: &Value) -> usize {
     struct Count(usize);

@@ -570,19 +570,26 @@ async fn all_records(store: &Store, mut after: i64) -> Result<Vec<AuditRecord>> 
 pub async fn audit_cmd(store: &Store, cmd: AuditCmd) -> Result<()> {
     match cmd {
         AuditCmd::Verify => {
-            let records = all_records(store, 0).await?;
-            let head = store.audit_head().await?;
-            let head_seq = head.0;
-            let report = nba_auth::audit::verify(records, Some(head));
+            // One snapshot of anchor, records and head: a server appending or pruning
+            // meanwhile is not mistaken for tampering.
+            let chain = store.audit_chain().await?;
+            let head_seq = chain.head.0;
+            let report = chain.verify();
+            // Says which entries retention removed before the anchor, if any.
+            let retention = if report.pruned > 0 {
+                format!("\n  {}", report.summary())
+            } else {
+                String::new()
+            };
             if report.ok {
                 println!(
-                    "audit log OK: {} entries, head seq {head_seq}",
+                    "audit log OK: {} entries, head seq {head_seq}{retention}",
                     report.entries
                 );
                 return Ok(());
             }
             println!(
-                "audit log BROKEN: {} problem(s) in {} entries (head seq {head_seq}):",
+                "audit log BROKEN: {} problem(s) in {} entries (head seq {head_seq}):{retention}",
                 report.problems.len(),
                 report.entries
             );

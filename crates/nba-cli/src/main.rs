@@ -121,6 +121,15 @@ fn init_logging(settings: &Settings) {
 #[tokio::main]
 async fn main() -> Result<()> {
     let cli = Cli::parse();
+    // One-shot commands print to stdout; `nba-mcp status | head` closing the pipe must end
+    // them quietly, as for any Unix tool, not with a panic. Servers keep ignoring SIGPIPE.
+    #[cfg(unix)]
+    if !matches!(cli.command, Command::Serve { .. } | Command::Mcp) {
+        // SAFETY: restoring the default disposition of one signal before any thread writes.
+        unsafe {
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        }
+    }
     let settings = Settings::load(cli.config.as_deref(), &|k| std::env::var(k).ok())?;
     init_logging(&settings);
     match cli.command {

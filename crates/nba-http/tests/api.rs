@@ -341,8 +341,8 @@ async fn prediction_and_ops_tools_say_what_is_missing() {
     let (app, _dir) = app().await;
     let router = nba_http::router(app);
 
-    // No model store: a not-found that says how to get a model.
-    let (status, body, _) = send(
+    // No model store: 503 with Retry-After, saying how to get a model.
+    let (status, body, headers) = send(
         &router,
         post(
             "/v1/predict",
@@ -350,8 +350,9 @@ async fn prediction_and_ops_tools_say_what_is_missing() {
         ),
     )
     .await;
-    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
-    let message = assert_error(&body, "not_found");
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert!(headers.get("retry-after").is_some(), "{headers:?}");
+    let message = assert_error(&body, "unavailable");
     assert!(message.contains("no prediction model"), "{message}");
     assert!(message.contains("nba-mcp train"), "{message}");
 
@@ -385,8 +386,8 @@ async fn prediction_and_ops_tools_say_what_is_missing() {
         assert!(message.contains("not running"), "{tool}: {message}");
     }
     let (status, body, _) = send(&router, post("/v1/tools/drift_report", "{}")).await;
-    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
-    assert!(assert_error(&body, "not_found").contains("no prediction model"));
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert!(assert_error(&body, "unavailable").contains("no prediction model"));
 }
 
 #[tokio::test]

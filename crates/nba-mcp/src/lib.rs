@@ -9,6 +9,7 @@ mod catalog;
 mod error;
 mod handler;
 mod malformed;
+mod sessions;
 mod transport;
 
 pub use error::McpServeError;

@@ -16,43 +16,263 @@ use rmcp::transport::{StreamableHttpServerConfig, StreamableHttpService};
 use rmcp::ServiceExt;
 use tokio_util::sync::CancellationToken;
 
+use http_body_util::BodyExt;
+use nba_app::Caller;
+use serde_json::{json, Value};
+
+use crate::sessions::{Refused, Registry, TrackedSessions};
 use crate::{McpServeError, NbaMcpServer};
 
-type Inner = StreamableHttpService<NbaMcpServer, LocalSessionManager>;
+type Inner = StreamableHttpService<NbaMcpServer, TrackedSessions>;
 /// What rmcp's service answers with.
 type Reply = http::Response<http_body_util::combinators::BoxBody<bytes::Bytes, Infallible>>;
 
 /// The Streamable HTTP endpoint: a `tower::Service<http::Request<B>>` that is `Clone` and never
 /// fails (errors are HTTP responses), ready for `axum::Router::nest_service("/mcp", ..)`.
 ///
-/// It is rmcp's `StreamableHttpService` with one change: a successful `DELETE` (the client
-/// ending its session) answers `204 No Content` instead of rmcp's `202 Accepted`, which the
-/// official Python SDK reports as "Session termination failed: 202".
+/// It is rmcp's `StreamableHttpService` with these additions in front:
+/// - a JSON body that is not one JSON-RPC message gets a JSON-RPC error (`-32700` parse
+///   error, `-32600` invalid request, `id: null`) with HTTP 400, not rmcp's plain-text 415;
+/// - `initialize` is charged to the caller's rate limit and opens a session only within the
+///   caps (in total and per principal: 503 / 429 with `Retry-After` beyond);
+/// - a session answers only the principal that created it;
+/// - a successful `DELETE` (the client ending its session) answers `204 No Content` instead
+///   of rmcp's `202 Accepted`, which the official Python SDK reports as "Session
+///   termination failed: 202".
 #[derive(Clone)]
 pub struct McpHttpService {
     inner: Inner,
+    app: App,
+    sessions: Arc<Registry>,
+}
+
+const SESSION_HEADER: &str = "mcp-session-id";
+
+fn json_reply(status: http::StatusCode, body: Value, retry_after_s: Option<u64>) -> Reply {
+    let mut response = http::Response::new(
+        http_body_util::Full::new(bytes::Bytes::from(body.to_string()))
+            .map_err(|e: Infallible| match e {})
+            .boxed(),
+    );
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/json"),
+    );
+    if let Some(s) = retry_after_s {
+        response
+            .headers_mut()
+            .insert(http::header::RETRY_AFTER, http::HeaderValue::from(s));
+    }
+    response
+}
+
+fn rpc_error(
+    status: http::StatusCode,
+    id: Value,
+    code: i64,
+    message: &str,
+    retry_after_s: Option<u64>,
+) -> Reply {
+    json_reply(
+        status,
+        json!({ "jsonrpc": "2.0", "id": id, "error": { "code": code, "message": message } }),
+        retry_after_s,
+    )
+}
+
+/// Checks that `body` is one JSON-RPC 2.0 message; the error reply otherwise.
+fn check_message(body: &[u8]) -> Result<Value, Reply> {
+    let bad = http::StatusCode::BAD_REQUEST;
+    let v: Value = serde_json::from_slice(body).map_err(|e| {
+        rpc_error(
+            bad,
+            Value::Null,
+            -32700,
+            &format!("parse error: the body is not valid JSON ({e})"),
+            None,
+        )
+    })?;
+    if v.is_array() {
+        return Err(rpc_error(
+            bad,
+            Value::Null,
+            -32600,
+            "invalid request: batches are not supported; send one JSON-RPC message per request",
+            None,
+        ));
+    }
+    let Some(obj) = v.as_object() else {
+        return Err(rpc_error(
+            bad,
+            Value::Null,
+            -32600,
+            "invalid request: a JSON-RPC message is a JSON object",
+            None,
+        ));
+    };
+    let id = obj
+        .get("id")
+        .filter(|i| i.is_string() || i.is_i64() || i.is_u64())
+        .cloned()
+        .unwrap_or(Value::Null);
+    if obj.get("jsonrpc").and_then(Value::as_str) != Some("2.0") {
+        return Err(rpc_error(
+            bad,
+            id,
+            -32600,
+            "invalid request: \"jsonrpc\" must be \"2.0\"",
+            None,
+        ));
+    }
+    let is_request = obj.get("method").is_some_and(Value::is_string);
+    let is_response = obj.contains_key("result") || obj.contains_key("error");
+    if !is_request && !is_response {
+        return Err(rpc_error(bad, id, -32600, "invalid request: a message needs a string \"method\" (or, as a response, \"result\" or \"error\")", None));
+    }
+    if obj.contains_key("id") && !(id.is_string() || id.is_number()) {
+        return Err(rpc_error(
+            bad,
+            Value::Null,
+            -32600,
+            "invalid request: \"id\" must be a string or an integer",
+            None,
+        ));
+    }
+    if let Some(params) = obj.get("params") {
+        if !params.is_object() && !params.is_array() {
+            return Err(rpc_error(
+                bad,
+                id,
+                -32600,
+                "invalid request: \"params\" must be an object",
+                None,
+            ));
+        }
+    }
+    Ok(v)
+}
+
+fn is_json(headers: &http::HeaderMap) -> bool {
+    headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().starts_with("application/json"))
 }
 
 impl<B> tower_service::Service<http::Request<B>> for McpHttpService
 where
-    Inner: tower_service::Service<http::Request<B>, Response = Reply, Error = Infallible>,
-    <Inner as tower_service::Service<http::Request<B>>>::Future: Send + 'static,
+    B: http_body::Body<Data = bytes::Bytes> + Send + 'static,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
     type Response = Reply;
     type Error = Infallible;
     type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Infallible>> + Send>>;
 
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
-        self.inner.poll_ready(cx)
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
     }
 
     fn call(&mut self, request: http::Request<B>) -> Self::Future {
-        let is_delete = request.method() == http::Method::DELETE;
-        let response = self.inner.call(request);
+        let mut inner = self.inner.clone();
+        let (app, sessions) = (self.app.clone(), self.sessions.clone());
         Box::pin(async move {
-            let mut response = response.await?;
-            if is_delete && response.status() == http::StatusCode::ACCEPTED {
-                *response.status_mut() = http::StatusCode::NO_CONTENT;
+            let caller = request.extensions().get::<Caller>().cloned();
+            let principal = caller
+                .as_ref()
+                .map(|c| c.principal.id.clone())
+                .unwrap_or_default();
+            let session = request
+                .headers()
+                .get(SESSION_HEADER)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string);
+            if let Some(sid) = &session {
+                if sessions.owner(sid).as_deref() != Some(principal.as_str()) {
+                    return Ok(rpc_error(http::StatusCode::NOT_FOUND, Value::Null, -32001, "session not found: it ended, or it belongs to another caller; start a new one with initialize", None));
+                }
+            }
+            let is_delete = request.method() == http::Method::DELETE;
+            let judge = request.method() == http::Method::POST && is_json(request.headers());
+            let (parts, body) = request.into_parts();
+            let bytes = match http_body_util::Limited::new(body, MAX_REQUEST_BODY_BYTES)
+                .collect()
+                .await
+            {
+                Ok(c) => c.to_bytes(),
+                Err(e) => {
+                    let too_large = e
+                        .downcast_ref::<http_body_util::LengthLimitError>()
+                        .is_some();
+                    let (status, message) = if too_large {
+                        (
+                            http::StatusCode::PAYLOAD_TOO_LARGE,
+                            format!(
+                                "the request body is larger than {MAX_REQUEST_BODY_BYTES} bytes"
+                            ),
+                        )
+                    } else {
+                        (
+                            http::StatusCode::BAD_REQUEST,
+                            format!("the request body could not be read: {e}"),
+                        )
+                    };
+                    return Ok(rpc_error(status, Value::Null, -32600, &message, None));
+                }
+            };
+            if !judge {
+                // Not ours to judge (GET streams, DELETE, other content types): rmcp answers.
+                let request = http::Request::from_parts(parts, http_body_util::Full::new(bytes));
+                let mut response = inner.call(request).await?;
+                if is_delete && response.status().is_success() {
+                    if let Some(sid) = &session {
+                        sessions.forget(sid);
+                    }
+                    if response.status() == http::StatusCode::ACCEPTED {
+                        *response.status_mut() = http::StatusCode::NO_CONTENT;
+                    }
+                }
+                return Ok(response);
+            }
+            let message = match check_message(&bytes) {
+                Ok(m) => m,
+                Err(reply) => return Ok(reply),
+            };
+            let forward = http::Request::from_parts(parts, http_body_util::Full::new(bytes));
+            let is_initialize = message.get("method").and_then(Value::as_str) == Some("initialize");
+            if !is_initialize || session.is_some() {
+                return inner.call(forward).await;
+            }
+            let id = message.get("id").cloned().unwrap_or(Value::Null);
+            if let Some(c) = &caller {
+                if let Err(e) = app.rate_limit(c, "initialize") {
+                    return Ok(rpc_error(
+                        http::StatusCode::TOO_MANY_REQUESTS,
+                        id,
+                        -32000,
+                        &e.public_message(),
+                        e.retry_after_s(),
+                    ));
+                }
+            }
+            let reservation = match sessions.reserve(&principal) {
+                Ok(r) => r,
+                Err(refused) => {
+                    nba_app::record_shed("sessions");
+                    let (status, text) = match refused {
+                        Refused::Principal(n) => (http::StatusCode::TOO_MANY_REQUESTS, format!("you have {n} MCP sessions open, the most one caller may; end one (DELETE /mcp) or let it expire")),
+                        Refused::Total(n) => (http::StatusCode::SERVICE_UNAVAILABLE, format!("the server has {n} MCP sessions open, its limit; retry shortly")),
+                    };
+                    return Ok(rpc_error(status, id, -32000, &text, Some(5)));
+                }
+            };
+            let response = inner.call(forward).await?;
+            if let Some(sid) = response
+                .headers()
+                .get(SESSION_HEADER)
+                .and_then(|v| v.to_str().ok())
+            {
+                reservation.commit(sid);
             }
             Ok(response)
         })
@@ -117,7 +337,7 @@ pub fn streamable_http_service(
     allowed_hosts: Vec<String>,
     allowed_origins: Vec<String>,
 ) -> McpHttpService {
-    let server = NbaMcpServer::new(app);
+    let server = NbaMcpServer::new(app.clone());
     let mut config = StreamableHttpServerConfig::default()
         .with_legacy_session_mode(true)
         .with_json_response(true)
@@ -138,10 +358,19 @@ pub fn streamable_http_service(
             .with_allowed_origins(allowed_origins)
             .enforce_origin_validation()
     };
-    let inner = StreamableHttpService::new(
-        move || Ok(server.clone()),
-        Arc::new(LocalSessionManager::default()),
-        config,
-    );
-    McpHttpService { inner }
+    let limits = app.limits();
+    let sessions = Arc::new(Registry::new(
+        limits.max_sessions,
+        limits.max_sessions_per_principal,
+    ));
+    let manager = TrackedSessions {
+        inner: LocalSessionManager::default(),
+        registry: sessions.clone(),
+    };
+    let inner = StreamableHttpService::new(move || Ok(server.clone()), Arc::new(manager), config);
+    McpHttpService {
+        inner,
+        app,
+        sessions,
+    }
 }

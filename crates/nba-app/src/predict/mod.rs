@@ -206,9 +206,12 @@ impl PredictService {
             .expect("lock")
             .clone()
             .unwrap_or_default();
-        Err(AppError::NotFound(format!(
-            "no prediction model is loaded ({why}); train one with `nba-mcp train --seasons 1997-2026 --alias champion`"
-        )))
+        Err(AppError::Unavailable {
+            message: format!(
+                "predictions are unavailable: no prediction model is loaded ({why}); an operator can train one with `nba-mcp train --seasons 1997-2026 --alias champion`"
+            ),
+            retry_after_s: 30,
+        })
     }
 
     pub fn problem(&self) -> Option<String> {

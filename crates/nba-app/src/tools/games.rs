@@ -109,12 +109,19 @@ pub(crate) fn season_label(end_year: i64) -> String {
         .unwrap_or_else(|| end_year.to_string())
 }
 
+/// A date argument: YYYY-MM-DD, from the first BAA season (1946) to two years ahead.
 pub(crate) fn parse_date(field: &str, s: &str) -> Result<String, AppError> {
-    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
-        .map(|d| d.format("%Y-%m-%d").to_string())
-        .map_err(|_| {
-            AppError::InvalidArgument(format!("{field} '{s}' is not a date in YYYY-MM-DD form"))
-        })
+    let d = NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| {
+        AppError::InvalidArgument(format!("{field} '{s}' is not a date in YYYY-MM-DD form"))
+    })?;
+    let first = NaiveDate::from_ymd_opt(1946, 1, 1).expect("a valid date");
+    let last = chrono::Utc::now().date_naive() + chrono::Duration::days(730);
+    if d < first || d > last {
+        return Err(AppError::InvalidArgument(format!(
+            "{field} '{s}' is outside the dates this server knows: {first} to {last}"
+        )));
+    }
+    Ok(d.format("%Y-%m-%d").to_string())
 }
 
 fn encode_cursor(g: &GameRecord) -> String {
