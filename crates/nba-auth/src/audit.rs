@@ -1,7 +1,10 @@
 //! The audit log's hash chain. Every entry holds the hash of the one before it; the hash
 //! covers the entry's sequence number and every field, so editing, deleting or reordering a
 //! row breaks the chain at that row, and a stored head (last sequence and hash) catches
-//! rows cut off the end.
+//! rows cut off the end. Retention removes a prefix of the chain and keeps the last removed
+//! (sequence, hash) as an anchor, from which the rows kept still verify.
+
+use std::borrow::Borrow;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -84,22 +87,59 @@ pub fn link(last_seq: i64, last_hash: &str, entries: Vec<AuditEntry>) -> Vec<Aud
 /// What `verify` found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct VerifyReport {
+    /// Records checked (those after the anchor).
     pub entries: i64,
+    /// Entries removed by retention before the anchor: seqs 1..=`pruned` (0 if none).
+    pub pruned: i64,
     pub ok: bool,
     /// Every break found, first first, each naming the row.
     pub problems: Vec<String>,
 }
 
-/// Checks a chain read in `seq` order against the stored head (`None`: no head stored).
+impl VerifyReport {
+    /// One sentence for people: what verified, and what retention removed before it.
+    pub fn summary(&self) -> String {
+        let from = self.pruned + 1;
+        let verdict = if self.ok {
+            "verifies"
+        } else {
+            "does not verify"
+        };
+        if self.pruned == 0 {
+            format!("the chain of {} entries {verdict}", self.entries)
+        } else {
+            format!(
+                "entries 1..{} were removed by retention; the chain from {from} ({} entries) {verdict}",
+                self.pruned, self.entries
+            )
+        }
+    }
+}
+
+/// Checks a whole chain read in `seq` order against the stored head (`None`: no head
+/// stored): `verify_from` with the genesis anchor, for a log that retention never pruned.
 pub fn verify(
-    records: impl IntoIterator<Item = AuditRecord>,
+    records: impl IntoIterator<Item = impl Borrow<AuditRecord>>,
+    head: Option<(i64, String)>,
+) -> VerifyReport {
+    verify_from((0, GENESIS.to_string()), records, head)
+}
+
+/// Checks a chain read in `seq` order whose rows up to `anchor` (last removed seq, its
+/// hash) were removed by retention: the first record must be `anchor.0 + 1` and follow
+/// `anchor.1`. The anchor is trusted as the head is: both are stored apart from the rows,
+/// and retention only moves the anchor after checking the rows it removes.
+pub fn verify_from(
+    anchor: (i64, String),
+    records: impl IntoIterator<Item = impl Borrow<AuditRecord>>,
     head: Option<(i64, String)>,
 ) -> VerifyReport {
     let mut problems = Vec::new();
-    let (mut expected_seq, mut prev_hash) = (1i64, GENESIS.to_string());
+    let (anchor_seq, anchor_hash) = anchor;
+    let (mut expected_seq, mut prev_hash) = (anchor_seq + 1, anchor_hash);
     let mut count = 0;
     for r in records {
-        count += 1;
+        let r = r.borrow();
         if r.seq != expected_seq {
             if r.seq > expected_seq {
                 let missing = if r.seq - expected_seq == 1 {
@@ -108,10 +148,18 @@ pub fn verify(
                     format!("rows {expected_seq}..{} were deleted", r.seq - 1)
                 };
                 problems.push(format!("{missing} (the next row is {})", r.seq));
+            } else if r.seq <= anchor_seq {
+                problems.push(format!(
+                    "row {} is still stored although retention removed rows up to {anchor_seq}",
+                    r.seq
+                ));
+                // Not part of the chain being checked: it must not move the expectations.
+                continue;
             } else {
                 problems.push(format!("row {} is out of order or duplicated", r.seq));
             }
         }
+        count += 1;
         if r.prev_hash != prev_hash {
             problems.push(format!(
                 "row {}: prev_hash does not match the hash of the row before it",
@@ -126,16 +174,20 @@ pub fn verify(
             ));
         }
         expected_seq = r.seq + 1;
-        prev_hash = r.hash;
+        prev_hash = r.hash.clone();
     }
     let last_seq = expected_seq - 1;
     if let Some((head_seq, head_hash)) = head {
-        if head_seq > last_seq {
+        if head_seq < anchor_seq {
+            problems.push(format!(
+                "the stored head ({head_seq}) is before the retention anchor ({anchor_seq})"
+            ));
+        } else if head_seq > last_seq {
             problems.push(format!(
                 "rows {}..{head_seq} were deleted from the end (the head says {head_seq} entries)",
                 last_seq + 1
             ));
-        } else if head_seq == last_seq && head_hash != prev_hash && last_seq > 0 {
+        } else if head_seq == last_seq && head_hash != prev_hash {
             problems.push(format!(
                 "row {last_seq}: does not match the stored head hash"
             ));
@@ -148,6 +200,7 @@ pub fn verify(
     }
     VerifyReport {
         entries: count,
+        pruned: anchor_seq,
         ok: problems.is_empty(),
         problems,
     }
@@ -226,6 +279,116 @@ mod tests {
         let r = verify(rehashed, head);
         assert!(
             r.problems[0].contains("row 4: prev_hash"),
+            "{:?}",
+            r.problems
+        );
+    }
+
+    /// The chain of `n` entries with its first `pruned` records removed by retention, and
+    /// the anchor retention would have kept.
+    fn pruned_chain(n: usize, pruned: usize) -> ((i64, String), Vec<AuditRecord>, (i64, String)) {
+        let (mut records, head) = chain(n);
+        let kept = records.split_off(pruned);
+        let anchor = records
+            .last()
+            .map(|r| (r.seq, r.hash.clone()))
+            .unwrap_or((0, GENESIS.to_string()));
+        (anchor, kept, head.unwrap())
+    }
+
+    #[test]
+    fn verify_is_verify_from_genesis() {
+        let (records, head) = chain(6);
+        let a = verify(records.clone(), head.clone());
+        let b = verify_from((0, GENESIS.to_string()), records.iter(), head);
+        assert_eq!(a, b);
+        assert_eq!(a.pruned, 0);
+        assert_eq!(a.summary(), "the chain of 6 entries verifies");
+    }
+
+    #[test]
+    fn a_pruned_chain_verifies_from_its_anchor() {
+        let (anchor, kept, head) = pruned_chain(100, 70);
+        assert_eq!(anchor.0, 70);
+        let report = verify_from(anchor, &kept, Some(head.clone()));
+        assert!(report.ok, "{:?}", report.problems);
+        assert_eq!((report.entries, report.pruned), (30, 70));
+        assert_eq!(
+            report.summary(),
+            "entries 1..70 were removed by retention; the chain from 71 (30 entries) verifies"
+        );
+        // Without the anchor the same rows look like a deleted prefix.
+        let r = verify(&kept, Some(head));
+        assert!(
+            r.problems[0].contains("rows 1..70 were deleted"),
+            "{:?}",
+            r.problems
+        );
+    }
+
+    #[test]
+    fn a_pruned_chain_still_names_edits_and_deletions() {
+        let (anchor, kept, head) = pruned_chain(100, 70);
+
+        let mut edited = kept.clone();
+        edited[5].entry.outcome = "denied".into();
+        let r = verify_from(anchor.clone(), edited, Some(head.clone()));
+        assert!(!r.ok);
+        assert!(
+            r.problems[0].contains("row 76 was edited"),
+            "{:?}",
+            r.problems
+        );
+
+        // The first kept row gone: the anchor still says where the chain must start.
+        let mut first_gone = kept.clone();
+        first_gone.remove(0);
+        let r = verify_from(anchor.clone(), first_gone, Some(head.clone()));
+        assert!(
+            r.problems[0].contains("row 71 was deleted"),
+            "{:?}",
+            r.problems
+        );
+
+        let mut truncated = kept.clone();
+        truncated.truncate(25);
+        let r = verify_from(anchor.clone(), truncated, Some(head.clone()));
+        assert!(
+            r.problems[0].contains("rows 96..100 were deleted from the end"),
+            "{:?}",
+            r.problems
+        );
+
+        // A forged anchor (pruning more than was removed) does not match row 71's prev_hash.
+        let forged = (70, "f".repeat(64));
+        let r = verify_from(forged, &kept, Some(head.clone()));
+        assert!(
+            r.problems[0].contains("row 71: prev_hash"),
+            "{:?}",
+            r.problems
+        );
+
+        // A row at or before the anchor that is still stored is named, and does not
+        // disturb the check of the rows after it.
+        let (mut all, _) = chain(100);
+        let leftover = all.remove(69);
+        let mut with_leftover = vec![leftover];
+        with_leftover.extend(kept.iter().cloned());
+        let r = verify_from(anchor.clone(), with_leftover, Some(head.clone()));
+        assert_eq!(r.problems.len(), 1, "{:?}", r.problems);
+        assert!(
+            r.problems[0].contains("row 70 is still stored"),
+            "{:?}",
+            r.problems
+        );
+        assert_eq!(r.entries, 30);
+
+        // A head behind the anchor is named.
+        let r = verify_from(anchor, &kept, Some((50, "0".repeat(64))));
+        assert!(
+            r.problems
+                .iter()
+                .any(|p| p.contains("before the retention anchor")),
             "{:?}",
             r.problems
         );

@@ -18,13 +18,14 @@ use rmcp::transport::streamable_http_server::session::{
 };
 
 /// Who owns which session, and how many each principal holds (open or being opened).
+#[derive(Debug)]
 pub(crate) struct Registry {
     max_total: usize,
     max_per_principal: usize,
     state: Mutex<State>,
 }
 
-#[derive(Default)]
+#[derive(Default, Debug)]
 struct State {
     owners: HashMap<String, String>,
     counts: HashMap<String, usize>,
@@ -32,6 +33,7 @@ struct State {
 }
 
 /// Why a new session was refused.
+#[derive(Debug)]
 pub(crate) enum Refused {
     Principal(usize),
     Total(usize),
@@ -99,6 +101,7 @@ fn release(s: &mut State, principal: &str) {
     }
 }
 
+#[derive(Debug)]
 pub(crate) struct Reservation {
     registry: Arc<Registry>,
     principal: String,

@@ -1,16 +1,19 @@
 //! Access-control storage: principals, their API keys (only a hash of each secret is kept,
 //! and no row read back ever carries it), and the audit log, a hash chain whose head is
-//! stored apart so rows cut off the end are noticed. Timestamps are RFC 3339 UTC text,
-//! compared by callers. None of these tables is in `READABLE_TABLES`.
+//! stored apart so rows cut off the end are noticed, and whose oldest rows retention removes
+//! behind an anchor (the last removed seq and hash) so the rest still verifies. Timestamps
+//! are RFC 3339 UTC text, compared by callers. None of these tables is in `READABLE_TABLES`.
 
-use nba_auth::audit::{link, AuditEntry, AuditRecord};
+use chrono::SecondsFormat;
+use nba_auth::audit::{link, verify_from, AuditEntry, AuditRecord, VerifyReport};
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::error::ErrorKind;
-use sqlx::Row;
+use sqlx::{Any, Executor, Row, Transaction};
 
+use crate::predictions::{parse_cutoff, PRUNE_BATCH};
 use crate::rows::{Kind, Table, Val};
-use crate::{Store, StoreError};
+use crate::{Backend, Store, StoreError};
 
 /// Someone (or something) that may be granted access.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -44,6 +47,24 @@ pub struct ApiKeyRow {
 pub struct KeyMatch {
     pub key: ApiKeyRow,
     pub principal: PrincipalRow,
+}
+
+/// The audit chain as stored at one instant: what `audit::verify_from` checks.
+#[derive(Debug, Clone)]
+pub struct AuditChain {
+    /// The last (seq, hash) removed by retention; (0, GENESIS) if nothing was.
+    pub anchor: (i64, String),
+    /// Every stored record, in `seq` order.
+    pub records: Vec<AuditRecord>,
+    /// The stored head: (last seq, its hash).
+    pub head: (i64, String),
+}
+
+impl AuditChain {
+    /// Checks the records from the anchor to the head.
+    pub fn verify(&self) -> VerifyReport {
+        verify_from(self.anchor.clone(), &self.records, Some(self.head.clone()))
+    }
 }
 
 const PRINCIPAL_COLS: &str = "id, name, kind, role, created_at, disabled_at";
@@ -303,19 +324,7 @@ impl Store {
             return self.audit_head().await;
         }
         let mut tx = self.pool.begin().await?;
-        // A no-op write first: it locks the head row on PostgreSQL and takes SQLite's write
-        // lock before anything is read, so no transaction ever has to upgrade a read lock
-        // (which SQLite would refuse with SQLITE_BUSY instead of waiting).
-        let locked = sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1")
-            .execute(&mut *tx)
-            .await?;
-        if locked.rows_affected() != 1 {
-            return Err(StoreError::Corrupt("the audit_head row is missing".into()));
-        }
-        let (seq, hash): (i64, String) =
-            sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
-                .fetch_one(&mut *tx)
-                .await?;
+        let (seq, hash) = lock_audit_head(&mut tx).await?;
         let records = link(seq, &hash, entries);
         let head = records
             .last()
@@ -356,42 +365,195 @@ impl Store {
         after_seq: i64,
         limit: i64,
     ) -> Result<Vec<AuditRecord>, StoreError> {
-        let sql = format!(
-            "SELECT {} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2",
-            AUDIT.select_list()
-        );
-        let rows = sqlx::query(&sql)
-            .bind(after_seq)
-            .bind(limit.max(0))
-            .fetch_all(&self.pool)
+        fetch_audit(&self.pool, after_seq, limit).await
+    }
+
+    /// Anchor, every record and head read in one snapshot, so appends and pruning running
+    /// meanwhile (in this process or others) never look like tampering to a verifier.
+    pub async fn audit_chain(&self) -> Result<AuditChain, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        if self.backend == Backend::Postgres {
+            // Read committed would give each statement its own snapshot. (SQLite's read
+            // transaction is one snapshot already.)
+            tx.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                .await?;
+        }
+        let anchor = read_anchor(&mut *tx).await?;
+        let records = fetch_audit(&mut *tx, 0, i64::MAX).await?;
+        let head = read_head(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(AuditChain {
+            anchor,
+            records,
+            head,
+        })
+    }
+
+    /// The last (seq, hash) removed by retention; (0, GENESIS) if nothing was.
+    pub async fn audit_anchor(&self) -> Result<(i64, String), StoreError> {
+        read_anchor(&self.pool).await
+    }
+
+    /// How many audit records are stored.
+    pub async fn audit_log_rows(&self) -> Result<i64, StoreError> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log")
+            .fetch_one(&self.pool)
             .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(AuditRecord {
-                    seq: r.try_get(0)?,
-                    entry: AuditEntry {
-                        ts: r.try_get(1)?,
-                        principal: r.try_get(2)?,
-                        role: r.try_get(3)?,
-                        action: r.try_get(4)?,
-                        target: r.try_get(5)?,
-                        outcome: r.try_get(6)?,
-                        request_id: r.try_get(7)?,
-                        transport: r.try_get(8)?,
-                    },
-                    prev_hash: r.try_get(9)?,
-                    hash: r.try_get(10)?,
-                })
-            })
-            .collect()
+        Ok(n)
+    }
+
+    /// Removes the oldest audit records: those before the first one stamped at or after
+    /// `older_than` (RFC 3339), and beyond the newest `max_rows` (at least 1: the newest
+    /// record always stays, so the head can be checked). Returns the records removed.
+    ///
+    /// Only a prefix of the chain goes, in transactions of at most `PRUNE_BATCH` records,
+    /// each under the same lock as `append_audit` (safe with appenders in any process):
+    /// it checks the records it removes and the first one it keeps against the anchor, then
+    /// deletes them and moves the anchor to the last one removed. Retention never erases
+    /// evidence: if those records do not verify it removes nothing more and fails with
+    /// `StoreError::Corrupt` naming the break.
+    pub async fn prune_audit(&self, older_than: &str, max_rows: i64) -> Result<u64, StoreError> {
+        // The audit writer stamps entries in this format, so the text comparison is the time
+        // comparison.
+        let cutoff =
+            parse_cutoff("prune_audit", older_than)?.to_rfc3339_opts(SecondsFormat::Millis, true);
+        // Where to cut, found once and outside the lock: walking the primary key from the
+        // anchor to the first record young enough to keep reads only what goes.
+        let (anchor_seq, _) = self.audit_anchor().await?;
+        let (head_seq, _) = self.audit_head().await?;
+        let first_young: Option<i64> = sqlx::query_scalar(
+            "SELECT seq FROM audit_log WHERE seq > $1 AND ts >= $2 ORDER BY seq LIMIT 1",
+        )
+        .bind(anchor_seq)
+        .bind(cutoff)
+        .fetch_optional(&self.pool)
+        .await?;
+        let by_age = first_young.map_or(head_seq, |seq| seq - 1);
+        // The newest record always stays. Nothing to do takes no lock, so a frequent pruner
+        // does not keep appenders waiting.
+        let target = by_age.max(head_seq - max_rows.max(1)).min(head_seq - 1);
+        if target <= anchor_seq {
+            return Ok(0);
+        }
+
+        let mut removed = 0;
+        loop {
+            let mut tx = self.pool.begin().await?;
+            let (head_seq, _) = lock_audit_head(&mut tx).await?;
+            let (anchor_seq, anchor_hash) = read_anchor(&mut *tx).await?;
+            let cut = target.min(head_seq - 1).min(anchor_seq + PRUNE_BATCH);
+            if cut <= anchor_seq {
+                break;
+            }
+            // The records to remove and the first one kept, which must follow the last one
+            // removed.
+            let records = fetch_audit(&mut *tx, anchor_seq, cut - anchor_seq + 1).await?;
+            let report = verify_from((anchor_seq, anchor_hash), &records, None);
+            // verify_from checks they run on from the anchor without a gap, so they are all
+            // there if the last one read is the first one kept.
+            let next = records.last().map_or(anchor_seq + 1, |r| r.seq + 1);
+            if !report.ok || next != cut + 2 {
+                let problems = if report.ok {
+                    vec![format!("records {next}..{} are missing", cut + 1)]
+                } else {
+                    report.problems
+                };
+                tracing::warn!(removed, "audit retention stopped at a broken chain");
+                return Err(StoreError::Corrupt(format!(
+                    "audit retention removed nothing after seq {anchor_seq}: the records it \
+                     would remove do not verify ({}); check with `nba-mcp audit verify`",
+                    problems.join("; ")
+                )));
+            }
+            let cut_hash = records[(cut - anchor_seq - 1) as usize].hash.clone();
+            let done = sqlx::query("DELETE FROM audit_log WHERE seq > $1 AND seq <= $2")
+                .bind(anchor_seq)
+                .bind(cut)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("UPDATE audit_anchor SET seq = $1, hash = $2 WHERE id = 1")
+                .bind(cut)
+                .bind(cut_hash)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            removed += done.rows_affected();
+        }
+        if removed > 0 {
+            tracing::info!(removed, "pruned the audit log");
+        }
+        Ok(removed)
     }
 
     /// The stored head of the audit chain: (last seq, its hash); (0, GENESIS) when empty.
     pub async fn audit_head(&self) -> Result<(i64, String), StoreError> {
-        let head: Option<(i64, String)> =
-            sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
-                .fetch_optional(&self.pool)
-                .await?;
-        head.ok_or_else(|| StoreError::Corrupt("the audit_head row is missing".into()))
+        read_head(&self.pool).await
     }
+}
+
+/// Takes the audit chain's lock and returns the head (last seq, its hash). A no-op write
+/// first: it locks the head row on PostgreSQL and takes SQLite's write lock before anything
+/// is read, so no transaction ever has to upgrade a read lock (which SQLite would refuse
+/// with SQLITE_BUSY instead of waiting). Appending and pruning both start here.
+async fn lock_audit_head(tx: &mut Transaction<'static, Any>) -> Result<(i64, String), StoreError> {
+    let locked = sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1")
+        .execute(&mut **tx)
+        .await?;
+    if locked.rows_affected() != 1 {
+        return Err(StoreError::Corrupt("the audit_head row is missing".into()));
+    }
+    read_head(&mut **tx).await
+}
+
+async fn read_head<'e>(ex: impl Executor<'e, Database = Any>) -> Result<(i64, String), StoreError> {
+    let head: Option<(i64, String)> =
+        sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
+            .fetch_optional(ex)
+            .await?;
+    head.ok_or_else(|| StoreError::Corrupt("the audit_head row is missing".into()))
+}
+
+async fn read_anchor<'e>(
+    ex: impl Executor<'e, Database = Any>,
+) -> Result<(i64, String), StoreError> {
+    let anchor: Option<(i64, String)> =
+        sqlx::query_as("SELECT seq, hash FROM audit_anchor WHERE id = 1")
+            .fetch_optional(ex)
+            .await?;
+    anchor.ok_or_else(|| StoreError::Corrupt("the audit_anchor row is missing".into()))
+}
+
+async fn fetch_audit<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    after_seq: i64,
+    limit: i64,
+) -> Result<Vec<AuditRecord>, StoreError> {
+    let sql = format!(
+        "SELECT {} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2",
+        AUDIT.select_list()
+    );
+    let rows = sqlx::query(&sql)
+        .bind(after_seq)
+        .bind(limit.max(0))
+        .fetch_all(ex)
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(AuditRecord {
+                seq: r.try_get(0)?,
+                entry: AuditEntry {
+                    ts: r.try_get(1)?,
+                    principal: r.try_get(2)?,
+                    role: r.try_get(3)?,
+                    action: r.try_get(4)?,
+                    target: r.try_get(5)?,
+                    outcome: r.try_get(6)?,
+                    request_id: r.try_get(7)?,
+                    transport: r.try_get(8)?,
+                },
+                prev_hash: r.try_get(9)?,
+                hash: r.try_get(10)?,
+            })
+        })
+        .collect()
 }

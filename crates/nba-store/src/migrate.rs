@@ -12,6 +12,7 @@ const SQLITE: &[(i64, &str)] = &[
         include_str!("../migrations/sqlite/0002_prediction_log.sql"),
     ),
     (3, include_str!("../migrations/sqlite/0003_access.sql")),
+    (4, include_str!("../migrations/sqlite/0004_retention.sql")),
 ];
 const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -20,6 +21,7 @@ const POSTGRES: &[(i64, &str)] = &[
         include_str!("../migrations/postgres/0002_prediction_log.sql"),
     ),
     (3, include_str!("../migrations/postgres/0003_access.sql")),
+    (4, include_str!("../migrations/postgres/0004_retention.sql")),
 ];
 
 pub(crate) async fn run(store: &Store) -> Result<(), StoreError> {

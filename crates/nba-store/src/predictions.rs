@@ -1,6 +1,7 @@
 //! The log of served predictions: written in batches off the request path, read back for
-//! drift and accuracy checks.
+//! drift and accuracy checks, and pruned by age and row count so it stays bounded.
 
+use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 use sqlx::Row;
 
@@ -136,5 +137,91 @@ impl Store {
             out.push((p, won));
         }
         Ok(out)
+    }
+}
+
+/// Rows removed per statement when pruning a log. Each delete commits on its own (SQLite's
+/// write lock and PostgreSQL's row locks are held for one batch only), so writers of the log
+/// get in between batches however much there is to remove.
+pub(crate) const PRUNE_BATCH: i64 = 10_000;
+
+/// Parses a retention cutoff (RFC 3339, any offset), naming the caller if it does not parse.
+/// Callers format it the way their log writes timestamps, because the logs compare them as
+/// text.
+pub(crate) fn parse_cutoff(what: &str, older_than: &str) -> Result<DateTime<Utc>, StoreError> {
+    DateTime::parse_from_rfc3339(older_than)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| {
+            StoreError::Load(format!(
+                "{what}: older_than '{older_than}' is not an RFC 3339 time ({e})"
+            ))
+        })
+}
+
+impl Store {
+    /// Removes logged predictions created before `older_than` (RFC 3339), then the oldest
+    /// (by insertion order) beyond the newest `max_rows` (`i64::MAX`: no count limit; below
+    /// 0 counts as 0), at most `PRUNE_BATCH` rows per statement. Returns the rows removed.
+    /// Safe while predictions are being logged: rows written meanwhile are newer than both
+    /// cuts, and each batch is its own short transaction.
+    pub async fn prune_predictions(
+        &self,
+        older_than: &str,
+        max_rows: i64,
+    ) -> Result<u64, StoreError> {
+        // The log's writer stamps rows with `Utc::now().to_rfc3339()`: same format, so the
+        // text comparison is the time comparison.
+        let cutoff = parse_cutoff("prune_predictions", older_than)?
+            .to_rfc3339_opts(SecondsFormat::AutoSi, false);
+        let mut removed = 0;
+        // By age, through the created_at index.
+        loop {
+            let done = sqlx::query(
+                "DELETE FROM prediction_log WHERE id IN \
+                 (SELECT id FROM prediction_log WHERE created_at < $1 LIMIT $2)",
+            )
+            .bind(cutoff.clone())
+            .bind(PRUNE_BATCH)
+            .execute(&self.pool)
+            .await?;
+            removed += done.rows_affected();
+            if done.rows_affected() < PRUNE_BATCH as u64 {
+                break;
+            }
+        }
+        // By count: the newest row not kept bounds what goes, found once on the primary key.
+        let last_dropped: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM prediction_log ORDER BY id DESC LIMIT 1 OFFSET $1")
+                .bind(max_rows.max(0))
+                .fetch_optional(&self.pool)
+                .await?;
+        if let Some(last_dropped) = last_dropped {
+            loop {
+                let done = sqlx::query(
+                    "DELETE FROM prediction_log WHERE id IN \
+                     (SELECT id FROM prediction_log WHERE id <= $1 ORDER BY id LIMIT $2)",
+                )
+                .bind(last_dropped)
+                .bind(PRUNE_BATCH)
+                .execute(&self.pool)
+                .await?;
+                removed += done.rows_affected();
+                if done.rows_affected() < PRUNE_BATCH as u64 {
+                    break;
+                }
+            }
+        }
+        if removed > 0 {
+            tracing::info!(removed, "pruned the prediction log");
+        }
+        Ok(removed)
+    }
+
+    /// How many predictions are logged.
+    pub async fn prediction_log_rows(&self) -> Result<i64, StoreError> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM prediction_log")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(n)
     }
 }
