@@ -302,7 +302,54 @@ async fn start_ops(
             }
         }
     });
+    start_retention(store.clone(), settings.limits.app.clone(), token.clone());
     Ok((ops, routes))
+}
+
+/// Log retention: every ten minutes (and once at start) the prediction and audit logs lose
+/// rows past their age and row limits; their sizes are published as metrics.
+fn start_retention(store: Store, limits: nba_app::Limits, token: CancellationToken) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
+        loop {
+            tokio::select! {
+                _ = token.cancelled() => break,
+                _ = tick.tick() => {}
+            }
+            let cutoff = |days: u64| {
+                (chrono::Utc::now() - chrono::Duration::days(days.min(100_000) as i64))
+                    .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+            };
+            let rows = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+            let m = nba_ops::metrics();
+            match store
+                .prune_predictions(
+                    &cutoff(limits.prediction_log_max_age_days),
+                    rows(limits.prediction_log_max_rows),
+                )
+                .await
+            {
+                Ok(n) => m.log_pruned.with(&["prediction"], |c| c.add(n)),
+                Err(e) => tracing::warn!(error = %e, "prediction log retention failed"),
+            }
+            match store
+                .prune_audit(
+                    &cutoff(limits.audit_log_max_age_days),
+                    rows(limits.audit_log_max_rows),
+                )
+                .await
+            {
+                Ok(n) => m.log_pruned.with(&["audit"], |c| c.add(n)),
+                Err(e) => tracing::warn!(error = %e, "audit log retention failed"),
+            }
+            if let Ok(n) = store.prediction_log_rows().await {
+                m.log_rows.with(&["prediction"], |g| g.set(n));
+            }
+            if let Ok(n) = store.audit_log_rows().await {
+                m.log_rows.with(&["audit"], |g| g.set(n));
+            }
+        }
+    });
 }
 
 pub async fn run_stdio(store: Store, settings: &Settings) -> Result<()> {
