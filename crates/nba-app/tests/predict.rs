@@ -276,7 +276,8 @@ async fn a_corrupted_champion_leaves_predictions_unavailable_and_the_rest_workin
     ] {
         let e = call_err(app, tool, args).await;
         let m = e.to_string();
-        assert!(e.is_client_error(), "{tool}: {e:?}");
+        assert_eq!(e.code(), "unavailable", "{tool}: {e:?}");
+        assert!(e.retry_after_s().is_some(), "{tool}: {e:?}");
         assert!(
             m.contains("checksum") || m.contains("corrupt"),
             "{tool}: {m}"
@@ -299,7 +300,7 @@ async fn a_corrupted_champion_leaves_predictions_unavailable_and_the_rest_workin
 async fn without_a_model_store_prediction_tools_say_so() {
     let app = common::app_over(games_db()).await;
     let e = call_err(&app, "predict_game", game("GSW", "CLE", "2016-06-19")).await;
-    assert!(matches!(e, AppError::NotFound(_)), "{e:?}");
+    assert!(matches!(e, AppError::Unavailable { .. }), "{e:?}");
     assert!(e.to_string().contains("no model store"), "{e}");
     assert_eq!(
         app.model_problem().as_deref(),
