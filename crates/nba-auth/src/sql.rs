@@ -1,5 +1,6 @@
 //! The read-only SQL checker: parses one query (never regex-matches it) and accepts it only
-//! if it reads nothing but the allowed tables, through a short list of harmless functions.
+//! if it reads nothing but the allowed tables, through a short list of harmless functions,
+//! with every qualified name a column (`columns`) and every expression cheap (`cost`).
 //! The executor in `nba-store` runs the re-serialized text in a read-only, time-limited
 //! session: this is the first wall, that one the second.
 
@@ -14,6 +15,16 @@ use sqlparser::ast::{
 };
 use sqlparser::dialect::{PostgreSqlDialect, SQLiteDialect};
 use sqlparser::parser::Parser;
+
+mod columns;
+mod cost;
+mod rejected;
+
+pub use columns::READABLE_COLUMNS;
+pub use cost::{MAX_PATTERN_LEN, MAX_VALUE_LEN};
+pub use rejected::SqlRejected;
+
+use columns::Qualifiers;
 
 /// Longer input is refused before parsing, so no input can make the check expensive.
 pub const MAX_SQL_LEN: usize = 20_000;
@@ -70,56 +81,8 @@ pub struct CheckedSql {
     pub tables: Vec<String>,
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum SqlRejected {
-    #[error("the query is {len} bytes long; the limit is {max}")]
-    TooLong { len: usize, max: usize },
-    #[error("the query is empty")]
-    Empty,
-    #[error("the query does not parse: {0}")]
-    Parse(String),
-    #[error("only one statement is allowed; found {0}")]
-    MultipleStatements(usize),
-    #[error("only queries (SELECT, WITH ... SELECT, VALUES) are allowed; found {0}")]
-    NotAQuery(String),
-    #[error("writing is not allowed; found {0}")]
-    WriteInQuery(String),
-    #[error("locking clauses are not allowed in a read-only query; found {0}")]
-    LockingClause(String),
-    #[error("table '{table}' is not readable; readable tables: {readable}")]
-    TableNotReadable { table: String, readable: String },
-    #[error(
-        "'{name}' is in schema '{schema}', which is not readable; name tables without a schema"
-    )]
-    SchemaNotReadable { name: String, schema: String },
-    #[error("table functions in FROM are not allowed; found {0}")]
-    TableFunction(String),
-    #[error("function '{name}' is not allowed; allowed functions: {allowed}")]
-    FunctionNotAllowed { name: String, allowed: String },
-    #[error("{0} is not allowed in a read-only query")]
-    Unsupported(String),
-}
-
-impl SqlRejected {
-    pub fn code(&self) -> &'static str {
-        match self {
-            SqlRejected::TooLong { .. } => "sql_too_long",
-            SqlRejected::Empty => "sql_empty",
-            SqlRejected::Parse(_) => "sql_parse_error",
-            SqlRejected::MultipleStatements(_) => "sql_multiple_statements",
-            SqlRejected::NotAQuery(_) => "sql_not_a_query",
-            SqlRejected::WriteInQuery(_) => "sql_write",
-            SqlRejected::LockingClause(_) => "sql_locking_clause",
-            SqlRejected::TableNotReadable { .. } => "sql_table_not_readable",
-            SqlRejected::SchemaNotReadable { .. } => "sql_schema_not_readable",
-            SqlRejected::TableFunction(_) => "sql_table_function",
-            SqlRejected::FunctionNotAllowed { .. } => "sql_function_not_allowed",
-            SqlRejected::Unsupported(_) => "sql_unsupported",
-        }
-    }
-}
-
-/// Checks one read-only query against `allowed_tables` (compared case-insensitively).
+/// Checks one read-only query against `allowed_tables` (compared case-insensitively). A
+/// qualified name must end in one of [`READABLE_COLUMNS`] or in a column the query defines.
 pub fn check(
     sql: &str,
     dialect: Dialect,
@@ -155,24 +118,29 @@ fn check_once(
         Dialect::Postgres => Parser::parse_sql(&PostgreSqlDialect {}, sql),
     };
     let statements = parsed.map_err(|e| SqlRejected::Parse(e.to_string()))?;
-    let statement = match statements.as_slice() {
-        [] => return Err(SqlRejected::Empty),
-        [statement @ Statement::Query(_)] => statement,
-        [other] => return Err(SqlRejected::NotAQuery(first_words(other))),
-        many => return Err(SqlRejected::MultipleStatements(many.len())),
+    let mut statement = match <[Statement; 1]>::try_from(statements) {
+        Ok([statement @ Statement::Query(_)]) => statement,
+        Ok([other]) => return Err(SqlRejected::NotAQuery(first_words(&other))),
+        Err(statements) if statements.is_empty() => return Err(SqlRejected::Empty),
+        Err(many) => return Err(SqlRejected::MultipleStatements(many.len())),
     };
+    let allowed: Vec<String> = allowed_tables
+        .iter()
+        .filter(|t| !NEVER_READABLE.iter().any(|n| n.eq_ignore_ascii_case(t)))
+        .map(|t| t.to_ascii_lowercase())
+        .collect();
     let mut rules = Rules {
         dialect,
-        allowed: allowed_tables
-            .iter()
-            .filter(|t| !NEVER_READABLE.iter().any(|n| n.eq_ignore_ascii_case(t)))
-            .map(|t| t.to_ascii_lowercase())
-            .collect(),
+        qualifiers: Qualifiers::of(&statement, &allowed),
+        allowed,
         scopes: Vec::new(),
         tables: BTreeSet::new(),
     };
     if let ControlFlow::Break(rejected) = statement.visit(&mut rules) {
         return Err(rejected);
+    }
+    if dialect == Dialect::Postgres {
+        cost::bound_postgres(&mut statement);
     }
     Ok(CheckedSql {
         sql: statement.to_string(),
@@ -194,6 +162,7 @@ struct Scope {
 struct Rules {
     dialect: Dialect,
     allowed: Vec<String>,
+    qualifiers: Qualifiers,
     scopes: Vec<Scope>,
     tables: BTreeSet<String>,
 }
@@ -255,6 +224,9 @@ impl Visitor for Rules {
     }
 
     fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<SqlRejected> {
+        if let Expr::CompoundIdentifier(parts) = expr {
+            flow(self.qualifiers.check(parts))?;
+        }
         flow(check_expr(expr))
     }
 
@@ -448,6 +420,34 @@ fn check_expr(expr: &Expr) -> Result<(), SqlRejected> {
             target: InTarget::List(_) | InTarget::Subquery(_) | InTarget::Table { .. },
             ..
         } => Ok(()),
+        Expr::Like {
+            any: false,
+            pattern,
+            escape_char,
+            ..
+        }
+        | Expr::ILike {
+            any: false,
+            pattern,
+            escape_char,
+            ..
+        } => {
+            cost::check_pattern("the pattern of LIKE", pattern)?;
+            match escape_char {
+                Some(escape) => cost::check_pattern("the ESCAPE of LIKE", escape),
+                None => Ok(()),
+            }
+        }
+        Expr::Position { expr, .. } => cost::check_pattern("the string POSITION looks for", expr),
+        Expr::Trim {
+            trim_what,
+            trim_characters,
+            ..
+        } => trim_what
+            .iter()
+            .map(|e| e.as_ref())
+            .chain(trim_characters.iter().flatten())
+            .try_for_each(|e| cost::check_pattern("the characters TRIM removes", e)),
         Expr::Identifier(ident)
             if ident.quote_style.is_none()
                 && SESSION_KEYWORDS.contains(&ident.value.to_ascii_lowercase().as_str()) =>
@@ -470,14 +470,10 @@ fn check_expr(expr: &Expr) -> Result<(), SqlRejected> {
         | Expr::IsDistinctFrom(..)
         | Expr::IsNotDistinctFrom(..)
         | Expr::Between { .. }
-        | Expr::Like { .. }
-        | Expr::ILike { .. }
         | Expr::Extract { .. }
         | Expr::Ceil { .. }
         | Expr::Floor { .. }
-        | Expr::Position { .. }
         | Expr::Substring { .. }
-        | Expr::Trim { .. }
         | Expr::Nested(_)
         | Expr::Value(_)
         | Expr::Case { .. }
@@ -526,7 +522,10 @@ fn check_function(function: &Function) -> Result<(), SqlRejected> {
             describe(function)
         )));
     }
-    Ok(())
+    match cost::pattern_argument(&name, function) {
+        Some(pattern) => cost::check_pattern(&format!("the second argument of {name}"), pattern),
+        None => Ok(()),
+    }
 }
 
 /// Casts only to plain scalar types: no `regclass`, `regproc` or other catalog lookups.

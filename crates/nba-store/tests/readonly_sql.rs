@@ -6,8 +6,14 @@
 use std::future::Future;
 use std::time::{Duration, Instant};
 
-use nba_store::{Backend, PredictionLogRow, Store, StoreError, StoreOptions};
+use nba_store::{
+    Backend, PredictionLogRow, ReadOnlyRows, Store, StoreError, StoreOptions, READABLE_TABLES,
+};
 use serde_json::{json, Value};
+
+// A crate root looks for modules beside it, where cargo would take them for test targets.
+#[path = "readonly_sql/limits.rs"]
+mod limits;
 
 const SECOND: Duration = Duration::from_secs(1);
 

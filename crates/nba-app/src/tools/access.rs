@@ -43,7 +43,10 @@ pub struct QuerySqlInput {
     /// One read-only query: SELECT, WITH ... SELECT or VALUES, over the readable tables
     /// (franchises, players, games, game_sources, team_box, player_box, ingest_runs,
     /// prediction_log). Parsed and checked before it runs; no writes, no other tables,
-    /// no file or system functions.
+    /// no file or system functions. At most 20,000 bytes; a qualified name (`g.home_score`)
+    /// must be a column; LIKE patterns, POSITION needles, replace's search string and trim's
+    /// characters are string literals of at most 100 bytes; strings built by the query are
+    /// at most 65,536 characters.
     pub sql: String,
     /// Most rows returned (1 to 1000, default 100); `truncated` says whether there were more.
     pub limit: Option<i64>,
@@ -59,8 +62,16 @@ pub struct QuerySqlOutput {
     #[schemars(schema_with = "rows_schema")]
     pub rows: Vec<Vec<Value>>,
     pub row_count: usize,
+    /// Whether rows were left out: the query returned more than `limit` rows, or the next
+    /// row would have taken the rows past `max_bytes`.
     pub truncated: bool,
+    /// Why rows were left out: `rows` (more than `limit`) or `bytes` (over `max_bytes`).
+    pub truncated_reason: Option<String>,
+    /// What was left out and how to get the rest, when `truncated`.
+    pub note: Option<String>,
     pub limit: i64,
+    /// Largest JSON size of `columns` and `rows` together; rows past it are left out.
+    pub max_bytes: usize,
     pub timeout_ms: u64,
 }
 
@@ -87,6 +98,8 @@ fn rows_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
 
 pub const SQL_DEFAULT_LIMIT: i64 = 100;
 pub const SQL_MAX_LIMIT: i64 = 1000;
+/// Largest JSON size of the rows (and column names) of one `query_sql` answer.
+pub const SQL_MAX_BYTES: usize = 8 * 1024 * 1024;
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -100,6 +113,10 @@ pub struct AuditLogOutput {
     /// Whether the whole hash chain verifies: no row edited, deleted or cut off.
     pub chain_ok: bool,
     pub chain_entries: i64,
+    /// Entries up to this sequence number were removed by retention (0: none).
+    pub pruned_before: i64,
+    /// The verification in one sentence.
+    pub summary: String,
     /// What is wrong with the chain, by sequence number.
     pub problems: Vec<String>,
     /// The latest entries, newest first.
@@ -206,9 +223,15 @@ impl App {
         };
         let checked = sql::check(&input.sql, dialect, READABLE_TABLES)
             .map_err(|e| AppError::InvalidArgument(format!("query_sql: {e} ({})", e.code())))?;
+        // The rows share the answer's size limit with the rest of it: the query text (JSON
+        // may escape it to twice its length), the table names and the note.
+        let room = 2 * checked.sql.len() + 4096;
+        let max_bytes = SQL_MAX_BYTES
+            .min(self.limits().max_answer_bytes)
+            .saturating_sub(room);
         let rows = self
             .store()
-            .query_readonly(&checked.sql, limit as usize, SQL_TIMEOUT)
+            .query_readonly_bounded(&checked.sql, limit as usize, max_bytes, SQL_TIMEOUT)
             .await
             .map_err(|e| match e {
                 StoreError::Timeout { ms } => AppError::InvalidArgument(format!(
@@ -216,22 +239,52 @@ impl App {
                 )),
                 // The engine's own words about the query (unknown column, type mismatch).
                 StoreError::Database(e) if e.as_database_error().is_some() => {
-                    let message = e.as_database_error().map(|d| d.message().to_string());
+                    let message = e
+                        .as_database_error()
+                        .map(|d| d.message().to_string())
+                        .unwrap_or_default();
+                    let hint = if message.contains("too big") {
+                        format!("; values are limited to {} bytes", sql::MAX_VALUE_LEN)
+                    } else if message.contains("pattern too complex") {
+                        format!("; LIKE patterns are limited to {} bytes", sql::MAX_PATTERN_LEN)
+                    } else {
+                        String::new()
+                    };
                     AppError::InvalidArgument(format!(
-                        "query_sql: the database rejected the query: {}",
-                        message.unwrap_or_default()
+                        "query_sql: the database rejected the query: {message}{hint}"
                     ))
                 }
                 other => AppError::from(other),
             })?;
+        let shown = rows.rows.len();
+        let note = match rows.truncated_reason {
+            Some("rows") => Some(format!(
+                "Only the first {shown} rows are shown: the query returned more than limit={limit}. \
+                 Narrow it (WHERE, GROUP BY), or page with ORDER BY ... LIMIT/OFFSET; limit can \
+                 be at most {SQL_MAX_LIMIT}."
+            )),
+            Some(_) if shown == 0 => Some(format!(
+                "No row is shown: the first row alone is larger than the answer's size limit of \
+                 {max_bytes} bytes. Select fewer or shorter columns (substr, length)."
+            )),
+            Some(_) => Some(format!(
+                "Only the first {shown} rows are shown: the next row would take the answer past \
+                 its size limit of {max_bytes} bytes. Select fewer or shorter columns, aggregate, \
+                 or page with ORDER BY ... LIMIT/OFFSET."
+            )),
+            None => None,
+        };
         Ok(QuerySqlOutput {
             sql: checked.sql,
             tables: checked.tables,
-            row_count: rows.rows.len(),
+            row_count: shown,
             columns: rows.columns,
             rows: rows.rows,
             truncated: rows.truncated,
+            truncated_reason: rows.truncated_reason.map(str::to_string),
+            note,
             limit,
+            max_bytes,
             timeout_ms: SQL_TIMEOUT.as_millis() as u64,
         })
     }
@@ -244,20 +297,11 @@ impl App {
             )));
         }
         self.flush_audit().await;
-        let mut records = Vec::new();
-        loop {
-            let after = records
-                .last()
-                .map(|r: &nba_auth::audit::AuditRecord| r.seq)
-                .unwrap_or(0);
-            let page = self.store().audit_records(after, 10_000).await?;
-            if page.is_empty() {
-                break;
-            }
-            records.extend(page);
-        }
-        let head = self.store().audit_head().await?;
-        let report = nba_auth::audit::verify(records.iter().cloned(), Some(head));
+        // One snapshot of anchor, rows and head, so a concurrent append or retention pass
+        // is not mistaken for tampering; rows before the anchor were removed by retention.
+        let chain = self.store().audit_chain().await?;
+        let report = chain.verify();
+        let records = chain.records;
         let entries = records
             .iter()
             .rev()
@@ -277,6 +321,8 @@ impl App {
         Ok(AuditLogOutput {
             chain_ok: report.ok,
             chain_entries: report.entries,
+            pruned_before: report.pruned,
+            summary: report.summary(),
             problems: report.problems,
             entries,
         })

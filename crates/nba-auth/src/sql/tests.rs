@@ -360,6 +360,140 @@ fn refuses_oversized_empty_and_deeply_nested_input() {
     }
 }
 
+#[test]
+fn refuses_functions_called_as_attributes() {
+    // PostgreSQL reads `g.f` as `f(g)` when the row has no column `f`.
+    for (sql, name) in [
+        ("SELECT g.to_jsonb FROM games g", "g.to_jsonb"),
+        ("SELECT g.pg_typeof FROM games AS g", "g.pg_typeof"),
+        ("SELECT t.row_to_json FROM team_box t", "t.row_to_json"),
+        ("SELECT games.to_json FROM games", "games.to_json"),
+        (
+            "SELECT id FROM games g WHERE g.pg_typeof IS NOT NULL",
+            "g.pg_typeof",
+        ),
+        ("SELECT id FROM games g ORDER BY g.text", "g.text"),
+        ("SELECT count(g.to_jsonb) FROM games g", "g.to_jsonb"),
+        ("SELECT g.id.to_jsonb FROM games g", "g.id.to_jsonb"),
+        // A name the query defines elsewhere does not make it a column of `g`...
+        (
+            "WITH c AS (SELECT 1 AS to_jsonb) SELECT g.to_jsonb FROM games g, c",
+            "g.to_jsonb",
+        ),
+        // ...nor of a subquery whose alias renames its columns.
+        (
+            "SELECT s.to_jsonb FROM (SELECT 1 AS to_jsonb) AS s(a)",
+            "s.to_jsonb",
+        ),
+        // Two relations named `c`: the name must be a column of both.
+        (
+            "SELECT (SELECT c.to_jsonb FROM (SELECT 1 AS to_jsonb) c) FROM games c",
+            "c.to_jsonb",
+        ),
+    ] {
+        let (code, message) = refused(sql);
+        assert_eq!(code, "sql_not_a_column", "{sql:?}: {message}");
+        assert!(message.contains(&format!("'{name}'")), "{sql:?}: {message}");
+    }
+    // Field selection from a parenthesised row is refused as an expression kind.
+    for (sql, name) in [
+        ("SELECT (g).to_jsonb FROM games g", "(g).to_jsonb"),
+        ("SELECT (g.id).x FROM games g", "(g.id).x"),
+    ] {
+        let e = check(sql, Dialect::Postgres, TABLES).unwrap_err();
+        assert_eq!(e.code(), "sql_unsupported", "{e}");
+        assert!(e.to_string().contains(name), "{e}");
+    }
+    let e = check(
+        "SELECT public.games.to_jsonb FROM games",
+        Dialect::Postgres,
+        TABLES,
+    );
+    assert_eq!(e.unwrap_err().code(), "sql_not_a_column");
+}
+
+#[test]
+fn accepts_qualified_real_columns_and_columns_the_query_defines() {
+    ok("SELECT g.home_score, g.id, games.season FROM games g JOIN games ON games.id = g.id");
+    ok("SELECT t.pts, p.player_name FROM team_box t JOIN player_box p ON p.game_id = t.game_id");
+    ok(
+        "SELECT c.team, c.n FROM (SELECT home_id AS team, count(*) AS n FROM games \
+        GROUP BY home_id) AS c ORDER BY c.n",
+    );
+    ok("WITH w AS (SELECT id AS x FROM games) SELECT w.x FROM w");
+    ok("WITH w AS (SELECT g.home_score FROM games g) SELECT w.home_score FROM w");
+    ok(
+        "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT r.n + 1 FROM r WHERE r.n < 5) \
+        SELECT r.n FROM r",
+    );
+    ok("SELECT s.a FROM (SELECT 1 AS to_jsonb) AS s(a)");
+    ok("SELECT v.column1 FROM (VALUES (1), (2)) AS v");
+    assert!(check(
+        "SELECT public.games.id FROM games",
+        Dialect::Postgres,
+        TABLES
+    )
+    .is_ok());
+}
+
+#[test]
+fn search_patterns_are_short_literals() {
+    let long = "a".repeat(MAX_PATTERN_LEN + 1);
+    for sql in [
+        "SELECT id FROM games WHERE id LIKE '%' || stage".to_string(),
+        "SELECT id FROM games WHERE id LIKE id".into(),
+        "SELECT id FROM games WHERE id NOT LIKE (SELECT max(id) FROM games)".into(),
+        format!("SELECT id FROM games WHERE id LIKE '{long}'"),
+        "SELECT id FROM games WHERE id LIKE 'a%' ESCAPE stage".into(),
+        "SELECT replace(id, stage, 'x') FROM games".into(),
+        format!("SELECT replace(id, '{long}', 'x') FROM games"),
+        "SELECT trim(id, stage) FROM games".into(),
+        "SELECT ltrim(id, id || 'x') FROM games".into(),
+        "SELECT POSITION(stage IN id) FROM games".into(),
+        "SELECT TRIM(BOTH stage FROM id) FROM games".into(),
+    ] {
+        let (code, message) = refused(&sql);
+        assert_eq!(code, "sql_pattern_not_literal", "{sql:?}: {message}");
+        assert!(
+            message.contains(&format!("{MAX_PATTERN_LEN} bytes")),
+            "{message}"
+        );
+    }
+    let at_limit = "%".repeat(MAX_PATTERN_LEN);
+    ok(&format!("SELECT id FROM games WHERE id LIKE '{at_limit}'"));
+    ok(
+        "SELECT replace(id, '00', ''), trim(id), trim(id, '0'), POSITION('1' IN id), \
+        TRIM(BOTH '0' FROM id) FROM games WHERE stage NOT LIKE ('play%') AND id LIKE NULL",
+    );
+    assert!(check(
+        "SELECT id FROM games WHERE id ILIKE 'a!%' ESCAPE '!'",
+        Dialect::Postgres,
+        TABLES
+    )
+    .is_ok());
+}
+
+#[test]
+fn postgres_strings_are_built_inside_the_length_bound() {
+    let sql = "SELECT first_name || ' ' || last_name, concat(city, nickname), \
+               replace(full_name, 'a', 'aaaa') FROM players, franchises";
+    let c = check(sql, Dialect::Postgres, TABLES).unwrap();
+    let n = MAX_VALUE_LEN;
+    assert_eq!(
+        c.sql,
+        format!(
+            "SELECT SUBSTR(SUBSTR(first_name || ' ', 1, {n}) || last_name, 1, {n}), \
+             SUBSTR(concat(city, nickname), 1, {n}), SUBSTR(replace(full_name, 'a', 'aaaa'), 1, {n}) \
+             FROM players, franchises"
+        )
+    );
+    // Printed again, the bound is recognised and not doubled.
+    assert_eq!(check(&c.sql, Dialect::Postgres, TABLES).unwrap(), c);
+    // SQLite's own length limit does this job there.
+    let c = check(sql, Dialect::Sqlite, TABLES).unwrap();
+    assert!(!c.sql.contains("SUBSTR"), "{}", c.sql);
+}
+
 fn sql_words() -> impl proptest::strategy::Strategy<Value = String> {
     use proptest::prelude::*;
     let words = prop::sample::select(vec![
@@ -416,6 +550,13 @@ fn sql_words() -> impl proptest::strategy::Strategy<Value = String> {
         "]",
         "`",
         "E'\\'",
+        "||",
+        "LIKE",
+        "'%a'",
+        "concat",
+        "replace",
+        "g.",
+        "id",
     ]);
     prop::collection::vec(words, 0..40).prop_map(|w| w.join(" "))
 }
