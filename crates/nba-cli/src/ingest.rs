@@ -173,3 +173,43 @@ pub async fn ingest_all(store: &Store, dir: &Path, skip_invalid: bool) -> Result
     bar.finish_and_clear();
     Ok(out)
 }
+
+/// Loads the files of the data folder that the store does not have yet (by sha256 in
+/// `ingest_runs`), in the folder's order: a first start that was interrupted resumes where
+/// it stopped, and a file added to the folder is loaded on the next start. Says what it
+/// loads on stderr. Returns how many files were loaded.
+pub async fn ingest_missing(store: &Store, dir: &Path) -> Result<usize> {
+    let loaded: std::collections::HashSet<String> = store
+        .ingest_runs(i64::MAX)
+        .await?
+        .into_iter()
+        .map(|r| r.sha256)
+        .collect();
+    let mut missing = Vec::new();
+    for (format, path) in all_files(dir) {
+        let Ok(bytes) = std::fs::read(&path) else {
+            continue;
+        };
+        if !loaded.contains(&nba_ingest::reader::sha256_hex(&bytes)) {
+            missing.push((format, path));
+        }
+    }
+    if missing.is_empty() {
+        return Ok(0);
+    }
+    let total = all_files(dir).len();
+    eprintln!(
+        "nba-mcp: loading {} of the {total} data files in {} that the store does not have yet (about 20 s for all of them)",
+        missing.len(),
+        dir.display()
+    );
+    tracing::info!(files = missing.len(), dir = %dir.display(), "loading data files not yet in the store");
+    for (i, (format, path)) in missing.iter().enumerate() {
+        eprintln!("nba-mcp: [{}/{}] {}", i + 1, missing.len(), path.display());
+        let s = ingest_file(store, *format, path, false, "real")
+            .await
+            .with_context(|| format!("loading {}", path.display()))?;
+        print_summary(&s);
+    }
+    Ok(missing.len())
+}

@@ -13,8 +13,14 @@ pub async fn prepare_store(store: &Store, settings: &Settings) -> Result<()> {
     if !settings.auto_load {
         return Ok(());
     }
-    if store.counts().await?.games == 0 {
-        load_initial_data(store, settings).await?;
+    match &settings.data_dir {
+        // Whatever of the folder is not in the store yet (all of it on a first start, the
+        // rest of it after an interrupted one).
+        Some(dir) => {
+            crate::ingest::ingest_missing(store, dir).await?;
+        }
+        None if store.counts().await?.games == 0 => load_initial_data(store, settings).await?,
+        None => {}
     }
     let models = nba_model::ModelStore::new(settings.model_store.clone());
     if settings.model == nba_model::CHAMPION
@@ -45,8 +51,7 @@ pub async fn prepare_store(store: &Store, settings: &Settings) -> Result<()> {
 async fn load_initial_data(store: &Store, settings: &Settings) -> Result<()> {
     match &settings.data_dir {
         Some(dir) => {
-            tracing::info!(dir = %dir.display(), "empty store: loading the real data folder");
-            crate::ingest::ingest_all(store, dir, false).await?;
+            crate::ingest::ingest_missing(store, dir).await?;
         }
         None => {
             tracing::warn!("empty store and no NBA_MCP_DATA_DIR: loading a DEMO (SIMULATED) league; results will say data_source \"demo (simulated)\"");
