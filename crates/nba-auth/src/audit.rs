@@ -125,84 +125,127 @@ pub fn verify(
     verify_from((0, GENESIS.to_string()), records, head)
 }
 
-/// Checks a chain read in `seq` order whose rows up to `anchor` (last removed seq, its
-/// hash) were removed by retention: the first record must be `anchor.0 + 1` and follow
-/// `anchor.1`. The anchor is trusted as the head is: both are stored apart from the rows,
-/// and retention only moves the anchor after checking the rows it removes.
+/// Checks a chain read in `seq` order from `anchor` (the last record removed by retention;
+/// `(0, GENESIS)` when none was) against the stored head (`None`: no head stored).
 pub fn verify_from(
     anchor: (i64, String),
     records: impl IntoIterator<Item = impl Borrow<AuditRecord>>,
     head: Option<(i64, String)>,
 ) -> VerifyReport {
-    let mut problems = Vec::new();
-    let (anchor_seq, anchor_hash) = anchor;
-    let (mut expected_seq, mut prev_hash) = (anchor_seq + 1, anchor_hash);
-    let mut count = 0;
+    let mut v = Verifier::new(anchor);
     for r in records {
-        let r = r.borrow();
-        if r.seq != expected_seq {
-            if r.seq > expected_seq {
-                let missing = if r.seq - expected_seq == 1 {
-                    format!("row {expected_seq} was deleted")
+        v.feed(r.borrow());
+    }
+    v.finish(head)
+}
+
+/// Most problems listed in one report; the rest are counted.
+const MAX_PROBLEMS: usize = 100;
+
+/// [`verify_from`] one record at a time, so a chain of any length is checked in constant
+/// memory (records read page by page).
+pub struct Verifier {
+    anchor_seq: i64,
+    expected_seq: i64,
+    prev_hash: String,
+    count: i64,
+    problems: Vec<String>,
+    more_problems: usize,
+}
+
+impl Verifier {
+    pub fn new(anchor: (i64, String)) -> Verifier {
+        Verifier {
+            anchor_seq: anchor.0,
+            expected_seq: anchor.0 + 1,
+            prev_hash: anchor.1,
+            count: 0,
+            problems: Vec::new(),
+            more_problems: 0,
+        }
+    }
+
+    fn problem(&mut self, p: String) {
+        if self.problems.len() < MAX_PROBLEMS {
+            self.problems.push(p);
+        } else {
+            self.more_problems += 1;
+        }
+    }
+
+    pub fn feed(&mut self, r: &AuditRecord) {
+        let anchor_seq = self.anchor_seq;
+        if r.seq != self.expected_seq {
+            if r.seq > self.expected_seq {
+                let missing = if r.seq - self.expected_seq == 1 {
+                    format!("row {} was deleted", self.expected_seq)
                 } else {
-                    format!("rows {expected_seq}..{} were deleted", r.seq - 1)
+                    format!("rows {}..{} were deleted", self.expected_seq, r.seq - 1)
                 };
-                problems.push(format!("{missing} (the next row is {})", r.seq));
+                self.problem(format!("{missing} (the next row is {})", r.seq));
             } else if r.seq <= anchor_seq {
-                problems.push(format!(
+                self.problem(format!(
                     "row {} is still stored although retention removed rows up to {anchor_seq}",
                     r.seq
                 ));
                 // Not part of the chain being checked: it must not move the expectations.
-                continue;
+                return;
             } else {
-                problems.push(format!("row {} is out of order or duplicated", r.seq));
+                self.problem(format!("row {} is out of order or duplicated", r.seq));
             }
         }
-        count += 1;
-        if r.prev_hash != prev_hash {
-            problems.push(format!(
+        self.count += 1;
+        if r.prev_hash != self.prev_hash {
+            self.problem(format!(
                 "row {}: prev_hash does not match the hash of the row before it",
                 r.seq
             ));
         }
         let recomputed = chain_hash(&r.prev_hash, r.seq, &r.entry);
         if recomputed != r.hash {
-            problems.push(format!(
+            self.problem(format!(
                 "row {} was edited: its content does not match its hash",
                 r.seq
             ));
         }
-        expected_seq = r.seq + 1;
-        prev_hash = r.hash.clone();
+        self.expected_seq = r.seq + 1;
+        self.prev_hash.clone_from(&r.hash);
     }
-    let last_seq = expected_seq - 1;
-    if let Some((head_seq, head_hash)) = head {
-        if head_seq < anchor_seq {
-            problems.push(format!(
-                "the stored head ({head_seq}) is before the retention anchor ({anchor_seq})"
-            ));
-        } else if head_seq > last_seq {
-            problems.push(format!(
-                "rows {}..{head_seq} were deleted from the end (the head says {head_seq} entries)",
-                last_seq + 1
-            ));
-        } else if head_seq == last_seq && head_hash != prev_hash {
-            problems.push(format!(
-                "row {last_seq}: does not match the stored head hash"
-            ));
-        } else if head_seq < last_seq {
-            problems.push(format!(
-                "rows {}..{last_seq} are not covered by the stored head ({head_seq})",
-                head_seq + 1
-            ));
+
+    pub fn finish(mut self, head: Option<(i64, String)>) -> VerifyReport {
+        let anchor_seq = self.anchor_seq;
+        let last_seq = self.expected_seq - 1;
+        if let Some((head_seq, head_hash)) = head {
+            if head_seq < anchor_seq {
+                self.problem(format!(
+                    "the stored head ({head_seq}) is before the retention anchor ({anchor_seq})"
+                ));
+            } else if head_seq > last_seq {
+                self.problem(format!(
+                    "rows {}..{head_seq} were deleted from the end (the head says {head_seq} entries)",
+                    last_seq + 1
+                ));
+            } else if head_seq == last_seq && head_hash != self.prev_hash {
+                self.problem(format!(
+                    "row {last_seq}: does not match the stored head hash"
+                ));
+            } else if head_seq < last_seq {
+                self.problem(format!(
+                    "rows {}..{last_seq} are not covered by the stored head ({head_seq})",
+                    head_seq + 1
+                ));
+            }
         }
-    }
-    VerifyReport {
-        entries: count,
-        pruned: anchor_seq,
-        ok: problems.is_empty(),
-        problems,
+        if self.more_problems > 0 {
+            self.problems
+                .push(format!("... and {} more problems", self.more_problems));
+        }
+        VerifyReport {
+            entries: self.count,
+            pruned: anchor_seq,
+            ok: self.problems.is_empty(),
+            problems: self.problems,
+        }
     }
 }
 

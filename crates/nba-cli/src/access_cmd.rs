@@ -572,9 +572,7 @@ pub async fn audit_cmd(store: &Store, cmd: AuditCmd) -> Result<()> {
         AuditCmd::Verify => {
             // One snapshot of anchor, records and head: a server appending or pruning
             // meanwhile is not mistaken for tampering.
-            let chain = store.audit_chain().await?;
-            let head_seq = chain.head.0;
-            let report = chain.verify();
+            let (report, _, (head_seq, _)) = store.audit_verify(0).await?;
             // Says which entries retention removed before the anchor, if any.
             let retention = if report.pruned > 0 {
                 format!("\n  {}", report.summary())

@@ -8,8 +8,10 @@
 mod catalog;
 mod error;
 mod handler;
+mod jsonrpc;
 mod malformed;
 mod sessions;
+mod stdio;
 mod transport;
 
 pub use error::McpServeError;

@@ -83,74 +83,15 @@ fn rpc_error(
 
 /// Checks that `body` is one JSON-RPC 2.0 message; the error reply otherwise.
 fn check_message(body: &[u8]) -> Result<Value, Reply> {
-    let bad = http::StatusCode::BAD_REQUEST;
-    let v: Value = serde_json::from_slice(body).map_err(|e| {
+    crate::jsonrpc::check(body).map_err(|e| {
         rpc_error(
-            bad,
-            Value::Null,
-            -32700,
-            &format!("parse error: the body is not valid JSON ({e})"),
+            http::StatusCode::BAD_REQUEST,
+            e.id,
+            e.code,
+            &e.message,
             None,
         )
-    })?;
-    if v.is_array() {
-        return Err(rpc_error(
-            bad,
-            Value::Null,
-            -32600,
-            "invalid request: batches are not supported; send one JSON-RPC message per request",
-            None,
-        ));
-    }
-    let Some(obj) = v.as_object() else {
-        return Err(rpc_error(
-            bad,
-            Value::Null,
-            -32600,
-            "invalid request: a JSON-RPC message is a JSON object",
-            None,
-        ));
-    };
-    let id = obj
-        .get("id")
-        .filter(|i| i.is_string() || i.is_i64() || i.is_u64())
-        .cloned()
-        .unwrap_or(Value::Null);
-    if obj.get("jsonrpc").and_then(Value::as_str) != Some("2.0") {
-        return Err(rpc_error(
-            bad,
-            id,
-            -32600,
-            "invalid request: \"jsonrpc\" must be \"2.0\"",
-            None,
-        ));
-    }
-    let is_request = obj.get("method").is_some_and(Value::is_string);
-    let is_response = obj.contains_key("result") || obj.contains_key("error");
-    if !is_request && !is_response {
-        return Err(rpc_error(bad, id, -32600, "invalid request: a message needs a string \"method\" (or, as a response, \"result\" or \"error\")", None));
-    }
-    if obj.contains_key("id") && !(id.is_string() || id.is_number()) {
-        return Err(rpc_error(
-            bad,
-            Value::Null,
-            -32600,
-            "invalid request: \"id\" must be a string or an integer",
-            None,
-        ));
-    }
-    if let Some(params) = obj.get("params") {
-        if !params.is_object() && !params.is_array() {
-            return Err(rpc_error(
-                bad,
-                id,
-                -32600,
-                "invalid request: \"params\" must be an object",
-                None,
-            ));
-        }
-    }
-    Ok(v)
+    })
 }
 
 fn is_json(headers: &http::HeaderMap) -> bool {
@@ -301,22 +242,37 @@ pub async fn serve_stdio(
     let server = NbaMcpServer::for_stdio(app, caller);
     // Non-blocking pipes when the client spawned us (the usual case), so cancellation is not
     // stuck behind a blocking stdin read; plain stdio otherwise.
-    let transport = rmcp::transport::stdio_pipes();
+    // A line filter answers malformed lines (rmcp drops them silently).
+    let (stdin, stdout) = rmcp::transport::stdio_pipes();
+    let filtered = crate::stdio::filter(stdin, stdout);
+    let tasks = filtered.tasks;
+    let transport = (filtered.reader, filtered.writer);
     let running = match server
         .serve_with_ct(transport, shutdown.child_token())
         .await
     {
         Ok(running) => running,
-        Err(ServerInitializeError::Cancelled) => return Ok(()),
+        Err(ServerInitializeError::Cancelled) => {
+            finish(tasks).await;
+            return Ok(());
+        }
         Err(ServerInitializeError::ConnectionClosed(context)) => {
             tracing::info!(%context, "stdin closed before an MCP session started");
+            finish(tasks).await;
             return Ok(());
         }
         Err(error) => return Err(error.into()),
     };
-    let reason = running.waiting().await?;
+    let reason = running.waiting().await;
+    finish(tasks).await;
+    let reason = reason?;
     tracing::info!(?reason, "MCP stdio session ended");
     Ok(())
+}
+
+/// Waits (briefly) for everything rmcp wrote to reach stdout.
+async fn finish(tasks: tokio::task::JoinHandle<()>) {
+    let _ = tokio::time::timeout(Duration::from_secs(2), tasks).await;
 }
 
 /// The Streamable HTTP service for `/mcp`.

@@ -389,6 +389,44 @@ impl Store {
         })
     }
 
+    /// Verifies the whole chain in one snapshot, reading it page by page (constant memory
+    /// however long the log), and returns the report, the newest `keep_last` records
+    /// (oldest first) and the head.
+    pub async fn audit_verify(
+        &self,
+        keep_last: usize,
+    ) -> Result<(VerifyReport, Vec<AuditRecord>, (i64, String)), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        if self.backend == Backend::Postgres {
+            tx.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                .await?;
+        }
+        let anchor = read_anchor(&mut *tx).await?;
+        let mut verifier = nba_auth::audit::Verifier::new(anchor);
+        let mut last: std::collections::VecDeque<AuditRecord> =
+            std::collections::VecDeque::with_capacity(keep_last + 1);
+        let mut after = 0;
+        loop {
+            let page = fetch_audit(&mut *tx, after, 10_000).await?;
+            let Some(end) = page.last().map(|r| r.seq) else {
+                break;
+            };
+            after = end;
+            for r in page {
+                verifier.feed(&r);
+                if keep_last > 0 {
+                    if last.len() == keep_last {
+                        last.pop_front();
+                    }
+                    last.push_back(r);
+                }
+            }
+        }
+        let head = read_head(&mut *tx).await?;
+        tx.commit().await?;
+        Ok((verifier.finish(Some(head.clone())), last.into(), head))
+    }
+
     /// The last (seq, hash) removed by retention; (0, GENESIS) if nothing was.
     pub async fn audit_anchor(&self) -> Result<(i64, String), StoreError> {
         read_anchor(&self.pool).await

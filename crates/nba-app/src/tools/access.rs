@@ -299,9 +299,7 @@ impl App {
         self.flush_audit().await;
         // One snapshot of anchor, rows and head, so a concurrent append or retention pass
         // is not mistaken for tampering; rows before the anchor were removed by retention.
-        let chain = self.store().audit_chain().await?;
-        let report = chain.verify();
-        let records = chain.records;
+        let (report, records, _) = self.store().audit_verify(limit as usize).await?;
         let entries = records
             .iter()
             .rev()
