@@ -273,7 +273,12 @@ impl App {
 
     /// The tool itself, admitted against the concurrency caps, under the call deadline,
     /// with its answer checked against the size limit.
-    async fn run_tool(&self, caller: &Caller, name: &str, args: Value) -> Result<Value, AppError> {
+    pub(crate) async fn run_tool(
+        &self,
+        caller: &Caller,
+        name: &str,
+        args: Value,
+    ) -> Result<Value, AppError> {
         let _slot = self.work().admit(&caller.principal.id)?;
         let limits = self.limits();
         let deadline = std::time::Instant::now() + limits.tool_timeout;

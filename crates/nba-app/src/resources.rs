@@ -86,9 +86,9 @@ impl App {
         let mut value = if uri == "nba://schema" {
             schema_document()
         } else if uri == "nba://teams" {
-            crate::tools::dispatch(self, caller, "list_teams", json!({})).await?
+            self.run_tool(caller, "list_teams", json!({})).await?
         } else if let Some(season) = uri.strip_prefix("nba://standings/") {
-            crate::tools::dispatch(self, caller, "get_standings", json!({ "season": season }))
+            self.run_tool(caller, "get_standings", json!({ "season": season }))
                 .await?
         } else {
             return Err(AppError::UnknownName(format!(

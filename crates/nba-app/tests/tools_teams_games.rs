@@ -436,3 +436,22 @@ async fn list_teams_matches_the_teams_of_each_season() {
     }
     assert!(wrong.is_empty(), "{wrong:#?}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn oversized_arguments_are_refused_naming_the_field_and_the_limit() {
+    let app = app().await;
+    let long = "Lakers ".repeat(10_000);
+    let e = call_err(&app, "find_team", json!({ "query": long })).await;
+    assert!(matches!(e, AppError::InvalidArgument(_)), "{e:?}");
+    let m = e.to_string();
+    assert!(m.contains("query") && m.contains("the limit is 200"), "{m}");
+    let e = call_err(
+        &app,
+        "get_games",
+        json!({ "team": "BOS", "cursor": "x".repeat(5000) }),
+    )
+    .await;
+    assert!(e.to_string().contains("cursor is 5000 characters"), "{e}");
+    let e = call_err(&app, "get_games", json!({ "date_from": "9999-12-31" })).await;
+    assert!(e.to_string().contains("outside the dates"), "{e}");
+}

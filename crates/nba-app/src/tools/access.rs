@@ -47,6 +47,7 @@ pub struct QuerySqlInput {
     /// must be a column; LIKE patterns, POSITION needles, replace's search string and trim's
     /// characters are string literals of at most 100 bytes; strings built by the query are
     /// at most 65,536 characters.
+    #[schemars(length(max = 20000))]
     pub sql: String,
     /// Most rows returned (1 to 1000, default 100); `truncated` says whether there were more.
     pub limit: Option<i64>,

@@ -86,6 +86,7 @@ pub struct PredictGameOutput {
 #[serde(deny_unknown_fields)]
 pub struct PredictGamesInput {
     /// Up to 1000 games.
+    #[schemars(length(max = 1000))]
     pub games: Vec<PredictGameInput>,
 }
 
