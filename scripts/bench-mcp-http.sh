@@ -6,7 +6,9 @@
 # with `nba-mcp users add` / `nba-mcp keys create` on the bench's own store. The server runs
 # with the per-principal rate limit off (NBA_MCP_RATE_LIMIT_PER_S=0): one principal drives
 # all the load, and the default limit (100 req/s, burst 200) would measure the limiter, not
-# the server. Authentication itself (key lookup, cached) stays in every request's path.
+# the server. For the same reason the per-principal cap of calls in flight is raised to the
+# process cap (NBA_MCP_MAX_CALLS_PER_PRINCIPAL=256; default 16). Authentication itself (key
+# lookup, cached), admission and the deadline stay in every request's path.
 # Usage: scripts/bench-mcp-http.sh [duration, default 10s] [connections, default 1]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,7 +31,8 @@ KEY=$($BIN keys create bench --label bench --expires-in 1d 2>/dev/null)
 case "$KEY" in nba_mcp_*) ;; *) echo "nba-mcp keys create printed no key" >&2; exit 1 ;; esac
 echo "== API key of service account 'bench' (role viewer) made; sent as Authorization: Bearer"
 echo "== per-principal rate limit OFF for the load: NBA_MCP_RATE_LIMIT_PER_S=0 (default 100 req/s, burst 200)"
-NBA_MCP_RATE_LIMIT_PER_S=0 $BIN serve --bind 127.0.0.1:0 2>"$STATE/serve.log" &
+echo "== per-principal calls in flight: NBA_MCP_MAX_CALLS_PER_PRINCIPAL=256 (default 16)"
+NBA_MCP_RATE_LIMIT_PER_S=0 NBA_MCP_MAX_CALLS_PER_PRINCIPAL=256 $BIN serve --bind 127.0.0.1:0 2>"$STATE/serve.log" &
 SERVER=$!
 # Start-up trains the champion model first: allow a few minutes.
 ADDR=

@@ -106,9 +106,9 @@ impl App {
         access: AccessConfig,
         limits: Limits,
     ) -> Result<App, AppError> {
-        let logger = models
-            .as_ref()
-            .map(|_| predict::PredictionLogger::start(store.clone()));
+        let logger = models.as_ref().map(|_| {
+            predict::PredictionLogger::start(store.clone(), limits.prediction_log_max_per_s)
+        });
         let data_source = match store.data_source().await? {
             Some(s) if s == "demo" => DataSource::Demo,
             _ => DataSource::Real,

@@ -41,6 +41,8 @@ pub struct Limits {
     pub prediction_log_max_age_days: u64,
     /// ...and the oldest beyond this many rows.
     pub prediction_log_max_rows: u64,
+    /// Predictions logged per second at most (the rest are counted, not stored).
+    pub prediction_log_max_per_s: u32,
     /// Audit log retention (the chain stays verifiable from its anchor).
     pub audit_log_max_age_days: u64,
     pub audit_log_max_rows: u64,
@@ -67,7 +69,8 @@ impl Default for Limits {
             max_sessions: 10_000,
             max_sessions_per_principal: 64,
             prediction_log_max_age_days: 90,
-            prediction_log_max_rows: 5_000_000,
+            prediction_log_max_rows: 2_000_000,
+            prediction_log_max_per_s: 500,
             audit_log_max_age_days: 400,
             audit_log_max_rows: 50_000_000,
             auth_grace: Duration::from_secs(900),

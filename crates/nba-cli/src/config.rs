@@ -358,6 +358,7 @@ impl Settings {
     pub fn store_options(&self) -> nba_store::StoreOptions {
         let mut o = nba_store::StoreOptions::new(self.database_url.expose_secret().to_string());
         o.max_connections = self.db_max_connections;
+        o.acquire_timeout = self.limits.db_acquire_timeout;
         o
     }
 }

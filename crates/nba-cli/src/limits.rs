@@ -10,11 +10,26 @@ use std::time::Duration;
 use anyhow::{bail, Result};
 
 /// The effective limits, split by the layer that enforces them.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Limits {
     pub app: nba_app::Limits,
     pub server: nba_http::ServerLimits,
+    /// Longest a request waits for a database connection (then 503); also how long one
+    /// waits while the database is unreachable.
+    pub db_acquire_timeout: Duration,
 }
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            app: nba_app::Limits::default(),
+            server: nba_http::ServerLimits::default(),
+            db_acquire_timeout: DB_ACQUIRE_TIMEOUT,
+        }
+    }
+}
+
+const DB_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// Every key with its default, in the order `config check` prints them.
 fn defaults() -> Vec<(&'static str, u64)> {
@@ -38,6 +53,10 @@ fn defaults() -> Vec<(&'static str, u64)> {
         ),
         ("prediction_log_max_age_days", a.prediction_log_max_age_days),
         ("prediction_log_max_rows", a.prediction_log_max_rows),
+        (
+            "prediction_log_max_per_s",
+            a.prediction_log_max_per_s as u64,
+        ),
         ("audit_log_max_age_days", a.audit_log_max_age_days),
         ("audit_log_max_rows", a.audit_log_max_rows),
         ("auth_grace_s", a.auth_grace.as_secs()),
@@ -50,6 +69,7 @@ fn defaults() -> Vec<(&'static str, u64)> {
         ("idle_timeout_s", s.idle_timeout.as_secs()),
         ("handshake_timeout_s", s.handshake_timeout.as_secs()),
         ("shutdown_grace_s", s.shutdown_grace.as_secs()),
+        ("db_acquire_timeout_s", DB_ACQUIRE_TIMEOUT.as_secs()),
     ]
 }
 
@@ -112,6 +132,8 @@ impl Limits {
                 max_sessions_per_principal: size("max_sessions_per_principal"),
                 prediction_log_max_age_days: get("prediction_log_max_age_days"),
                 prediction_log_max_rows: get("prediction_log_max_rows"),
+                prediction_log_max_per_s: get("prediction_log_max_per_s").min(u32::MAX as u64)
+                    as u32,
                 audit_log_max_age_days: get("audit_log_max_age_days"),
                 audit_log_max_rows: get("audit_log_max_rows"),
                 auth_grace: secs("auth_grace_s"),
@@ -127,6 +149,7 @@ impl Limits {
                 handshake_timeout: secs("handshake_timeout_s"),
                 shutdown_grace: secs("shutdown_grace_s"),
             },
+            db_acquire_timeout: secs("db_acquire_timeout_s"),
         };
         if limits.app.max_calls_per_principal > limits.app.max_calls {
             bail!(
@@ -155,15 +178,10 @@ impl Limits {
     }
 
     fn values(&self) -> Vec<(&'static str, u64)> {
-        let (a, s) = (&self.app, &self.server);
-        let current = Limits {
-            app: a.clone(),
-            server: s.clone(),
-        };
         // Same keys as `defaults`, read from these values.
         defaults()
             .into_iter()
-            .map(|(k, _)| (k, current.value(k)))
+            .map(|(k, _)| (k, self.value(k)))
             .collect()
     }
 
@@ -182,6 +200,7 @@ impl Limits {
             "max_sessions_per_principal" => a.max_sessions_per_principal as u64,
             "prediction_log_max_age_days" => a.prediction_log_max_age_days,
             "prediction_log_max_rows" => a.prediction_log_max_rows,
+            "prediction_log_max_per_s" => a.prediction_log_max_per_s as u64,
             "audit_log_max_age_days" => a.audit_log_max_age_days,
             "audit_log_max_rows" => a.audit_log_max_rows,
             "auth_grace_s" => a.auth_grace.as_secs(),
@@ -194,6 +213,7 @@ impl Limits {
             "idle_timeout_s" => s.idle_timeout.as_secs(),
             "handshake_timeout_s" => s.handshake_timeout.as_secs(),
             "shutdown_grace_s" => s.shutdown_grace.as_secs(),
+            "db_acquire_timeout_s" => self.db_acquire_timeout.as_secs(),
             _ => 0,
         }
     }

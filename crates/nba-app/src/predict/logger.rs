@@ -17,6 +17,10 @@ const EVERY: Duration = Duration::from_millis(500);
 #[derive(Clone)]
 pub struct PredictionLogger {
     tx: mpsc::Sender<PredictionLogRow>,
+    /// At most this many rows a second are logged; the rest are counted as sampled out.
+    max_per_s: u32,
+    window: Arc<std::sync::Mutex<(u64, u32)>>,
+    sampled_out: Arc<AtomicU64>,
     dropped: Arc<AtomicU64>,
     written: Arc<AtomicU64>,
     task: Arc<Mutex<Option<JoinHandle<()>>>>,
@@ -24,8 +28,9 @@ pub struct PredictionLogger {
 }
 
 impl PredictionLogger {
-    /// Starts the writer task on the current runtime.
-    pub fn start(store: Store) -> PredictionLogger {
+    /// Starts the writer task on the current runtime; at most `max_per_s` rows a second
+    /// are logged, so no caller can grow the log faster than retention bounds it.
+    pub fn start(store: Store, max_per_s: u32) -> PredictionLogger {
         let (tx, mut rx) = mpsc::channel::<PredictionLogRow>(CAPACITY);
         let written = Arc::new(AtomicU64::new(0));
         let closing = Arc::new(tokio::sync::Notify::new());
@@ -65,6 +70,9 @@ impl PredictionLogger {
         });
         PredictionLogger {
             tx,
+            max_per_s,
+            window: Arc::new(std::sync::Mutex::new((0, 0))),
+            sampled_out: Arc::new(AtomicU64::new(0)),
             dropped: Arc::new(AtomicU64::new(0)),
             written,
             task: Arc::new(Mutex::new(Some(task))),
@@ -72,8 +80,25 @@ impl PredictionLogger {
         }
     }
 
-    /// Queues a row; never blocks.
+    /// Queues a row; never blocks. Past the rate cap the row is not logged (counted).
     pub fn log(&self, row: PredictionLogRow) {
+        let second = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        {
+            let mut w = self.window.lock().unwrap_or_else(|e| e.into_inner());
+            if w.0 != second {
+                *w = (second, 0);
+            }
+            if w.1 >= self.max_per_s {
+                self.sampled_out.fetch_add(1, Ordering::Relaxed);
+                nba_ops::metrics()
+                    .log_pruned
+                    .with(&["prediction_sampled_out"], |c| c.inc());
+                return;
+            }
+            w.1 += 1;
+        }
         if self.tx.try_send(row).is_err() {
             self.dropped.fetch_add(1, Ordering::Relaxed);
         }
