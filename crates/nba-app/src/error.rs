@@ -96,9 +96,15 @@ impl AppError {
     }
 }
 
+/// Set when any use of the store found the database unreachable; the key cache then stops
+/// asking it (last known good) until its probe reaches it again.
+pub(crate) static DB_UNREACHABLE: std::sync::atomic::AtomicBool =
+    std::sync::atomic::AtomicBool::new(false);
+
 impl From<nba_store::StoreError> for AppError {
     fn from(e: nba_store::StoreError) -> Self {
         if e.is_unavailable() {
+            DB_UNREACHABLE.store(true, std::sync::atomic::Ordering::Relaxed);
             tracing::warn!(error = %e, "database unavailable");
             return AppError::Unavailable {
                 message: "the database cannot be reached now; retry shortly (predictions from the loaded model keep working)".into(),

@@ -29,7 +29,7 @@ impl Default for Limits {
     }
 }
 
-const DB_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
+const DB_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// Every key with its default, in the order `config check` prints them.
 fn defaults() -> Vec<(&'static str, u64)> {

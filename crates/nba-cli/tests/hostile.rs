@@ -685,6 +685,7 @@ fn a_postgres_outage_degrades_and_recovers_without_a_restart() {
     assert_eq!(live.status, 200);
     // Data needs the database: 503 with Retry-After, never a 401 for a valid key.
     let mut outage_calls = 0;
+    let mut slowest = Duration::ZERO;
     for _ in 0..5 {
         let a = curl(
             &server.url("/v1/tools/get_standings"),
@@ -694,11 +695,18 @@ fn a_postgres_outage_degrades_and_recovers_without_a_restart() {
         );
         assert_eq!(a.status, 503, "{}", a.body);
         assert!(a.header("retry-after").is_some(), "{}", a.headers);
+        slowest = slowest.max(a.elapsed);
         outage_calls += 1;
     }
+    println!(
+        "outage: data tool 503 in at most {slowest:?}; RSS {} kB",
+        rss_kb(server.child.id())
+    );
+    assert!(slowest < Duration::from_secs(3), "a 503 took {slowest:?}");
     // Predictions come from memory and keep working.
     let p = curl(&server.url("/v1/predict"), Some(&key), Some(predict), &[]);
     assert_eq!(p.status, 200, "{}", p.body);
+    println!("outage: prediction from memory in {:?}", p.elapsed);
     outage_calls += 1;
     // A key never seen by this server cannot be checked: 503, not 401.
     let a = curl(&server.url("/v1/tools"), Some(&stranger), None, &[]);

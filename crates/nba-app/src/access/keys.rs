@@ -20,7 +20,14 @@ const MAX_ENTRIES: usize = 10_000;
 pub(crate) struct KeyCache {
     entries: Mutex<HashMap<String, Cached>>,
     grace: Duration,
+    /// Set when a lookup found the database unreachable: lookups skip it (last known good
+    /// only) until a background probe reaches it again, so no request waits out the pool's
+    /// timeout during an outage.
+    down: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
+
+/// How often the background probe tries the database while it is down.
+const DOWN_PROBE: Duration = Duration::from_millis(500);
 
 impl Default for KeyCache {
     fn default() -> KeyCache {
@@ -59,6 +66,7 @@ impl KeyCache {
         KeyCache {
             entries: Mutex::default(),
             grace: grace.max(TTL),
+            down: Default::default(),
         }
     }
 
@@ -89,9 +97,19 @@ impl KeyCache {
             }
             return Ok(c.principal);
         }
+        use std::sync::atomic::Ordering;
+        if crate::error::DB_UNREACHABLE.swap(false, Ordering::Relaxed) {
+            self.mark_down(store);
+        }
+        if self.down.load(Ordering::Relaxed) {
+            return self.last_known_good(&hash, now);
+        }
         let found = match store.api_key_by_hash(&hash).await {
             Ok(found) => found,
-            Err(e) if e.is_unavailable() => return self.last_known_good(&hash, now),
+            Err(e) if e.is_unavailable() => {
+                self.mark_down(store);
+                return self.last_known_good(&hash, now);
+            }
             Err(e) => return Err(KeyError::Store(e)),
         };
         let Some(found) = found else {
@@ -180,6 +198,26 @@ impl KeyCache {
 }
 
 impl KeyCache {
+    /// The database is unreachable: lookups use the last known good answers until a
+    /// background probe reaches it again.
+    fn mark_down(&self, store: &Store) {
+        use std::sync::atomic::Ordering;
+        if self.down.swap(true, Ordering::Relaxed) {
+            return;
+        }
+        let (down, store) = (self.down.clone(), store.clone());
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(DOWN_PROBE).await;
+                if store.ping().await.is_ok() {
+                    down.store(false, Ordering::Relaxed);
+                    tracing::info!("database reachable again: key lookups resume");
+                    break;
+                }
+            }
+        });
+    }
+
     /// The cached answer for `hash` if it is within the grace period (database down).
     fn last_known_good(&self, hash: &str, now: DateTime<Utc>) -> Result<Principal, KeyError> {
         let cached = self
