@@ -293,7 +293,7 @@ impl App {
                 Value::String(self.data_source().label().into()),
             );
         }
-        let size = json_size(&out);
+        let size = nba_store::json_size(&out);
         if size > limits.max_answer_bytes {
             nba_ops::record_shed("answer_size");
             return Err(AppError::TooLarge(format!(
@@ -313,21 +313,4 @@ pub fn record_shed(reason: &str) {
 /// Sets the gauge of open MCP sessions (the MCP transport keeps them).
 pub fn record_open_sessions(n: usize) {
     nba_ops::metrics().mcp_sessions.set(n as i64);
-}
-
-/// Bytes of `value` as compact JSON, counted without building the text.
-fn json_size(value: &Value) -> usize {
-    struct Count(usize);
-    impl std::io::Write for Count {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0 += buf.len();
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let mut count = Count(0);
-    let _ = serde_json::to_writer(&mut count, value);
-    count.0
 }

@@ -360,7 +360,7 @@ mod tests {
         let r: Result<(), AppError> = w
             .cpu("a", |cancel| loop {
                 cancel.check()?;
-                std::thread::sleep(Duration::from_millis(5));
+                std::hint::spin_loop();
             })
             .await;
         assert_eq!(r.err().unwrap().code(), "timeout");
@@ -374,26 +374,30 @@ mod tests {
             tool_timeout: Duration::from_secs(60),
             ..limits()
         }));
-        let stopped = Arc::new(AtomicBool::new(false));
-        let s = stopped.clone();
+        let (started_tx, started) = std::sync::mpsc::channel::<()>();
+        let (stopped_tx, stopped) = std::sync::mpsc::channel::<()>();
         let w2 = w.clone();
         let task = tokio::spawn(async move {
-            w2.cpu("a", move |cancel| loop {
-                if cancel.check().is_err() {
-                    s.store(true, Ordering::SeqCst);
-                    return Ok(());
+            w2.cpu("a", move |cancel| {
+                let _ = started_tx.send(());
+                while cancel.check().is_ok() {
+                    std::hint::spin_loop();
                 }
-                std::thread::sleep(Duration::from_millis(2));
+                let _ = stopped_tx.send(());
+                Ok(())
             })
             .await
         });
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        tokio::task::spawn_blocking(move || started.recv_timeout(Duration::from_secs(5)))
+            .await
+            .unwrap()
+            .expect("the CPU job started");
         task.abort();
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while !stopped.load(Ordering::SeqCst) && Instant::now() < deadline {
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
-        assert!(stopped.load(Ordering::SeqCst), "the CPU loop kept running");
+        let stopped =
+            tokio::task::spawn_blocking(move || stopped.recv_timeout(Duration::from_secs(5)))
+                .await
+                .unwrap();
+        assert!(stopped.is_ok(), "the CPU loop kept running");
     }
 
     #[tokio::test]
@@ -404,15 +408,20 @@ mod tests {
             ..limits()
         }));
         let (tx, rx) = std::sync::mpsc::channel::<()>();
+        let (started_tx, started) = std::sync::mpsc::channel::<()>();
         let w2 = w.clone();
         let first = tokio::spawn(async move {
             w2.cpu("a", move |_| {
+                let _ = started_tx.send(());
                 let _ = rx.recv_timeout(Duration::from_secs(5));
                 Ok(())
             })
             .await
         });
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        tokio::task::spawn_blocking(move || started.recv_timeout(Duration::from_secs(5)))
+            .await
+            .unwrap()
+            .expect("the first job started");
         let second = w.cpu("a", |_| Ok(())).await;
         assert_eq!(second.err().unwrap().code(), "too_many_calls");
         assert!(w.cpu("b", |_| Ok(7)).await.unwrap() == 7);

@@ -21,7 +21,7 @@ pub use error::StoreError;
 pub use load::{search_key, LoadSummary, Provenance};
 pub use model::*;
 pub use predictions::PredictionLogRow;
-pub use readonly_sql::{ReadOnlyRows, READABLE_TABLES};
+pub use readonly_sql::{json_size, ReadOnlyRows, READABLE_TABLES};
 
 use sqlx::AnyPool;
 

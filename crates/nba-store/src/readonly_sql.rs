@@ -143,7 +143,7 @@ impl Answer {
 }
 
 /// Bytes of `value` as compact JSON, counted without building the text.
-fn json_size(value: &impl Serialize) -> usize {
+pub fn json_size(value: &impl Serialize) -> usize {
     struct Count(usize);
     impl std::io::Write for Count {
         fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
