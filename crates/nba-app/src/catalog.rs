@@ -1,7 +1,7 @@
 //! The tool catalog: name, description, JSON Schemas for input and output, and hints. Every
 //! transport lists tools from here and calls them through `App::call_tool`.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use schemars::JsonSchema;
 use serde_json::{json, Map, Value};
@@ -18,26 +18,6 @@ pub struct ToolSpec {
     pub read_only: bool,
     /// The permission a caller needs; `None`: any authenticated caller.
     pub permission: Option<nba_auth::Permission>,
-}
-
-impl ToolSpec {
-    /// The tool needs `permission` instead of `data:read`.
-    pub(crate) fn needs(mut self, permission: nba_auth::Permission) -> ToolSpec {
-        self.permission = Some(permission);
-        self
-    }
-
-    /// Any authenticated caller may call it.
-    pub(crate) fn open_to_all(mut self) -> ToolSpec {
-        self.permission = None;
-        self
-    }
-
-    /// The tool changes state (hosts should ask before calling it).
-    pub(crate) fn writes(mut self) -> ToolSpec {
-        self.read_only = false;
-        self
-    }
 }
 
 /// JSON Schema of a type as a plain object (inlined, no `$schema` line).
@@ -182,6 +162,8 @@ pub(crate) fn spec<I: JsonSchema, O: JsonSchema>(
     name: &'static str,
     title: &'static str,
     description: &'static str,
+    permission: Option<nba_auth::Permission>,
+    read_only: bool,
 ) -> ToolSpec {
     ToolSpec {
         name,
@@ -189,15 +171,14 @@ pub(crate) fn spec<I: JsonSchema, O: JsonSchema>(
         description,
         input_schema: Arc::new(schema_of::<I>()),
         output_schema: Arc::new(output_schema_of::<O>()),
-        read_only: true,
-        permission: Some(nba_auth::Permission::DataRead),
+        read_only,
+        permission,
     }
 }
 
-/// All tools, in a stable order.
+/// All tools, in a stable order (from the one registry in `tools`).
 pub fn tools() -> &'static [ToolSpec] {
-    static TOOLS: OnceLock<Vec<ToolSpec>> = OnceLock::new();
-    TOOLS.get_or_init(crate::tools::specs)
+    crate::tools::registry().specs()
 }
 
 pub fn tool(name: &str) -> Option<&'static ToolSpec> {

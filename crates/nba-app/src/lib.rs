@@ -8,7 +8,7 @@ mod error;
 pub mod predict;
 pub mod prompts;
 pub mod resources;
-mod tools;
+pub mod tools;
 pub mod work;
 
 use std::sync::Arc;
@@ -237,7 +237,7 @@ impl App {
         args: Value,
     ) -> Result<Value, AppError> {
         let started = std::time::Instant::now();
-        let Some(spec) = catalog::tool(name) else {
+        let Some((spec, handler)) = tools::registry().find(name) else {
             // Nothing runs for a name outside the catalog; the list is what the caller may use.
             return Err(AppError::UnknownName(format!(
                 "no tool '{name}'; available: {}",
@@ -250,7 +250,7 @@ impl App {
         };
         self.rate_limit(caller, "tools/call")?;
         self.authorize(caller, spec.permission, "tools/call", name)?;
-        let result = self.run_tool(caller, name, args).await;
+        let result = self.run_tool(caller, spec, handler, args).await;
         self.audit(
             caller,
             "tools/call",
@@ -271,18 +271,34 @@ impl App {
         result
     }
 
-    /// The tool itself, admitted against the concurrency caps, under the call deadline,
-    /// with its answer checked against the size limit.
-    pub(crate) async fn run_tool(
+    /// Runs tool `T` for a caller already checked by the caller of this function (resource
+    /// reads rate-limit, authorize and audit the read itself).
+    pub(crate) async fn run_checked<T: tools::Tool>(
         &self,
         caller: &Caller,
-        name: &str,
         args: Value,
     ) -> Result<Value, AppError> {
+        let (spec, handler) = tools::registry()
+            .find(T::NAME)
+            .ok_or_else(|| AppError::Internal(format!("tool {} is not registered", T::NAME)))?;
+        self.run_tool(caller, spec, handler, args).await
+    }
+
+    /// The tool itself, admitted against the concurrency caps, under the call deadline,
+    /// with its answer checked against the size limit.
+    async fn run_tool(
+        &self,
+        caller: &Caller,
+        spec: &'static ToolSpec,
+        handler: tools::Handler,
+        args: Value,
+    ) -> Result<Value, AppError> {
+        let name = spec.name;
         let _slot = self.work().admit(&caller.principal.id)?;
         let limits = self.limits();
         let deadline = std::time::Instant::now() + limits.tool_timeout;
-        let run = work::with_deadline(deadline, tools::dispatch(self, caller, name, args));
+        let cx = tools::Ctx { app: self, caller };
+        let run = work::with_deadline(deadline, handler(spec, cx, args));
         let mut out = match tokio::time::timeout_at(deadline.into(), run).await {
             Ok(result) => result?,
             Err(_) => return Err(work::timeout_error()),

@@ -4,6 +4,7 @@
 use serde_json::{json, Value};
 
 use crate::access::{Caller, RESOURCE_PERMISSION};
+use crate::tools::{GetStandings, ListTeams};
 use crate::{App, AppError};
 
 /// A fixed resource.
@@ -86,9 +87,9 @@ impl App {
         let mut value = if uri == "nba://schema" {
             schema_document()
         } else if uri == "nba://teams" {
-            self.run_tool(caller, "list_teams", json!({})).await?
+            self.run_checked::<ListTeams>(caller, json!({})).await?
         } else if let Some(season) = uri.strip_prefix("nba://standings/") {
-            self.run_tool(caller, "get_standings", json!({ "season": season }))
+            self.run_checked::<GetStandings>(caller, json!({ "season": season }))
                 .await?
         } else {
             return Err(AppError::UnknownName(format!(

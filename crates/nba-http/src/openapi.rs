@@ -48,11 +48,10 @@ pub(crate) fn document(state: &AppState) -> Value {
             format!("/v1/tools/{}", t.name),
             operation(t.title, t.description, &t.input_schema, &t.output_schema),
         );
-        let alias = match t.name {
-            "predict_game" => Some("/v1/predict"),
-            "predict_games" => Some("/v1/predict/batch"),
-            _ => None,
-        };
+        let alias = crate::predict::ALIASES
+            .iter()
+            .find(|(tool, _)| *tool == t.name)
+            .map(|(_, path)| *path);
         if let Some(path) = alias {
             paths.insert(
                 path.to_string(),

@@ -1,6 +1,7 @@
 //! `/v1/predict` and `/v1/predict/batch`: the prediction tools under stable REST paths, with
-//! the same JSON shapes as `predict_game` and `predict_games`.
+//! the same JSON shapes as the two prediction tools.
 
+use nba_app::tools::{PredictGame, PredictGames, Tool};
 use std::sync::Arc;
 
 use axum::body::Bytes;
@@ -25,13 +26,19 @@ async fn run(
     Ok(Json(state.app.call_tool(&caller, tool, args).await?))
 }
 
+/// The routes that are short names for a tool: (tool, path), documented in OpenAPI as such.
+pub(crate) const ALIASES: [(&str, &str); 2] = [
+    (PredictGame::NAME, "/v1/predict"),
+    (PredictGames::NAME, "/v1/predict/batch"),
+];
+
 /// `POST /v1/predict` with `{home, away, date?, neutral?}`.
 pub(crate) async fn one(
     State(state): State<Arc<AppState>>,
     caller: Option<Extension<Caller>>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    run(&state, caller, "predict_game", body).await
+    run(&state, caller, PredictGame::NAME, body).await
 }
 
 /// `POST /v1/predict/batch` with `{games: [...]}` (up to 1000).
@@ -40,5 +47,5 @@ pub(crate) async fn batch(
     caller: Option<Extension<Caller>>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    run(&state, caller, "predict_games", body).await
+    run(&state, caller, PredictGames::NAME, body).await
 }

@@ -8,8 +8,10 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::{Ctx, Tool};
 use crate::access::{Caller, SQL_TIMEOUT};
 use crate::{App, AppError};
+use nba_auth::Permission;
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -389,5 +391,86 @@ impl App {
                 )
             },
         })
+    }
+}
+
+/// The `whoami` tool.
+pub struct Whoami;
+
+impl Tool for Whoami {
+    const NAME: &'static str = "whoami";
+    const TITLE: &'static str = "Who am I";
+    const DESCRIPTION: &'static str = "The caller as this server sees it: opaque principal id, kind, role, permissions, how it authenticated, and its rate limit.";
+    const PERMISSION: Option<Permission> = None;
+    type Input = WhoamiInput;
+    type Output = WhoamiOutput;
+
+    async fn run(cx: Ctx<'_>, _input: WhoamiInput) -> Result<WhoamiOutput, AppError> {
+        Ok(cx.app.whoami(cx.caller))
+    }
+}
+
+/// The `query_sql` tool.
+pub struct QuerySql;
+
+impl Tool for QuerySql {
+    const NAME: &'static str = "query_sql";
+    const TITLE: &'static str = "Read-only SQL";
+    const DESCRIPTION: &'static str = "One read-only SQL query (SELECT / WITH / VALUES) over the data tables: franchises, players, games, game_sources, team_box, player_box, ingest_runs, prediction_log. Parsed and checked before it runs (no writes, no other tables, no file or system functions), in a read-only transaction with a 5 s time limit; at most `limit` rows (default 100, max 1000). Column names: see the nba://schema resource.";
+    const PERMISSION: Option<Permission> = Some(Permission::SqlQuery);
+    type Input = QuerySqlInput;
+    type Output = QuerySqlOutput;
+
+    async fn run(cx: Ctx<'_>, input: QuerySqlInput) -> Result<QuerySqlOutput, AppError> {
+        cx.app.query_sql(input).await
+    }
+}
+
+/// The `audit_log` tool.
+pub struct AuditLog;
+
+impl Tool for AuditLog {
+    const NAME: &'static str = "audit_log";
+    const TITLE: &'static str = "Audit log";
+    const DESCRIPTION: &'static str = "The latest audit log entries (who did what, when, with what outcome) and whether the whole hash chain verifies, naming any edited, deleted or missing entry.";
+    const PERMISSION: Option<Permission> = Some(Permission::AuditRead);
+    type Input = AuditLogInput;
+    type Output = AuditLogOutput;
+
+    async fn run(cx: Ctx<'_>, input: AuditLogInput) -> Result<AuditLogOutput, AppError> {
+        cx.app.audit_log(input).await
+    }
+}
+
+/// The `list_accounts` tool.
+pub struct ListAccounts;
+
+impl Tool for ListAccounts {
+    const NAME: &'static str = "list_accounts";
+    const TITLE: &'static str = "Accounts and keys";
+    const DESCRIPTION: &'static str = "Users and service accounts with their role and API keys (id, prefix, label, created, expires, revoked, last used). Keys themselves are never stored or shown; create them with `nba-mcp keys create`.";
+    const PERMISSION: Option<Permission> = Some(Permission::UsersManage);
+    type Input = ListAccountsInput;
+    type Output = ListAccountsOutput;
+
+    async fn run(cx: Ctx<'_>, _input: ListAccountsInput) -> Result<ListAccountsOutput, AppError> {
+        cx.app.list_accounts().await
+    }
+}
+
+/// The `revoke_api_key` tool.
+pub struct RevokeApiKey;
+
+impl Tool for RevokeApiKey {
+    const NAME: &'static str = "revoke_api_key";
+    const TITLE: &'static str = "Revoke an API key";
+    const DESCRIPTION: &'static str = "Revokes an API key by id (from list_accounts); it stops working at once on this server and within 5 s on others sharing the database.";
+    const PERMISSION: Option<Permission> = Some(Permission::UsersManage);
+    const READ_ONLY: bool = false;
+    type Input = RevokeKeyInput;
+    type Output = RevokeKeyOutput;
+
+    async fn run(cx: Ctx<'_>, input: RevokeKeyInput) -> Result<RevokeKeyOutput, AppError> {
+        cx.app.revoke_key(input).await
     }
 }

@@ -4,7 +4,9 @@ use nba_domain::metrics::{self, FourFactors, PlayerLine, TeamLine};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::{Ctx, Tool};
 use crate::AppError;
+use nba_auth::Permission;
 
 /// A stat line; give what you have. Minutes are the team's total (240 in regulation) for a
 /// team, the player's own for a player.
@@ -248,6 +250,22 @@ pub(crate) fn compute(input: ComputeInput) -> Result<ComputeOutput, AppError> {
         }
     }
     Ok(out)
+}
+
+/// The `compute_metrics` tool.
+pub struct ComputeMetrics;
+
+impl Tool for ComputeMetrics {
+    const NAME: &'static str = "compute_metrics";
+    const TITLE: &'static str = "Compute metrics";
+    const DESCRIPTION: &'static str = "Advanced metrics from numbers you give, with Basketball-Reference definitions: TS% = PTS/(2(FGA+0.44 FTA)); eFG% = (FGM+0.5 3PM)/FGA; possessions = 0.5((FGA+0.4FTA-1.07(ORB/(ORB+OppDRB))(FGA-FGM)+TOV) + same for opponent); pace = 48 (Poss+OppPoss)/(2 (MP/5)); ORtg/DRtg = 100 points per possession; usage = 100 ((FGA+0.44FTA+TOV)(TmMP/5))/(MP (TmFGA+0.44TmFTA+TmTOV)); four factors eFG%, TOV% = TOV/(FGA+0.44FTA+TOV), ORB% = ORB/(ORB+OppDRB), FT/FGA. Give a player and/or team line and optionally the opponent's; metrics whose inputs are missing are listed.";
+    const PERMISSION: Option<Permission> = Some(Permission::DataRead);
+    type Input = ComputeInput;
+    type Output = ComputeOutput;
+
+    async fn run(_cx: Ctx<'_>, input: ComputeInput) -> Result<ComputeOutput, AppError> {
+        compute(input)
+    }
 }
 
 #[cfg(test)]

@@ -8,7 +8,9 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::teams::{full_name, resolve};
+use super::{Ctx, Tool};
 use crate::{App, AppError};
+use nba_auth::Permission;
 
 pub const DEFAULT_LIMIT: i64 = 25;
 pub const MAX_LIMIT: i64 = 100;
@@ -359,5 +361,37 @@ impl App {
             fivethirtyeight: fte,
             game: summary(&g),
         })
+    }
+}
+
+/// The `get_games` tool.
+pub struct GetGames;
+
+impl Tool for GetGames {
+    const NAME: &'static str = "get_games";
+    const TITLE: &'static str = "List games";
+    const DESCRIPTION: &'static str = "Games with scores, newest first, filtered by team, opponent, season, date range (YYYY-MM-DD) and stage (regular, play-in, playoffs). Default 25, max 100 per page; pass next_cursor back as cursor for the next page.";
+    const PERMISSION: Option<Permission> = Some(Permission::DataRead);
+    type Input = GetGamesInput;
+    type Output = GetGamesOutput;
+
+    async fn run(cx: Ctx<'_>, input: GetGamesInput) -> Result<GetGamesOutput, AppError> {
+        cx.app.get_games(input).await
+    }
+}
+
+/// The `get_game` tool.
+pub struct GetGame;
+
+impl Tool for GetGame {
+    const NAME: &'static str = "get_game";
+    const TITLE: &'static str = "Get one game";
+    const DESCRIPTION: &'static str = "One game by id (20160619-CLE-GSW) or NBA Stats id (0041500407): score, team and player box scores where present, every source that reported it and where they disagree, and FiveThirtyEight's pre-game forecast (CC BY 4.0).";
+    const PERMISSION: Option<Permission> = Some(Permission::DataRead);
+    type Input = GetGameInput;
+    type Output = GetGameOutput;
+
+    async fn run(cx: Ctx<'_>, input: GetGameInput) -> Result<GetGameOutput, AppError> {
+        cx.app.get_game(input).await
     }
 }

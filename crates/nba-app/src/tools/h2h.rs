@@ -10,7 +10,9 @@ use serde::{Deserialize, Serialize};
 use super::games::{season_label, summary, GameSummary};
 use super::r1;
 use super::teams::{resolve, summary as team_summary, TeamSummary};
+use super::{Ctx, Tool};
 use crate::{App, AppError};
+use nba_auth::Permission;
 
 /// A season, a range "2010-2016" / "2009-10:2015-16", or [from, to].
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -207,5 +209,21 @@ impl App {
                 .map(summary)
                 .collect(),
         })
+    }
+}
+
+/// The `head_to_head` tool.
+pub struct HeadToHead;
+
+impl Tool for HeadToHead {
+    const NAME: &'static str = "head_to_head";
+    const TITLE: &'static str = "Head to head";
+    const DESCRIPTION: &'static str = "Two teams' record against each other, regular season and play-offs, home and away, average margin, season by season and the latest meetings. seasons limits the range: \"2015-16\", 2016, \"2010-2016\" or [2010, 2016].";
+    const PERMISSION: Option<Permission> = Some(Permission::DataRead);
+    type Input = HeadToHeadInput;
+    type Output = HeadToHeadOutput;
+
+    async fn run(cx: Ctx<'_>, input: HeadToHeadInput) -> Result<HeadToHeadOutput, AppError> {
+        cx.app.head_to_head(input).await
     }
 }

@@ -2,11 +2,13 @@
 
 use std::collections::BTreeMap;
 
-use nba_ops::{AlertsView, DriftConfig, DriftMonitor, DriftReport, HealthReport};
+use nba_ops::{AlertsView, DriftConfig, DriftMonitor, HealthReport};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::{Ctx, Tool};
 use crate::{App, AppError};
+use nba_auth::Permission;
 
 /// Recent predictions compared with the reference.
 pub const DRIFT_WINDOW: i64 = 1000;
@@ -41,7 +43,7 @@ pub struct DriftOutput {
     pub recent_predictions: usize,
     pub method: String,
     #[serde(flatten)]
-    pub report: DriftReport,
+    pub report: nba_ops::DriftReport,
 }
 
 impl App {
@@ -122,5 +124,53 @@ impl App {
             samples: scored.len() as u64,
             observed_at: chrono::Utc::now(),
         }))
+    }
+}
+
+/// The `system_health` tool.
+pub struct SystemHealth;
+
+impl Tool for SystemHealth {
+    const NAME: &'static str = "system_health";
+    const TITLE: &'static str = "System health";
+    const DESCRIPTION: &'static str = "Health of every component (database, data freshness, caches, model, drift): healthy, degraded or unhealthy, with a message and response time each; the same report as GET /health.";
+    const PERMISSION: Option<Permission> = Some(Permission::HealthRead);
+    type Input = NoInput;
+    type Output = HealthOutput;
+
+    async fn run(cx: Ctx<'_>, _input: NoInput) -> Result<HealthOutput, AppError> {
+        cx.app.system_health().await
+    }
+}
+
+/// The `list_alerts` tool.
+pub struct ListAlerts;
+
+impl Tool for ListAlerts {
+    const NAME: &'static str = "list_alerts";
+    const TITLE: &'static str = "Alerts";
+    const DESCRIPTION: &'static str = "Active and recently resolved alerts (system unhealthy, error rate, latency p95, feature drift, performance degradation) with severity and times.";
+    const PERMISSION: Option<Permission> = Some(Permission::HealthRead);
+    type Input = NoInput;
+    type Output = AlertsOutput;
+
+    async fn run(cx: Ctx<'_>, _input: NoInput) -> Result<AlertsOutput, AppError> {
+        cx.app.list_alerts().await
+    }
+}
+
+/// The `drift_report` tool.
+pub struct DriftReport;
+
+impl Tool for DriftReport {
+    const NAME: &'static str = "drift_report";
+    const TITLE: &'static str = "Feature drift";
+    const DESCRIPTION: &'static str = "Whether the inputs of recent served predictions drift from the model's reference data: PSI and Kolmogorov-Smirnov per feature.";
+    const PERMISSION: Option<Permission> = Some(Permission::HealthRead);
+    type Input = DriftInput;
+    type Output = DriftOutput;
+
+    async fn run(cx: Ctx<'_>, input: DriftInput) -> Result<DriftOutput, AppError> {
+        cx.app.drift_report(input.window).await
     }
 }

@@ -12,7 +12,9 @@ use serde::{Deserialize, Serialize};
 use super::games::{season_label, side};
 use super::team_stats::team_line;
 use super::{r1, r3};
+use super::{Ctx, Tool};
 use crate::{App, AppError};
+use nba_auth::Permission;
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -548,5 +550,53 @@ impl App {
             qualification: rule,
             qualified_players: qualified,
         })
+    }
+}
+
+/// The `search_players` tool.
+pub struct SearchPlayers;
+
+impl Tool for SearchPlayers {
+    const NAME: &'static str = "search_players";
+    const TITLE: &'static str = "Search players";
+    const DESCRIPTION: &'static str = "Search players by name (accents and case ignored; every word must match). Returns ids for get_player_stats.";
+    const PERMISSION: Option<Permission> = Some(Permission::DataRead);
+    type Input = SearchPlayersInput;
+    type Output = SearchPlayersOutput;
+
+    async fn run(cx: Ctx<'_>, input: SearchPlayersInput) -> Result<SearchPlayersOutput, AppError> {
+        cx.app.search_players(input).await
+    }
+}
+
+/// The `get_player_stats` tool.
+pub struct GetPlayerStats;
+
+impl Tool for GetPlayerStats {
+    const NAME: &'static str = "get_player_stats";
+    const TITLE: &'static str = "Player stats";
+    const DESCRIPTION: &'static str = "A player's per-game and per-36 averages by season and stage from box scores: points, rebounds, assists, steals, blocks, turnovers, shooting, TS%, eFG%, usage rate and games played. Player box scores cover the 2010-11 to 2021-22 play-offs and 2023-24 onward.";
+    const PERMISSION: Option<Permission> = Some(Permission::DataRead);
+    type Input = PlayerStatsInput;
+    type Output = PlayerStatsOutput;
+
+    async fn run(cx: Ctx<'_>, input: PlayerStatsInput) -> Result<PlayerStatsOutput, AppError> {
+        cx.app.get_player_stats(input).await
+    }
+}
+
+/// The `get_leaders` tool.
+pub struct GetLeaders;
+
+impl Tool for GetLeaders {
+    const NAME: &'static str = "get_leaders";
+    const TITLE: &'static str = "League leaders";
+    const DESCRIPTION: &'static str = "League leaders of a season in one stat (points, rebounds, assists, steals, blocks, turnovers, threes, minutes per game; fg_pct, fg3_pct, ft_pct, ts_pct, efg_pct), applying the NBA's qualification rule for that season (stated in the output).";
+    const PERMISSION: Option<Permission> = Some(Permission::DataRead);
+    type Input = LeadersInput;
+    type Output = LeadersOutput;
+
+    async fn run(cx: Ctx<'_>, input: LeadersInput) -> Result<LeadersOutput, AppError> {
+        cx.app.get_leaders(input).await
     }
 }

@@ -10,7 +10,9 @@ use serde::{Deserialize, Serialize};
 use super::games::{parse_date, season_label, side, Side};
 use super::teams::resolve;
 use super::{r1, r3};
+use super::{Ctx, Tool};
 use crate::{App, AppError, Caller};
+use nba_auth::Permission;
 
 /// Which games of a batch go to the prediction log: all of a small batch, else `keep`
 /// spread evenly, so one caller cannot fill the log with batch calls.
@@ -371,5 +373,53 @@ impl App {
             },
             teams: rows,
         })
+    }
+}
+
+/// The `predict_game` tool.
+pub struct PredictGame;
+
+impl Tool for PredictGame {
+    const NAME: &'static str = "predict_game";
+    const TITLE: &'static str = "Predict a game";
+    const DESCRIPTION: &'static str = "Home and away win probability and expected margin for a matchup on a date (default today), from the champion model trained on past seasons, with the top factors behind it and the date the data runs to. Past dates use only games played before them. neutral: no home court.";
+    const PERMISSION: Option<Permission> = Some(Permission::PredictionsRead);
+    type Input = PredictGameInput;
+    type Output = PredictGameOutput;
+
+    async fn run(cx: Ctx<'_>, input: PredictGameInput) -> Result<PredictGameOutput, AppError> {
+        cx.app.predict_game(cx.caller, input).await
+    }
+}
+
+/// The `predict_games` tool.
+pub struct PredictGames;
+
+impl Tool for PredictGames {
+    const NAME: &'static str = "predict_games";
+    const TITLE: &'static str = "Predict many games";
+    const DESCRIPTION: &'static str = "predict_game for up to 1000 games at once: {games: [{home, away, date?, neutral?}, ...]}. Every game is checked before any is predicted; an error names the game by its index.";
+    const PERMISSION: Option<Permission> = Some(Permission::PredictionsRead);
+    type Input = PredictGamesInput;
+    type Output = PredictGamesOutput;
+
+    async fn run(cx: Ctx<'_>, input: PredictGamesInput) -> Result<PredictGamesOutput, AppError> {
+        cx.app.predict_games(cx.caller, input).await
+    }
+}
+
+/// The `get_power_rankings` tool.
+pub struct GetPowerRankings;
+
+impl Tool for GetPowerRankings {
+    const NAME: &'static str = "get_power_rankings";
+    const TITLE: &'static str = "Power rankings";
+    const DESCRIPTION: &'static str = "Teams ranked by the model's Elo rating, with a points-scale net rating and the win probability against an average team on a neutral site, as of a date (default: after the latest result).";
+    const PERMISSION: Option<Permission> = Some(Permission::PredictionsRead);
+    type Input = PowerRankingsInput;
+    type Output = PowerRankingsOutput;
+
+    async fn run(cx: Ctx<'_>, input: PowerRankingsInput) -> Result<PowerRankingsOutput, AppError> {
+        cx.app.power_rankings(cx.caller, input).await
     }
 }

@@ -14,9 +14,11 @@ use serde::{Deserialize, Serialize};
 use super::games::{parse_date, side};
 use super::predict::ModelInfo;
 use super::{r1, r3};
+use super::{Ctx, Tool};
 use crate::predict::Serving;
 use crate::work::Cancel;
 use crate::{App, AppError, Caller};
+use nba_auth::Permission;
 
 const DEFAULT_SIMS: u32 = 10_000;
 const MAX_SIMS: u32 = 100_000;
@@ -314,4 +316,20 @@ fn simulate(
                 if play_in { "Seeds 1-6 go straight to the play-offs; 7-10 play the play-in (7 v 8, 9 v 10, then the loser of 7 v 8 v the winner of 9 v 10) at the higher seed." } else { "Seeds 1-8 of each conference reach the play-offs." }
             ),
         })
+}
+
+/// The `simulate_season` tool.
+pub struct SimulateSeason;
+
+impl Tool for SimulateSeason {
+    const NAME: &'static str = "simulate_season";
+    const TITLE: &'static str = "Simulate a season";
+    const DESCRIPTION: &'static str = "Monte Carlo over the rest of a season's regular-season schedule (1983-84 on): expected wins, play-off and play-in odds and the seed distribution per team. 10,000 simulations by default; as_of replays the season from a past date.";
+    const PERMISSION: Option<Permission> = Some(Permission::PredictionsRead);
+    type Input = SimulateInput;
+    type Output = SimulateOutput;
+
+    async fn run(cx: Ctx<'_>, input: SimulateInput) -> Result<SimulateOutput, AppError> {
+        cx.app.simulate_season(cx.caller, input).await
+    }
 }

@@ -9,7 +9,9 @@ use serde::{Deserialize, Serialize};
 
 use super::games::{parse_date, side};
 use super::r3;
+use super::{Ctx, Tool};
 use crate::{App, AppError};
+use nba_auth::Permission;
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -260,5 +262,21 @@ impl App {
         Ok(AppError::NotFound(format!(
             "no games of season {season} in the store{range}"
         )))
+    }
+}
+
+/// The `get_standings` tool.
+pub struct GetStandings;
+
+impl Tool for GetStandings {
+    const NAME: &'static str = "get_standings";
+    const TITLE: &'static str = "Standings";
+    const DESCRIPTION: &'static str = "Regular-season standings of a season by conference, optionally as of a date: W-L, win pct, games back, points for/against, point differential, streak, last 10, home and away records, conference rank.";
+    const PERMISSION: Option<Permission> = Some(Permission::DataRead);
+    type Input = StandingsInput;
+    type Output = StandingsOutput;
+
+    async fn run(cx: Ctx<'_>, input: StandingsInput) -> Result<StandingsOutput, AppError> {
+        cx.app.get_standings(input).await
     }
 }

@@ -11,7 +11,9 @@ use serde::{Deserialize, Serialize};
 use super::standings::Record;
 use super::teams::{resolve, summary, TeamSummary};
 use super::{r1, r3};
+use super::{Ctx, Tool};
 use crate::{App, AppError};
+use nba_auth::Permission;
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -224,5 +226,21 @@ fn round_ff(f: FourFactors) -> FourFactors {
         tov_pct: f.tov_pct.map(r3),
         orb_pct: f.orb_pct.map(r3),
         ft_rate: f.ft_rate.map(r3),
+    }
+}
+
+/// The `get_team_stats` tool.
+pub struct GetTeamStats;
+
+impl Tool for GetTeamStats {
+    const NAME: &'static str = "get_team_stats";
+    const TITLE: &'static str = "Team season stats";
+    const DESCRIPTION: &'static str = "A team's season: record, home/away splits, points for and against, margin, Pythagorean wins (exponent 14), play-off record; and where box scores exist pace, offensive/defensive/net rating and the four factors for the team and its opponents (Basketball-Reference definitions).";
+    const PERMISSION: Option<Permission> = Some(Permission::DataRead);
+    type Input = TeamStatsInput;
+    type Output = TeamStatsOutput;
+
+    async fn run(cx: Ctx<'_>, input: TeamStatsInput) -> Result<TeamStatsOutput, AppError> {
+        cx.app.get_team_stats(input).await
     }
 }

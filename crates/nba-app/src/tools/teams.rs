@@ -5,7 +5,9 @@ use nba_domain::Season;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::{Ctx, Tool};
 use crate::{App, AppError};
+use nba_auth::Permission;
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -373,6 +375,38 @@ impl App {
     /// "Los Angeles Lakers" for a free-text team, or the resolver's error.
     pub(crate) async fn resolve_team_name(&self, query: &str) -> Result<String, AppError> {
         resolve(query, None).map(|t| full_name(t.era))
+    }
+}
+
+/// The `list_teams` tool.
+pub struct ListTeams;
+
+impl Tool for ListTeams {
+    const NAME: &'static str = "list_teams";
+    const TITLE: &'static str = "List teams";
+    const DESCRIPTION: &'static str = "List NBA franchises. Without a season: the 30 current teams with their former names and codes, then defunct franchises. With a season (\"2015-16\" or 2016): the teams of that season with their conference and division then.";
+    const PERMISSION: Option<Permission> = Some(Permission::DataRead);
+    type Input = ListTeamsInput;
+    type Output = ListTeamsOutput;
+
+    async fn run(cx: Ctx<'_>, input: ListTeamsInput) -> Result<ListTeamsOutput, AppError> {
+        cx.app.list_teams(input).await
+    }
+}
+
+/// The `find_team` tool.
+pub struct FindTeam;
+
+impl Tool for FindTeam {
+    const NAME: &'static str = "find_team";
+    const TITLE: &'static str = "Find a team";
+    const DESCRIPTION: &'static str = "Resolve a team from a name, city, nickname, NBA abbreviation (BKN, PHX, CHA) or FiveThirtyEight code (BRK, PHO, CHO), fuzzy. Returns the best match and ranked candidates; ambiguous input (\"Los Angeles\") lists them.";
+    const PERMISSION: Option<Permission> = Some(Permission::DataRead);
+    type Input = FindTeamInput;
+    type Output = FindTeamOutput;
+
+    async fn run(cx: Ctx<'_>, input: FindTeamInput) -> Result<FindTeamOutput, AppError> {
+        cx.app.find_team(input).await
     }
 }
 
