@@ -2,6 +2,7 @@
 //! transports know their protocol; this crate knows basketball and the store.
 
 pub mod access;
+pub mod admin;
 mod cache;
 pub mod catalog;
 mod error;

@@ -1,23 +1,20 @@
-//! Access administration from the command line: the role matrix, users and service
-//! accounts, API keys (the secret is printed once, to stdout, and only its hash is stored),
-//! and the audit log (verify the hash chain, export it as JSON lines). Every change is
-//! appended to the audit log as done by `cli` with the admin role; targets are opaque ids,
-//! never names, secrets or hashes.
+//! Access administration from the command line: arguments and printing only. The use-cases
+//! (users and service accounts, API keys, the audit log) are `nba_app::admin`, the same code
+//! the admin tools run; every change is audited there as done by `cli` with the admin role.
+//! A new key is printed once, to stdout; only its hash is stored.
 
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
-use chrono::{DateTime, Duration, SecondsFormat, Utc};
+use chrono::{DateTime, Duration, Utc};
 use clap::Subcommand;
-use nba_auth::audit::{AuditEntry, AuditRecord};
+use nba_app::admin::{self, Change};
+use nba_app::Caller;
 use nba_auth::Role;
-use nba_store::{ApiKeyRow, PrincipalRow, Store, StoreError};
+use nba_store::{ApiKeyRow, Store};
 use secrecy::ExposeSecret;
-
-/// Audit records read per query when walking the whole chain.
-const PAGE: i64 = 10_000;
 
 #[derive(Subcommand)]
 pub enum UsersCmd {
@@ -155,59 +152,6 @@ fn parse_time(s: &str) -> Result<DateTime<Utc>, String> {
         .map_err(|e| format!("'{s}' is not an RFC 3339 time like 2027-01-01T00:00:00Z: {e}"))
 }
 
-fn stamp(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Secs, true)
-}
-
-/// A principal name: 1 to 64 characters of `[A-Za-z0-9._@-]`.
-pub fn check_name(name: &str) -> Result<()> {
-    let ok_chars = name
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '@' | '-'));
-    if name.is_empty() || name.chars().count() > 64 || !ok_chars {
-        bail!(
-            "invalid name {name:?}: a name is 1 to 64 characters, each a letter, a digit, \
-             '.', '_', '@' or '-'"
-        );
-    }
-    Ok(())
-}
-
-/// Appends one audit entry for a change made from the command line.
-async fn audit(store: &Store, action: &str, target: &str) -> Result<()> {
-    let entry = AuditEntry {
-        ts: Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true),
-        principal: "cli".into(),
-        role: Role::Admin.as_str().into(),
-        action: action.into(),
-        target: target.into(),
-        outcome: "ok".into(),
-        request_id: uuid::Uuid::new_v4().to_string(),
-        transport: "cli".into(),
-    };
-    store.append_audit(vec![entry]).await.with_context(|| {
-        format!("the change was made but its audit entry ({action}) was not written")
-    })?;
-    Ok(())
-}
-
-async fn find_principal(store: &Store, who: &str) -> Result<PrincipalRow> {
-    store.principal(who).await?.with_context(|| {
-        format!(
-            "no user or service account named or with id '{who}'; `nba-mcp users list` shows them"
-        )
-    })
-}
-
-async fn find_key(store: &Store, key_id: &str) -> Result<ApiKeyRow> {
-    store
-        .api_keys(None)
-        .await?
-        .into_iter()
-        .find(|k| k.id == key_id)
-        .with_context(|| format!("no API key with id '{key_id}'; `nba-mcp keys list` shows them"))
-}
-
 /// Prints rows under headers, columns padded to their widest cell.
 fn print_table(headers: &[&str], rows: &[Vec<String>]) -> Result<()> {
     let mut widths: Vec<usize> = headers.iter().map(|h| h.len()).collect();
@@ -240,47 +184,20 @@ fn or_dash(v: &Option<String>) -> String {
 }
 
 pub async fn users(store: &Store, cmd: UsersCmd) -> Result<()> {
+    let actor = Caller::cli();
     match cmd {
         UsersCmd::Add {
             name,
             role,
             service,
         } => {
-            check_name(&name)?;
-            if let Some(p) = store.principal(&name).await? {
-                if p.name == name {
-                    bail!("a principal named '{name}' already exists ({})", p.id);
-                }
-                bail!(
-                    "'{name}' is the id of principal '{}'; choose another name",
-                    p.name
-                );
-            }
-            let (prefix, kind) = if service {
-                ("svc", "service")
-            } else {
-                ("usr", "user")
-            };
-            let row = PrincipalRow {
-                id: nba_auth::keys::new_id(prefix),
-                name,
-                kind: kind.into(),
-                role: role.as_str().into(),
-                created_at: stamp(Utc::now()),
-                disabled_at: None,
-            };
-            match store.create_principal(&row).await {
-                Ok(()) => {}
-                Err(StoreError::Conflict(m)) => bail!("{m}"),
-                Err(e) => return Err(e.into()),
-            }
-            audit(store, "users:add", &row.id).await?;
+            let row = admin::create_account(store, &actor, &name, service, role).await?;
             println!("{}", row.id);
-            eprintln!("{kind} {} created with role {role}", row.name);
+            eprintln!("{} {} created with role {role}", row.kind, row.name);
             Ok(())
         }
         UsersCmd::List { json } => {
-            let all = store.principals().await?;
+            let all = admin::accounts(store, &actor).await?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&all)?);
                 return Ok(());
@@ -304,77 +221,35 @@ pub async fn users(store: &Store, cmd: UsersCmd) -> Result<()> {
             )
         }
         UsersCmd::Disable { who } => {
-            let p = find_principal(store, &who).await?;
-            if let Some(at) = &p.disabled_at {
-                println!("{} ({}) was already disabled at {at}", p.name, p.id);
-                return Ok(());
-            }
-            if store.disable_principal(&p.id, &stamp(Utc::now())).await? {
-                audit(store, "users:disable", &p.id).await?;
-                println!(
+            let (p, change) = admin::disable_account(store, &actor, &who).await?;
+            match change {
+                Change::Done => println!(
                     "{} ({}) disabled; its keys stop working (within seconds on running servers)",
                     p.name, p.id
-                );
-            } else {
-                println!("{} ({}) was already disabled", p.name, p.id);
+                ),
+                Change::Already(Some(at)) => {
+                    println!("{} ({}) was already disabled at {at}", p.name, p.id)
+                }
+                Change::Already(None) => println!("{} ({}) was already disabled", p.name, p.id),
             }
             Ok(())
         }
         UsersCmd::SetRole { who, role } => {
-            let p = find_principal(store, &who).await?;
-            if p.role == role.as_str() {
-                println!("{} ({}) already has role {role}", p.name, p.id);
-                return Ok(());
+            let (p, change) = admin::set_role(store, &actor, &who, role).await?;
+            match change {
+                Change::Done => println!("{} ({}) role {} -> {role}", p.name, p.id, p.role),
+                Change::Already(_) => println!("{} ({}) already has role {role}", p.name, p.id),
             }
-            if !store.set_principal_role(&p.id, role.as_str()).await? {
-                bail!("principal '{who}' disappeared before its role could be changed");
-            }
-            audit(store, "users:set-role", &p.id).await?;
-            println!("{} ({}) role {} -> {role}", p.name, p.id, p.role);
             Ok(())
         }
     }
 }
 
-/// Makes a key for `p`, stores its hash and prints it: the key alone on stdout (or one JSON
-/// object with --json), a note for people on stderr.
-async fn issue_key(
-    store: &Store,
-    p: &PrincipalRow,
-    label: &str,
-    expires_at: Option<DateTime<Utc>>,
-    json: bool,
-) -> Result<ApiKeyRow> {
-    if let Some(at) = &p.disabled_at {
-        bail!(
-            "{} ({}) is disabled (since {at}); a disabled account gets no keys",
-            p.name,
-            p.id
-        );
-    }
-    let now = Utc::now();
-    if let Some(t) = expires_at {
-        if t <= now {
-            bail!("the expiry {} is not in the future", stamp(t));
-        }
-    }
-    let new = nba_auth::keys::generate();
-    let row = ApiKeyRow {
-        id: nba_auth::keys::new_id("key"),
-        principal_id: p.id.clone(),
-        display_prefix: new.display_prefix.clone(),
-        label: label.to_string(),
-        created_at: stamp(now),
-        expires_at: expires_at.map(stamp),
-        revoked_at: None,
-        last_used_at: None,
-    };
-    match store.create_api_key(&row, &new.hash).await {
-        Ok(()) => {}
-        Err(StoreError::Conflict(m)) => bail!("{m}; try again"),
-        Err(e) => return Err(e.into()),
-    }
-    let secret = new.secret.expose_secret();
+/// Prints a new key: the key alone on stdout (or one JSON object with --json), a note for
+/// people on stderr.
+fn print_key(key: &admin::NewKey, json: bool) {
+    let secret = key.secret.expose_secret();
+    let (row, p) = (&key.row, &key.owner);
     if json {
         let obj = serde_json::json!({
             "key": secret,
@@ -396,10 +271,10 @@ async fn issue_key(
         "key {} for {} (role {}), {expiry}; shown once, store it now",
         row.id, p.name, p.role
     );
-    Ok(row)
 }
 
 pub async fn keys(store: &Store, cmd: KeysCmd) -> Result<()> {
+    let actor = Caller::cli();
     match cmd {
         KeysCmd::Create {
             who,
@@ -408,22 +283,18 @@ pub async fn keys(store: &Store, cmd: KeysCmd) -> Result<()> {
             expires_at,
             json,
         } => {
-            let p = find_principal(store, &who).await?;
             let expires_at = expires_at.or(expires_in.map(|d| Utc::now() + d));
-            let row = issue_key(store, &p, &label, expires_at, json).await?;
-            audit(store, "keys:create", &row.id).await
+            let key = admin::create_key(store, &actor, &who, &label, expires_at).await?;
+            print_key(&key, json);
+            Ok(())
         }
         KeysCmd::List { who, json } => {
-            let principals = store.principals().await?;
-            let only = match &who {
-                Some(w) => Some(find_principal(store, w).await?.id),
-                None => None,
-            };
+            let principals = admin::accounts(store, &actor).await?;
             let names: HashMap<&str, &str> = principals
                 .iter()
                 .map(|p| (p.id.as_str(), p.name.as_str()))
                 .collect();
-            let keys = store.api_keys(only.as_deref()).await?;
+            let keys = admin::keys(store, &actor, who.as_deref()).await?;
             let name_of =
                 |k: &ApiKeyRow| names.get(k.principal_id.as_str()).copied().unwrap_or("?");
             if json {
@@ -480,19 +351,14 @@ pub async fn keys(store: &Store, cmd: KeysCmd) -> Result<()> {
             )
         }
         KeysCmd::Revoke { key_id } => {
-            let key = find_key(store, &key_id).await?;
-            if let Some(at) = &key.revoked_at {
-                println!("key {} was already revoked at {at}", key.id);
-                return Ok(());
-            }
-            if store.revoke_api_key(&key.id, &stamp(Utc::now())).await? {
-                audit(store, "keys:revoke", &key.id).await?;
-                println!(
+            let (key, change) = admin::revoke_key(store, &actor, &key_id).await?;
+            match change {
+                Change::Done => println!(
                     "key {} ({}...) revoked; it stops working now (within seconds on running servers)",
                     key.id, key.display_prefix
-                );
-            } else {
-                println!("key {} was already revoked", key.id);
+                ),
+                Change::Already(Some(at)) => println!("key {} was already revoked at {at}", key.id),
+                Change::Already(None) => println!("key {} was already revoked", key.id),
             }
             Ok(())
         }
@@ -502,77 +368,22 @@ pub async fn keys(store: &Store, cmd: KeysCmd) -> Result<()> {
             expires_in,
             json,
         } => {
-            let old = find_key(store, &key_id).await?;
-            if let Some(at) = &old.revoked_at {
-                bail!("key {} was revoked at {at}; create a new key with `nba-mcp keys create` instead", old.id);
+            let r = admin::rotate_key(store, &actor, &key_id, grace, expires_in).await?;
+            print_key(&r.new, json);
+            match r.old_until {
+                None => eprintln!("old key {} revoked", r.old.id),
+                Some(until) => eprintln!("old key {} keeps working until {until}", r.old.id),
             }
-            let p = store
-                .principal(&old.principal_id)
-                .await?
-                .with_context(|| format!("key {} belongs to no known principal", old.id))?;
-            let now = Utc::now();
-            // Default: the new key lives as long as the old one was meant to.
-            let lifetime = expires_in.or_else(|| {
-                let created = parse_time(&old.created_at).ok()?;
-                let expires = parse_time(old.expires_at.as_deref()?).ok()?;
-                (expires > created).then(|| expires - created)
-            });
-            let new = issue_key(store, &p, &old.label, lifetime.map(|d| now + d), json).await?;
-            let old_note = match grace {
-                None => {
-                    store.revoke_api_key(&old.id, &stamp(now)).await?;
-                    format!("old key {} revoked", old.id)
-                }
-                Some(g) => {
-                    let mut until = now + g;
-                    if let Some(t) = old.expires_at.as_deref().and_then(|t| parse_time(t).ok()) {
-                        until = until.min(t); // a grace never extends a key
-                    }
-                    set_key_expiry(store, &old.id, &stamp(until)).await?;
-                    format!("old key {} keeps working until {}", old.id, stamp(until))
-                }
-            };
-            audit(store, "keys:rotate", &format!("{} -> {}", old.id, new.id)).await?;
-            eprintln!("{old_note}");
             Ok(())
         }
     }
 }
 
-/// Sets the expiry of a key that is not revoked. (The store has no method for this yet.)
-async fn set_key_expiry(store: &Store, key_id: &str, at: &str) -> Result<()> {
-    let done = store
-        .set_api_key_expiry(key_id, at)
-        .await
-        .with_context(|| format!("setting the expiry of key {key_id}"))?;
-    if !done {
-        bail!("key {key_id} was revoked meanwhile; its expiry was not changed");
-    }
-    Ok(())
-}
-
-/// Every audit record with `seq > after`, read in pages.
-async fn all_records(store: &Store, mut after: i64) -> Result<Vec<AuditRecord>> {
-    let mut records = Vec::new();
-    loop {
-        let page = store.audit_records(after, PAGE).await?;
-        let Some(last) = page.last() else { break };
-        after = last.seq;
-        let full = page.len() as i64 == PAGE;
-        records.extend(page);
-        if !full {
-            break;
-        }
-    }
-    Ok(records)
-}
-
 pub async fn audit_cmd(store: &Store, cmd: AuditCmd) -> Result<()> {
+    let actor = Caller::cli();
     match cmd {
         AuditCmd::Verify => {
-            // One snapshot of anchor, records and head: a server appending or pruning
-            // meanwhile is not mistaken for tampering.
-            let (report, _, (head_seq, _)) = store.audit_verify(0).await?;
+            let (report, (head_seq, _)) = admin::verify_audit(store, &actor).await?;
             // Says which entries retention removed before the anchor, if any.
             let retention = if report.pruned > 0 {
                 format!("\n  {}", report.summary())
@@ -600,7 +411,6 @@ pub async fn audit_cmd(store: &Store, cmd: AuditCmd) -> Result<()> {
             )
         }
         AuditCmd::Export { out, after_seq } => {
-            let records = all_records(store, after_seq).await?;
             let mut w: Box<dyn Write> = match &out {
                 Some(path) => Box::new(std::io::BufWriter::new(
                     std::fs::File::create(path)
@@ -608,17 +418,9 @@ pub async fn audit_cmd(store: &Store, cmd: AuditCmd) -> Result<()> {
                 )),
                 None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
             };
-            for r in &records {
-                serde_json::to_writer(&mut w, r)?;
-                w.write_all(b"\n")?;
-            }
-            w.flush()?;
+            let n = admin::export_audit(store, &actor, after_seq, &mut w).await?;
             if let Some(path) = &out {
-                eprintln!(
-                    "wrote {} audit records to {}",
-                    records.len(),
-                    path.display()
-                );
+                eprintln!("wrote {n} audit records to {}", path.display());
             }
             Ok(())
         }
@@ -650,21 +452,5 @@ mod tests {
         }
         assert!(parse_duration("5y").unwrap_err().contains("unknown unit"));
         assert!(parse_duration("0h").unwrap_err().contains("zero"));
-    }
-
-    #[test]
-    fn names() {
-        for ok in [
-            "alice",
-            "a",
-            "bob.smith@example.com",
-            "ci-bot_2",
-            &"x".repeat(64),
-        ] {
-            check_name(ok).unwrap();
-        }
-        for bad in ["", "two words", "ünï", "a/b", &"x".repeat(65)] {
-            assert!(check_name(bad).is_err(), "{bad:?}");
-        }
     }
 }

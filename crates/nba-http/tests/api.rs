@@ -64,18 +64,22 @@ async fn app() -> (App, TempDir) {
         .await
         .expect("open store");
     let app = App::new(store).await.expect("app");
-    let admin = nba_app::access::create_account(
+    let cli = nba_app::Caller::cli();
+    let admin = nba_app::admin::create_account(
         app.store(),
+        &cli,
         "admin",
         false,
         nba_app::nba_auth::Role::Admin,
     )
     .await
     .expect("account");
-    let (key, _) = nba_app::access::create_key(app.store(), &admin.id, "tests", None)
+    let key = nba_app::admin::create_key(app.store(), &cli, &admin.id, "tests", None)
         .await
         .expect("key");
-    KEY.with(|k| *k.borrow_mut() = Some(secrecy::ExposeSecret::expose_secret(&key).to_string()));
+    KEY.with(|k| {
+        *k.borrow_mut() = Some(secrecy::ExposeSecret::expose_secret(&key.secret).to_string())
+    });
     (app, TempDir(dir))
 }
 

@@ -102,6 +102,38 @@ impl Caller {
     }
 }
 
+impl Caller {
+    /// The operator at the command line: holds the database, so acts as an admin. Recorded
+    /// in the audit log as principal `cli`, transport `cli`.
+    pub fn cli() -> Caller {
+        let principal = Principal::with_role(
+            "cli".into(),
+            PrincipalKind::Local,
+            Role::Admin,
+            nba_auth::AuthMethod::Config,
+        );
+        Caller::new(Arc::new(principal), Transport::Cli, new_request_id())
+    }
+}
+
+/// The audit entry of `action` on `target` by `caller` with `outcome`.
+pub(crate) fn audit_entry(
+    caller: &Caller,
+    action: &str,
+    target: &str,
+    outcome: &str,
+) -> nba_auth::audit::AuditEntry {
+    audit::entry(
+        &caller.principal.id,
+        caller.principal.role_label(),
+        action,
+        target,
+        outcome,
+        &caller.request_id,
+        caller.transport,
+    )
+}
+
 /// The principal of a local client given a role by configuration.
 pub fn local_principal(role: Role) -> Principal {
     Principal::with_role(
@@ -339,15 +371,9 @@ impl App {
 
     /// Appends an entry to the audit log (queued; written in batches, flushed on `close`).
     pub fn audit(&self, caller: &Caller, action: &str, target: &str, outcome: &str) {
-        self.access().audit.record(audit::entry(
-            &caller.principal.id,
-            caller.principal.role_label(),
-            action,
-            target,
-            outcome,
-            &caller.request_id,
-            caller.transport,
-        ));
+        self.access()
+            .audit
+            .record(audit_entry(caller, action, target, outcome));
     }
 
     /// Waits until every audit entry queued so far is written (tests, shutdown).
@@ -413,63 +439,4 @@ async fn key_principal(
             (None, AuthFailure::Unavailable { retry_after_s: 5 })
         }
     })
-}
-
-/// Creates a user or service account with `role`; `name` must be unique.
-pub async fn create_account(
-    store: &Store,
-    name: &str,
-    service: bool,
-    role: Role,
-) -> Result<nba_store::PrincipalRow, AppError> {
-    let valid = !name.is_empty()
-        && name.len() <= 64
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "._@-".contains(c));
-    if !valid {
-        return Err(AppError::InvalidArgument(format!(
-            "account name '{name}': use 1 to 64 letters, digits, '.', '_', '@' or '-'"
-        )));
-    }
-    let row = nba_store::PrincipalRow {
-        id: nba_auth::keys::new_id(if service { "svc" } else { "usr" }),
-        name: name.into(),
-        kind: if service { "service" } else { "user" }.into(),
-        role: role.as_str().into(),
-        created_at: now_rfc3339(),
-        disabled_at: None,
-    };
-    store.create_principal(&row).await.map_err(|e| match e {
-        nba_store::StoreError::Conflict(m) => AppError::InvalidArgument(m),
-        other => other.into(),
-    })?;
-    Ok(row)
-}
-
-/// Makes an API key for the account `principal_id`: the secret is returned once, the store
-/// keeps its hash.
-pub async fn create_key(
-    store: &Store,
-    principal_id: &str,
-    label: &str,
-    expires_at: Option<chrono::DateTime<chrono::Utc>>,
-) -> Result<(secrecy::SecretString, nba_store::ApiKeyRow), AppError> {
-    let key = nba_auth::keys::generate();
-    let row = nba_store::ApiKeyRow {
-        id: nba_auth::keys::new_id("key"),
-        principal_id: principal_id.into(),
-        display_prefix: key.display_prefix.clone(),
-        label: label.into(),
-        created_at: now_rfc3339(),
-        expires_at: expires_at.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
-        revoked_at: None,
-        last_used_at: None,
-    };
-    store.create_api_key(&row, &key.hash).await?;
-    Ok((key.secret, row))
-}
-
-fn now_rfc3339() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }

@@ -329,11 +329,12 @@ impl App {
         })
     }
 
-    pub(crate) async fn list_accounts(&self) -> Result<ListAccountsOutput, AppError> {
-        let keys = self.store().api_keys(None).await?;
-        let accounts = self
-            .store()
-            .principals()
+    pub(crate) async fn list_accounts(
+        &self,
+        caller: &Caller,
+    ) -> Result<ListAccountsOutput, AppError> {
+        let keys = crate::admin::keys(self.store(), caller, None).await?;
+        let accounts = crate::admin::accounts(self.store(), caller)
             .await?
             .into_iter()
             .map(|p| AccountView {
@@ -363,33 +364,26 @@ impl App {
 
     pub(crate) async fn revoke_key(
         &self,
+        caller: &Caller,
         input: RevokeKeyInput,
     ) -> Result<RevokeKeyOutput, AppError> {
-        let keys = self.store().api_keys(None).await?;
-        let Some(key) = keys.iter().find(|k| k.id == input.key_id) else {
-            return Err(AppError::NotFound(format!(
-                "revoke_api_key: no API key with id '{}'; list_accounts shows the ids",
-                input.key_id
-            )));
-        };
-        let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-        let revoked = self.store().revoke_api_key(&key.id, &at).await?;
+        let (key, change) = crate::admin::revoke_key(self.store(), caller, &input.key_id).await?;
         self.forget_cached_keys();
+        let revoked = change == crate::admin::Change::Done;
         Ok(RevokeKeyOutput {
-            key_id: key.id.clone(),
-            revoked,
-            message: if revoked {
-                format!(
+            message: match change {
+                crate::admin::Change::Done => format!(
                     "key {} ({}) revoked; it stops working now",
                     key.id, key.display_prefix
-                )
-            } else {
-                format!(
+                ),
+                crate::admin::Change::Already(at) => format!(
                     "key {} was already revoked at {}",
                     key.id,
-                    key.revoked_at.clone().unwrap_or_default()
-                )
+                    at.unwrap_or_default()
+                ),
             },
+            key_id: key.id,
+            revoked,
         })
     }
 }
@@ -454,7 +448,7 @@ impl Tool for ListAccounts {
     type Output = ListAccountsOutput;
 
     async fn run(cx: Ctx<'_>, _input: ListAccountsInput) -> Result<ListAccountsOutput, AppError> {
-        cx.app.list_accounts().await
+        cx.app.list_accounts(cx.caller).await
     }
 }
 
@@ -471,6 +465,6 @@ impl Tool for RevokeApiKey {
     type Output = RevokeKeyOutput;
 
     async fn run(cx: Ctx<'_>, input: RevokeKeyInput) -> Result<RevokeKeyOutput, AppError> {
-        cx.app.revoke_key(input).await
+        cx.app.revoke_key(cx.caller, input).await
     }
 }

@@ -7,15 +7,19 @@ async fn bad_credentials_get_401_with_the_resource_metadata_challenge() {
     let s = setup(None).await;
     let store = s.app.store();
     let viewer = store.principal("viewer").await.unwrap().unwrap();
-    let past = chrono::Utc::now() - chrono::Duration::hours(1);
-    let (expired, _) = nba_app::access::create_key(store, &viewer.id, "old", Some(past))
+    let cli = nba_app::Caller::cli();
+    let old = nba_app::admin::create_key(store, &cli, &viewer.id, "old", None)
         .await
         .unwrap();
-    let (revoked, row) = nba_app::access::create_key(store, &viewer.id, "gone", None)
+    let past = (chrono::Utc::now() - chrono::Duration::hours(1)).to_rfc3339();
+    assert!(store.set_api_key_expiry(&old.row.id, &past).await.unwrap());
+    let expired = old.secret;
+    let gone = nba_app::admin::create_key(store, &cli, &viewer.id, "gone", None)
         .await
         .unwrap();
+    let revoked = gone.secret;
     store
-        .revoke_api_key(&row.id, "2026-01-01T00:00:00Z")
+        .revoke_api_key(&gone.row.id, "2026-01-01T00:00:00Z")
         .await
         .unwrap();
     let unknown = format!("nba_mcp_{}", "A".repeat(40));

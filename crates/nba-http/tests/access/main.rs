@@ -71,13 +71,14 @@ async fn setup(rate_limit: Option<RateLimit>) -> Setup {
     let app = App::open(store, None, access).await.expect("app");
     let mut keys = Vec::new();
     for role in Role::ALL {
-        let account = nba_app::access::create_account(app.store(), role.as_str(), false, role)
+        let cli = nba_app::Caller::cli();
+        let account = nba_app::admin::create_account(app.store(), &cli, role.as_str(), false, role)
             .await
             .expect("account");
-        let (key, _) = nba_app::access::create_key(app.store(), &account.id, "test", None)
+        let key = nba_app::admin::create_key(app.store(), &cli, &account.id, "test", None)
             .await
             .expect("key");
-        keys.push((role, key.expose_secret().to_string()));
+        keys.push((role, key.secret.expose_secret().to_string()));
     }
     let (ops, routes) = nba_ops::Ops::start(app.store().clone(), Default::default())
         .await
