@@ -121,3 +121,20 @@ impl From<nba_domain::DomainError> for AppError {
         AppError::InvalidArgument(e.to_string())
     }
 }
+
+impl From<nba_model::ModelError> for AppError {
+    fn from(e: nba_model::ModelError) -> Self {
+        use nba_model::ModelError as M;
+        match e {
+            M::NoTrainingData { .. } | M::NothingToEvaluate(_) | M::InvalidName(_) => {
+                AppError::InvalidArgument(e.to_string())
+            }
+            M::NotFound(_) => AppError::NotFound(e.to_string()),
+            M::Registry(_) | M::Io { .. } => AppError::Unavailable {
+                message: e.to_string(),
+                retry_after_s: 30,
+            },
+            _ => AppError::Internal(e.to_string()),
+        }
+    }
+}

@@ -6,9 +6,12 @@ pub mod admin;
 mod cache;
 pub mod catalog;
 mod error;
+pub mod ingest;
+pub mod models;
 pub mod predict;
 pub mod prompts;
 pub mod resources;
+pub mod serving;
 pub mod tools;
 pub mod work;
 

@@ -223,6 +223,64 @@ async fn served_predictions_are_logged_with_model_version_and_features() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_promotion_is_served_without_new_data_and_predictions_join_their_audit_entry() {
+    use nba_registry::{FolderRegistry, ModelRef, ModelRegistry, CHAMPION};
+    let models = TempDir::new("promote");
+    copy_tree(model_store(), models.path());
+    let s = serving_with(models.path()).await;
+    let app = &s.app;
+    let before = call(app, "predict_game", game("GSW", "CLE", "2016-06-19")).await;
+    assert_eq!(before["model"]["version"], champion_version());
+
+    // A second version in the registry, then the alias moves to it: no data changes.
+    let registry = FolderRegistry::new(models.path());
+    let mut next = registry.resolve(CHAMPION).await.expect("champion");
+    next.version = "promoted-1".into();
+    registry.save(&next).await.expect("save");
+    let version = app.store().data_version().await.expect("data version");
+    registry
+        .set_alias(CHAMPION, &ModelRef::of(&next))
+        .await
+        .expect("promote");
+    app.refresh_models().await.expect("refresh");
+    assert_eq!(
+        app.store().data_version().await.expect("data version"),
+        version
+    );
+    let info = app.model_info().expect("a model serves");
+    assert_eq!(info.1, "promoted-1", "the promotion serves at once");
+
+    // A prediction carries the request id of its call, which its audit entry carries too.
+    let caller =
+        nba_app::Caller::local(nba_app::nba_auth::Role::Viewer, nba_app::Transport::McpHttp);
+    let out = app
+        .call_tool(&caller, "predict_game", game("GSW", "CLE", "2016-06-19"))
+        .await
+        .expect("predict");
+    assert_eq!(out["model"]["version"], "promoted-1");
+    app.close().await;
+    let logged = app.store().recent_predictions(1).await.expect("log");
+    assert_eq!(logged[0].request_id, caller.request_id);
+    assert_eq!(logged[0].model_version, "promoted-1");
+    let audit = app.store().audit_records(0, 1000).await.expect("audit");
+    assert!(
+        audit
+            .iter()
+            .any(|r| r.entry.request_id == caller.request_id && r.entry.target == "predict_game"),
+        "no audit entry with the prediction's request id"
+    );
+
+    // Rolled back: the alias points at the first version again.
+    let first = ModelRef::new(MODEL_NAME, champion_version());
+    registry
+        .set_alias(CHAMPION, &first)
+        .await
+        .expect("roll back");
+    app.refresh_models().await.expect("refresh");
+    assert_eq!(app.model_info().expect("model").1, champion_version());
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_corrupted_artifact_never_replaces_the_serving_model() {
     let models = TempDir::new("models");
     copy_tree(model_store(), models.path());

@@ -1,66 +1,16 @@
-//! `nba-mcp ingest`: one file in a named format, or `all` for the shared data folder.
+//! `nba-mcp ingest`: one file in a named format, or `all` for the shared data folder. The
+//! loading is `nba_app::ingest`; this shows progress and summaries.
 
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
-use nba_ingest::{Format, ParseOptions};
-use nba_store::{LoadSummary, Provenance, Store};
+use nba_ingest::Format;
+use nba_store::{LoadSummary, Store};
 
-/// The files of the shared data folder, in load order: teams and players first, then games
-/// from FiveThirtyEight, then NBA Stats logs that attach to those games, then box scores.
-pub fn all_files(dir: &Path) -> Vec<(Format, PathBuf)> {
-    let mut out = vec![
-        (Format::Teams, dir.join("nba_api/teams.csv")),
-        (Format::Teams, dir.join("nba_stats/teams_2025_26.csv")),
-        (Format::Players, dir.join("nba_api/players.csv")),
-        (Format::Players, dir.join("nba_stats/players.csv.gz")),
-        (
-            Format::FiveThirtyEight,
-            dir.join("fivethirtyeight/games_1947_2022.csv.gz"),
-        ),
-    ];
-    let mut logs: Vec<PathBuf> = std::fs::read_dir(dir.join("nba_stats/team_game_logs"))
-        .map(|rd| {
-            rd.filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| {
-                    p.file_name()
-                        .and_then(|n| n.to_str())
-                        .is_some_and(|n| n.starts_with("log-"))
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    logs.sort();
-    out.extend(logs.into_iter().map(|p| (Format::NbaStatsTeamLogs, p)));
-    out.extend([
-        (
-            Format::NbaStatsTeamLogs,
-            dir.join("nba_stats/team_game_logs_2024_2026.csv.gz"),
-        ),
-        (
-            Format::NbaStatsTeamLogs,
-            dir.join("nba_stats/playoffs_team_totals_2011_2022.csv.gz"),
-        ),
-        (
-            Format::Schedule,
-            dir.join("nba_stats/schedule_2024_2026.csv.gz"),
-        ),
-        (
-            Format::NbaStatsPlayerLogs,
-            dir.join("nba_stats/playoffs_player_box_2011_2022.csv.gz"),
-        ),
-        (
-            Format::NbaStatsPlayerLogs,
-            dir.join("nba_stats/player_game_logs_2024_2026.csv.gz"),
-        ),
-    ]);
-    out
-}
-
-/// Parses and loads one file; all or nothing unless `skip_invalid`.
+/// Parses and loads one file with a spinner; all or nothing unless `skip_invalid`.
 pub async fn ingest_file(
     store: &Store,
     format: Format,
@@ -69,39 +19,9 @@ pub async fn ingest_file(
     data_source: &str,
 ) -> Result<LoadSummary> {
     let spinner = progress(&format!("{} {}", format.name(), path.display()));
-    let opts = ParseOptions { skip_invalid };
-    let path2 = path.to_path_buf();
-    let parsed = tokio::task::spawn_blocking(move || nba_ingest::parse_file(format, &path2, &opts))
-        .await
-        .context("parser task failed")?;
-    let parsed = match parsed {
-        Ok(p) => p,
-        Err(e) => {
-            spinner.finish_and_clear();
-            bail!("{e}");
-        }
-    };
-    spinner.set_message(format!(
-        "loading {} rows from {}",
-        parsed.parsed.len(),
-        path.display()
-    ));
-    let prov = Provenance {
-        format: format.name().to_string(),
-        data_source: data_source.to_string(),
-        skip_invalid,
-    };
-    let summary = store.load(&parsed, &prov).await;
+    let summary = nba_app::ingest::load_file(store, format, path, skip_invalid, data_source).await;
     spinner.finish_and_clear();
-    let summary = summary?;
-    nba_ops::record_ingest(
-        &summary.format,
-        summary.inserted,
-        summary.updated,
-        summary.unchanged,
-        summary.skipped,
-    );
-    Ok(summary)
+    Ok(summary?)
 }
 
 fn progress(msg: &str) -> ProgressBar {
@@ -144,13 +64,7 @@ pub fn print_summary(s: &LoadSummary) {
 
 /// Loads every known file under `dir`; a missing file is reported and skipped.
 pub async fn ingest_all(store: &Store, dir: &Path, skip_invalid: bool) -> Result<Vec<LoadSummary>> {
-    if !dir.is_dir() {
-        bail!(
-            "data folder '{}' does not exist (set NBA_MCP_DATA_DIR or pass the folder)",
-            dir.display()
-        );
-    }
-    let files = all_files(dir);
+    let files = nba_app::ingest::folder_files(dir)?;
     let bar = if std::io::stderr().is_terminal() {
         ProgressBar::new(files.len() as u64)
     } else {
@@ -174,30 +88,14 @@ pub async fn ingest_all(store: &Store, dir: &Path, skip_invalid: bool) -> Result
     Ok(out)
 }
 
-/// Loads the files of the data folder that the store does not have yet (by sha256 in
-/// `ingest_runs`), in the folder's order: a first start that was interrupted resumes where
-/// it stopped, and a file added to the folder is loaded on the next start. Says what it
-/// loads on stderr. Returns how many files were loaded.
+/// Loads the files of the data folder the store does not have yet (see
+/// `nba_app::ingest::missing_files`), saying what it loads on stderr. Returns how many.
 pub async fn ingest_missing(store: &Store, dir: &Path) -> Result<usize> {
-    let loaded: std::collections::HashSet<String> = store
-        .ingest_runs(i64::MAX)
-        .await?
-        .into_iter()
-        .map(|r| r.sha256)
-        .collect();
-    let mut missing = Vec::new();
-    for (format, path) in all_files(dir) {
-        let Ok(bytes) = std::fs::read(&path) else {
-            continue;
-        };
-        if !loaded.contains(&nba_ingest::reader::sha256_hex(&bytes)) {
-            missing.push((format, path));
-        }
-    }
+    let missing = nba_app::ingest::missing_files(store, dir).await?;
     if missing.is_empty() {
         return Ok(0);
     }
-    let total = all_files(dir).len();
+    let total = nba_ingest::folder::files(dir).len();
     eprintln!(
         "nba-mcp: loading {} of the {total} data files in {} that the store does not have yet (about 20 s for all of them)",
         missing.len(),

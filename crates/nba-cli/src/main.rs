@@ -226,7 +226,9 @@ async fn main() -> Result<()> {
         Command::Drift { window } => {
             let store = open(&settings).await?;
             let config = nba_app::predict::ModelConfig {
-                model_store: settings.model_store.clone(),
+                registry: std::sync::Arc::new(nba_registry::FolderRegistry::new(
+                    settings.model_store.clone(),
+                )),
                 spec: settings.model.clone(),
             };
             let app = nba_app::App::with_models(store.clone(), config).await?;

@@ -1,16 +1,15 @@
-//! `nba-mcp train` and `nba-mcp evaluate`: the store's games in, a model artifact or a
-//! walk-forward report out. The numerics live in `nba-model`; this adapts store records and
-//! prints.
+//! `nba-mcp train` and `nba-mcp evaluate`: arguments, printing and the reliability diagram.
+//! Training and evaluation are `nba_app::models`, the code serving and first start use.
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context, Result};
-use chrono::NaiveDate;
-use nba_model::evaluate::{self, season_label, Benchmark, Evaluation, Scores};
+use anyhow::{Context, Result};
+use nba_app::models::{self, TrainRequest, Trained};
+use nba_model::evaluate::{season_label, Evaluation, Scores};
 use nba_model::metrics::reliability;
 use nba_model::svg::{reliability_svg, Series};
-use nba_model::{train, FeatureConfig, GameInput, ModelStore, TrainConfig};
-use nba_store::{GameRecord, Store};
+use nba_registry::FolderRegistry;
+use nba_store::Store;
 
 /// Arguments of `train`.
 #[derive(Debug, Clone, clap::Args)]
@@ -27,7 +26,7 @@ pub struct TrainArgs {
     /// Point this alias at the new model (e.g. `champion`).
     #[arg(long)]
     pub alias: Option<String>,
-    /// Model store folder, holding `models/<name>/<version>.json` and `aliases.json`
+    /// Model registry folder, holding `models/<name>/<version>.json` and `aliases.json`
     /// (default: the state directory).
     #[arg(long, env = "NBA_MCP_MODEL_STORE")]
     pub model_store: Option<PathBuf>,
@@ -48,107 +47,30 @@ pub struct EvaluateArgs {
     pub svg: Option<PathBuf>,
 }
 
-/// Parses `2016-2022` (end years), `2022`, or one season written `2021-22`.
-pub fn parse_seasons(text: &str) -> Result<(i64, i64)> {
-    let bad = || anyhow::anyhow!("--seasons: '{text}' is not like 2016-2022, 2022 or 2021-22");
-    let t = text.trim();
-    let (a, b) = match t.split_once('-') {
-        None => {
-            let y: i64 = t.parse().map_err(|_| bad())?;
-            (y, y)
-        }
-        Some((a, b)) => {
-            let a: i64 = a.parse().map_err(|_| bad())?;
-            match b.len() {
-                2 => {
-                    let b: i64 = b.parse().map_err(|_| bad())?;
-                    if (a + 1) % 100 != b {
-                        bail!("--seasons: '{text}' is not one season (2021-22 is)");
-                    }
-                    (a + 1, a + 1)
-                }
-                4 => (a, b.parse().map_err(|_| bad())?),
-                _ => return Err(bad()),
-            }
-        }
-    };
-    if !(1947..=2100).contains(&a) || b < a || b > 2100 {
-        bail!("--seasons: '{text}' must run forward within 1947..2100 (seasons by end year)");
-    }
-    Ok((a, b))
+/// The registry `--model-store` (or the state directory) names.
+pub fn registry(model_store: Option<&Path>, state_dir: &Path) -> FolderRegistry {
+    FolderRegistry::new(model_store.unwrap_or(state_dir))
 }
 
-fn input(r: &GameRecord) -> Result<GameInput> {
-    Ok(GameInput {
-        date: NaiveDate::parse_from_str(&r.date, "%Y-%m-%d")
-            .with_context(|| format!("game {}: bad date '{}'", r.id, r.date))?,
-        season: r.season,
-        stage: r
-            .stage
-            .parse()
-            .with_context(|| format!("game {}: stage", r.id))?,
-        neutral: r.neutral,
-        home_id: r.home_id,
-        away_id: r.away_id,
-        home_score: r.home_score,
-        away_score: r.away_score,
-    })
-}
-
-/// Every game in the store in date order, with 538's published probabilities beside it.
-pub async fn load_games(store: &Store) -> Result<(Vec<GameInput>, Vec<Benchmark>)> {
-    let mut rows: Vec<GameRecord> = Vec::new();
-    for season in store.seasons().await? {
-        rows.extend(store.season_games(season).await?);
-    }
-    // Seasons come in order and each in date order; a stable sort keeps that within a day.
-    rows.sort_by(|a, b| a.date.cmp(&b.date));
-    let games = rows.iter().map(input).collect::<Result<Vec<_>>>()?;
-    let bench = rows
-        .iter()
-        .map(|r| Benchmark {
-            fte_elo: r.fte_elo_prob_home,
-            fte_main: r.fte_main_prob_home,
-        })
-        .collect();
-    Ok((games, bench))
-}
-
-/// `train --seasons A-B`: fits on those seasons, writes the artifact, optionally sets an alias.
-/// Returns a JSON summary of the new artifact; the caller decides where it goes (never
-/// stdout in stdio MCP mode).
-pub async fn train(store: &Store, state_dir: &Path, args: &TrainArgs) -> Result<serde_json::Value> {
-    let (first, last) = parse_seasons(&args.seasons)?;
-    let (games, _) = load_games(store).await?;
-    let artifact = train::train_artifact(
-        &games,
-        (first, last),
-        &args.name,
-        args.version.as_deref(),
-        FeatureConfig::default(),
-        &TrainConfig::default(),
-    )?;
-    let models = ModelStore::new(
-        args.model_store
-            .clone()
-            .unwrap_or_else(|| state_dir.to_path_buf()),
-    );
-    let path = models.save(&artifact)?;
+/// Prints what training produced: where, in-sample and validation scores, the alias.
+pub fn report_trained(t: &Trained, request: &TrainRequest) {
+    let a = &t.artifact;
+    let (first, last) = request.seasons;
     eprintln!(
         "trained {}@{} on {} games of {}..{}; wrote {}",
-        artifact.name,
-        artifact.version,
-        artifact.training.games,
+        a.name,
+        a.version,
+        a.training.games,
         season_label(first),
         season_label(last),
-        path.display()
+        t.location
     );
-    let t = &artifact.metrics.train;
+    let m = &a.metrics.train;
     eprintln!(
         "in-sample: Brier {:.4}, log loss {:.4}, accuracy {:.3}, ECE {:.4}",
-        t.brier, t.log_loss, t.accuracy, t.ece
+        m.brier, m.log_loss, m.accuracy, m.ece
     );
-    if let Some(v) = &artifact.metrics.validation {
+    if let Some(v) = &a.metrics.validation {
         eprintln!(
             "{} regular season from a model fitted on the seasons before it: Brier {:.4}, ECE {:.4}",
             season_label(last),
@@ -156,33 +78,32 @@ pub async fn train(store: &Store, state_dir: &Path, args: &TrainArgs) -> Result<
             v.ece
         );
     }
-    if let Some(alias) = &args.alias {
-        models.set_alias(alias, &artifact.name, &artifact.version)?;
-        eprintln!("alias {alias} -> {}@{}", artifact.name, artifact.version);
+    if let Some(alias) = &request.alias {
+        eprintln!("alias {alias} -> {}@{}", a.name, a.version);
     }
-    Ok(serde_json::json!({
-        "name": artifact.name,
-        "version": artifact.version,
-        "path": path,
-        "sha256": artifact.content_sha256(),
-        "training": artifact.training,
-        "metrics": artifact.metrics,
-    }))
+}
+
+/// `train --seasons A-B`: fits on those seasons, writes the artifact, optionally sets an alias.
+/// Returns a JSON summary of the new artifact; the caller decides where it goes (never
+/// stdout in stdio MCP mode).
+pub async fn train(store: &Store, state_dir: &Path, args: &TrainArgs) -> Result<serde_json::Value> {
+    let request = TrainRequest {
+        seasons: parse_seasons(&args.seasons)?,
+        name: args.name.clone(),
+        version: args.version.clone(),
+        alias: args.alias.clone(),
+    };
+    let registry = registry(args.model_store.as_deref(), state_dir);
+    let trained = models::train(store, &registry, &request).await?;
+    report_trained(&trained, &request);
+    Ok(trained.summary())
 }
 
 /// `evaluate --seasons A-B [--json] [--svg path]`.
 pub async fn evaluate(store: &Store, state_dir: &Path, args: &EvaluateArgs) -> Result<()> {
     let (first, last) = parse_seasons(&args.seasons)?;
     let started = std::time::Instant::now();
-    let (games, bench) = load_games(store).await?;
-    let seasons: Vec<i64> = (first..=last).collect();
-    let ev = evaluate::walk_forward(
-        &games,
-        &bench,
-        &seasons,
-        FeatureConfig::default(),
-        &TrainConfig::default(),
-    )?;
+    let ev = models::evaluate(store, (first, last)).await?;
     for s in &ev.skipped {
         eprintln!(
             "note: {} has no finished regular-season games in the store; skipped",
@@ -206,6 +127,11 @@ pub async fn evaluate(store: &Store, state_dir: &Path, args: &EvaluateArgs) -> R
         started.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+/// `--seasons` as end years, with the flag named in the error.
+fn parse_seasons(text: &str) -> Result<(i64, i64)> {
+    models::parse_seasons(text).map_err(|e| anyhow::anyhow!("--{e}"))
 }
 
 fn write_svg(ev: &Evaluation, path: &Path, first: i64, last: i64) -> Result<()> {
@@ -277,20 +203,4 @@ pub fn table(ev: &Evaluation) -> String {
          538 columns: FiveThirtyEight's published forecasts on the same games (CC BY 4.0); '-' where 538 published none.\n",
     );
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn seasons_parse_as_end_years() {
-        assert_eq!(parse_seasons("2016-2022").unwrap(), (2016, 2022));
-        assert_eq!(parse_seasons("2022").unwrap(), (2022, 2022));
-        assert_eq!(parse_seasons("2021-22").unwrap(), (2022, 2022));
-        assert_eq!(parse_seasons("1999-00").unwrap(), (2000, 2000));
-        assert!(parse_seasons("2021-23").is_err());
-        assert!(parse_seasons("2022-2016").is_err());
-        assert!(parse_seasons("soon").is_err());
-    }
 }

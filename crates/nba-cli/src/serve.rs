@@ -1,7 +1,10 @@
 //! Running the servers: MCP over stdio, or HTTP (API + MCP at /mcp), until a shutdown signal.
 
+use std::sync::Arc;
+
 use anyhow::{Context, Result};
-use nba_app::App;
+use nba_app::{serving, App};
+use nba_registry::FolderRegistry;
 use nba_store::{Provenance, Store};
 use tokio_util::sync::CancellationToken;
 
@@ -22,27 +25,13 @@ pub async fn prepare_store(store: &Store, settings: &Settings) -> Result<()> {
         None if store.counts().await?.games == 0 => load_initial_data(store, settings).await?,
         None => {}
     }
-    let models = nba_model::ModelStore::new(settings.model_store.clone());
-    if settings.model == nba_model::CHAMPION
-        && models
-            .aliases()
-            .map(|a| !a.contains_key(nba_model::CHAMPION))
-            .unwrap_or(true)
-    {
-        let seasons = store.seasons().await?;
-        if let (Some(first), Some(last)) = (seasons.first(), seasons.last()) {
-            tracing::warn!(
-                "no champion model in {}: training one on {first}-{last}",
-                settings.model_store.display()
+    if settings.model == nba_registry::CHAMPION {
+        let registry = FolderRegistry::new(settings.model_store.clone());
+        if let Some(trained) = nba_app::models::ensure_champion(store, &registry).await? {
+            eprintln!(
+                "nba-mcp: trained {}@{} as the champion; wrote {}",
+                trained.artifact.name, trained.artifact.version, trained.location
             );
-            let args = crate::model_cmd::TrainArgs {
-                seasons: format!("{first}-{last}"),
-                name: "nba-logit".into(),
-                version: None,
-                alias: Some(nba_model::CHAMPION.into()),
-                model_store: Some(settings.model_store.clone()),
-            };
-            crate::model_cmd::train(store, &settings.state_dir, &args).await?;
         }
     }
     Ok(())
@@ -101,7 +90,7 @@ fn shutdown_token() -> CancellationToken {
 /// task (a load by `nba-mcp ingest` in another process is picked up within seconds).
 async fn build_app(store: Store, settings: &Settings, token: &CancellationToken) -> Result<App> {
     let config = nba_app::predict::ModelConfig {
-        model_store: settings.model_store.clone(),
+        registry: Arc::new(FolderRegistry::new(settings.model_store.clone())),
         spec: settings.model.clone(),
     };
     let app = App::open_with_limits(
@@ -114,20 +103,7 @@ async fn build_app(store: Store, settings: &Settings, token: &CancellationToken)
     if let Some(problem) = app.model_problem() {
         tracing::warn!(%problem, "predictions unavailable");
     }
-    let (a, t) = (app.clone(), token.clone());
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(10));
-        loop {
-            tokio::select! {
-                _ = t.cancelled() => break,
-                _ = tick.tick() => {
-                    if let Err(e) = a.refresh_models().await {
-                        tracing::error!(error = %e, "model refresh failed");
-                    }
-                }
-            }
-        }
-    });
+    serving::spawn_model_refresh(app.clone(), serving::MODEL_REFRESH, token.clone());
     Ok(app)
 }
 
@@ -196,31 +172,6 @@ async fn stdio_caller(app: &App, settings: &Settings) -> Result<nba_app::Caller>
     }
 }
 
-/// The models the server has loaded, for the dashboard and `/metrics`.
-struct Catalog(App, String);
-
-impl nba_ops::ModelCatalog for Catalog {
-    fn models(&self) -> Vec<nba_ops::ModelInfo> {
-        match self.0.model_info() {
-            Some((name, version, _)) => vec![nba_ops::ModelInfo {
-                name,
-                version,
-                alias: Some(self.1.clone()),
-                status: "loaded".into(),
-            }],
-            None => vec![nba_ops::ModelInfo {
-                name: self.1.clone(),
-                version: "-".into(),
-                alias: Some(self.1.clone()),
-                status: self
-                    .0
-                    .model_problem()
-                    .unwrap_or_else(|| "not loaded".into()),
-            }],
-        }
-    }
-}
-
 /// Health checks, alerts, drift: started for both transports; the routes serve over HTTP.
 async fn start_ops(
     app: &App,
@@ -228,133 +179,25 @@ async fn start_ops(
     settings: &Settings,
     token: &CancellationToken,
 ) -> Result<(nba_ops::OpsHandle, axum::Router)> {
-    let drift = std::sync::Arc::new(nba_ops::Published::<nba_ops::DriftReport>::default());
-    let performance =
-        std::sync::Arc::new(nba_ops::Published::<nba_ops::PerformanceObservation>::default());
-    // The model component reads and verifies the configured artifact on every check, so a
-    // file corrupted on disk shows even while the model loaded earlier keeps serving.
-    let model_app = app.clone();
-    let (model_store, spec) = (settings.model_store.clone(), settings.model.clone());
-    let model_check = nba_ops::health::check_fn("model", move || {
-        let app = model_app.clone();
-        let (root, spec) = (model_store.clone(), spec.clone());
-        async move {
-            let on_disk = tokio::task::spawn_blocking(move || {
-                nba_model::ModelStore::new(root)
-                    .resolve(&spec)
-                    .map(|a| format!("{}@{}", a.name, a.version))
-                    .map_err(|e| (e.code() == "model_not_found", e.to_string()))
-            })
-            .await
-            .unwrap_or_else(|e| Err((false, e.to_string())));
-            match (app.model_info(), on_disk) {
-                (Some((name, version, through)), Ok(file)) => {
-                    nba_ops::ComponentHealth::healthy(format!(
-                        "serving {name}@{version} (data through {}); artifact {file} verified",
-                        through.unwrap_or_else(|| "-".into())
-                    ))
-                }
-                (Some((name, version, _)), Err((_, e))) => {
-                    nba_ops::ComponentHealth::unhealthy(format!(
-                        "serving {name}@{version} loaded earlier, but the model store fails: {e}"
-                    ))
-                }
-                // No model at all: predictions are off, the rest works.
-                (None, Err((true, e))) => {
-                    nba_ops::ComponentHealth::degraded(format!("no model: {e}"))
-                }
-                (None, Err((false, e))) => {
-                    nba_ops::ComponentHealth::unhealthy(format!("model store: {e}"))
-                }
-                (None, Ok(file)) => nba_ops::ComponentHealth::degraded(format!(
-                    "artifact {file} is valid but not loaded yet: {}",
-                    app.model_problem().unwrap_or_default()
-                )),
-            }
-        }
-    });
+    let drift = Arc::new(nba_ops::Published::<nba_ops::DriftReport>::default());
+    let performance = Arc::new(nba_ops::Published::<nba_ops::PerformanceObservation>::default());
     let (ops, routes) = nba_ops::Ops::builder(store.clone(), settings.ops.clone())
-        .health_check(std::sync::Arc::new(model_check))
+        .health_check(app.model_health_check())
         .drift_source(drift.clone())
         .performance_source(performance.clone())
-        .model_catalog(std::sync::Arc::new(Catalog(
-            app.clone(),
-            settings.model.clone(),
-        )))
+        .model_catalog(app.model_catalog())
         .start()
         .await?;
     app.attach_ops(ops.clone());
-    // Drift of served predictions against the model's reference, and their accuracy once
-    // results arrive, every five minutes.
-    let (a, t) = (app.clone(), token.clone());
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(300));
-        loop {
-            tokio::select! {
-                _ = t.cancelled() => break,
-                _ = tick.tick() => {
-                    match a.drift_report(None).await {
-                        Ok(out) if out.recent_predictions > 0 => drift.publish(out.report),
-                        Ok(_) => {}
-                        Err(e) => tracing::debug!(error = %e, "no drift report"),
-                    }
-                    match a.performance().await {
-                        Ok(Some(p)) => performance.publish(p),
-                        Ok(None) => {}
-                        Err(e) => tracing::debug!(error = %e, "no performance observation"),
-                    }
-                }
-            }
-        }
-    });
-    start_retention(store.clone(), settings.limits.app.clone(), token.clone());
+    serving::spawn_monitors(
+        app.clone(),
+        drift,
+        performance,
+        serving::MONITOR_EVERY,
+        token.clone(),
+    );
+    serving::spawn_retention(app.clone(), serving::RETENTION_EVERY, token.clone());
     Ok((ops, routes))
-}
-
-/// Log retention: every ten minutes (and once at start) the prediction and audit logs lose
-/// rows past their age and row limits; their sizes are published as metrics.
-fn start_retention(store: Store, limits: nba_app::Limits, token: CancellationToken) {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
-        loop {
-            tokio::select! {
-                _ = token.cancelled() => break,
-                _ = tick.tick() => {}
-            }
-            let cutoff = |days: u64| {
-                (chrono::Utc::now() - chrono::Duration::days(days.min(100_000) as i64))
-                    .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-            };
-            let rows = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
-            let m = nba_ops::metrics();
-            match store
-                .prune_predictions(
-                    &cutoff(limits.prediction_log_max_age_days),
-                    rows(limits.prediction_log_max_rows),
-                )
-                .await
-            {
-                Ok(n) => m.log_pruned.with(&["prediction"], |c| c.add(n)),
-                Err(e) => tracing::warn!(error = %e, "prediction log retention failed"),
-            }
-            match store
-                .prune_audit(
-                    &cutoff(limits.audit_log_max_age_days),
-                    rows(limits.audit_log_max_rows),
-                )
-                .await
-            {
-                Ok(n) => m.log_pruned.with(&["audit"], |c| c.add(n)),
-                Err(e) => tracing::warn!(error = %e, "audit log retention failed"),
-            }
-            if let Ok(n) = store.prediction_log_rows().await {
-                m.log_rows.with(&["prediction"], |g| g.set(n));
-            }
-            if let Ok(n) = store.audit_log_rows().await {
-                m.log_rows.with(&["audit"], |g| g.set(n));
-            }
-        }
-    });
 }
 
 pub async fn run_stdio(store: Store, settings: &Settings) -> Result<()> {

@@ -13,6 +13,7 @@ mod common;
 pub mod error;
 mod fields;
 pub mod fivethirtyeight;
+pub mod folder;
 pub mod format;
 pub mod player_logs;
 pub mod players;

@@ -151,13 +151,31 @@ impl Artifact {
         }
         serde_json::from_str(env.artifact.get()).map_err(|e| corrupt(e.to_string()))
     }
+}
 
-    /// Reads and verifies an artifact file.
-    pub fn read(path: &Path) -> Result<Artifact, ModelError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ModelError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        Artifact::from_file_str(path, &text)
+/// A model by name and version.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct ModelRef {
+    pub name: String,
+    pub version: String,
+}
+
+impl ModelRef {
+    pub fn new(name: impl Into<String>, version: impl Into<String>) -> ModelRef {
+        ModelRef {
+            name: name.into(),
+            version: version.into(),
+        }
+    }
+
+    /// The reference of an artifact.
+    pub fn of(artifact: &Artifact) -> ModelRef {
+        ModelRef::new(artifact.name.clone(), artifact.version.clone())
+    }
+}
+
+impl std::fmt::Display for ModelRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}@{}", self.name, self.version)
     }
 }

@@ -39,6 +39,9 @@ pub enum ModelError {
         #[source]
         source: std::io::Error,
     },
+    /// The model registry backend failed (unreachable, refused, or its task died).
+    #[error("model registry: {0}")]
+    Registry(String),
     #[error("no season in {0} has finished regular-season games to evaluate")]
     NothingToEvaluate(String),
 }
@@ -57,6 +60,7 @@ impl ModelError {
             ModelError::NotFound(_) => "model_not_found",
             ModelError::InvalidName(_) => "invalid_model_name",
             ModelError::Io { .. } => "model_store_io",
+            ModelError::Registry(_) => "model_registry",
             ModelError::NothingToEvaluate(_) => "nothing_to_evaluate",
         }
     }

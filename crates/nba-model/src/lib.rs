@@ -1,6 +1,6 @@
 //! Game predictions for NBA MCP: FiveThirtyEight-style Elo ([`elo`]), features known before
 //! tip-off ([`features`]), a logistic model trained with linfa ([`train`]), versioned model
-//! artifacts in a local model store ([`artifact`], [`store`]) and walk-forward evaluation
+//! artifacts ([`artifact`]; where they are stored is `nba-registry`) and walk-forward evaluation
 //! against 538's published forecasts ([`evaluate`]). Plain game structs in, no database.
 
 pub mod arenas;
@@ -15,11 +15,10 @@ pub mod metrics;
 pub mod model;
 pub mod net;
 pub mod predictor;
-pub mod store;
 pub mod svg;
 pub mod train;
 
-pub use artifact::Artifact;
+pub use artifact::{Artifact, ModelRef};
 pub use elo::{EloParams, EloState};
 pub use error::ModelError;
 pub use evaluate::{walk_forward, Benchmark, Evaluation};
@@ -28,5 +27,4 @@ pub use game::{GameInput, Stage};
 pub use metrics::Metrics;
 pub use model::{Model, ModelParams};
 pub use predictor::{Prediction, Predictor};
-pub use store::{ModelRef, ModelStore, CHAMPION};
 pub use train::{Example, TrainConfig};

@@ -5,11 +5,11 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::artifact::Artifact;
+use crate::artifact::ModelRef;
 use crate::error::ModelError;
 use crate::features::{Features, Pipeline};
 use crate::game::GameInput;
 use crate::model::{Contribution, Model};
-use crate::store::ModelRef;
 
 /// A game's forecast.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]

@@ -1,15 +1,10 @@
-//! Model artifacts: training is deterministic, a saved artifact loads back identical, a
-//! damaged file is refused with a clear error while the model the alias points at keeps
-//! loading, and a loaded model predicts.
+//! Model artifacts: training is deterministic, an artifact's file content reads back
+//! identical, damaged content is refused with a clear error, and a loaded model predicts.
 
 mod common;
 
-use std::path::PathBuf;
-
 use nba_model::train::train_artifact;
-use nba_model::{
-    Artifact, FeatureConfig, GameInput, ModelError, ModelStore, Predictor, TrainConfig, CHAMPION,
-};
+use nba_model::{Artifact, FeatureConfig, GameInput, ModelError, Predictor, TrainConfig};
 
 fn games() -> Vec<GameInput> {
     common::fte_games()
@@ -31,23 +26,6 @@ fn train(games: &[GameInput], seasons: (i64, i64)) -> Artifact {
     .expect("training")
 }
 
-/// A fresh directory under the system temp folder, removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> TempDir {
-        let dir = std::env::temp_dir().join(format!("nba-model-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        TempDir(dir)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 #[test]
 fn artifacts_are_deterministic_round_trip_and_refuse_damage() {
     let games = games();
@@ -64,47 +42,26 @@ fn artifacts_are_deterministic_round_trip_and_refuse_damage() {
     assert!(a.version.starts_with("2012-2014."));
     assert!(a.metrics.validation.is_some());
 
-    let tmp = TempDir::new("artifacts");
-    let store = ModelStore::new(&tmp.0);
-    let path = store.save(&a).unwrap();
-    assert_eq!(
-        path,
-        tmp.0
-            .join("models/test-model")
-            .join(format!("{}.json", a.version))
-    );
-    store.set_alias(CHAMPION, &a.name, &a.version).unwrap();
-    assert_eq!(store.resolve(CHAMPION).unwrap(), a);
-    assert_eq!(
-        store.resolve(&format!("test-model@{}", a.version)).unwrap(),
-        a
-    );
-    let text = std::fs::read_to_string(&path).unwrap();
-    assert!(text.contains(&a.content_sha256()));
+    let path = std::path::Path::new("test-model.json");
+    let good = a.to_file_string();
+    assert!(good.contains(&a.content_sha256()));
+    assert_eq!(Artifact::from_file_str(path, &good).unwrap(), a);
 
-    // A newer model whose file gets damaged: refused by checksum, champion unaffected.
-    let b = train(&games, (2013, 2015));
-    let b_path = store.save(&b).unwrap();
-    let good = std::fs::read_to_string(&b_path).unwrap();
-    let coef = format!("{}", b.parameters.logistic.coefficients[0]);
+    // A damaged file: refused by checksum, naming the file.
+    let coef = format!("{}", a.parameters.logistic.coefficients[0]);
     let bad = good.replacen(&coef, &format!("{coef}1"), 1);
     assert_ne!(bad, good);
-    std::fs::write(&b_path, &bad).unwrap();
-    let err = store.load(&b.name, &b.version).unwrap_err();
+    let err = Artifact::from_file_str(path, &bad).unwrap_err();
     assert_eq!(err.code(), "artifact_checksum");
     let msg = err.to_string();
     assert!(
-        msg.contains("checksum") && msg.contains(&b.version),
+        msg.contains("checksum") && msg.contains("test-model.json"),
         "{msg}"
     );
-    assert!(store.set_alias(CHAMPION, &b.name, &b.version).is_err());
-    assert_eq!(store.resolve(CHAMPION).unwrap(), a, "champion still serves");
 
     // Truncated: not even JSON.
-    std::fs::write(&b_path, &good[..good.len() / 2]).unwrap();
-    let err = Artifact::read(&b_path).unwrap_err();
+    let err = Artifact::from_file_str(path, &good[..good.len() / 2]).unwrap_err();
     assert!(matches!(err, ModelError::Corrupt { .. }), "{err}");
-    assert!(err.to_string().contains(&b_path.display().to_string()));
 
     // Hand-edited but re-hashed to claim a future format: refused by version.
     let future = good.replacen("\"format_version\": 1", "\"format_version\": 99", 1);
@@ -114,11 +71,8 @@ fn artifacts_are_deterministic_round_trip_and_refuse_damage() {
         "{{\"sha256\":\"{}\",\"artifact\":{body}}}",
         nba_model::artifact::sha256_hex(body.as_bytes())
     );
-    let err = Artifact::from_file_str(&b_path, &rehashed).unwrap_err();
+    let err = Artifact::from_file_str(path, &rehashed).unwrap_err();
     assert_eq!(err.code(), "artifact_format", "{err}");
-
-    assert_eq!(store.list().unwrap().len(), 2);
-    assert!(store.load("../etc", "x").is_err());
 }
 
 #[test]

@@ -5,12 +5,12 @@
 mod logger;
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 
 use chrono::NaiveDate;
-use nba_model::{Artifact, GameInput, ModelStore, Predictor};
-use nba_store::{GameRecord, Store};
+use nba_model::{Artifact, GameInput, ModelRef, Predictor};
+use nba_registry::ModelRegistry;
+use nba_store::Store;
 
 pub use logger::PredictionLogger;
 
@@ -20,14 +20,15 @@ use crate::AppError;
 /// Where models come from.
 #[derive(Debug, Clone)]
 pub struct ModelConfig {
-    /// The model store folder (`models/<name>/<version>.json`, `aliases.json`).
-    pub model_store: PathBuf,
+    /// The model registry (artifacts and aliases).
+    pub registry: Arc<dyn ModelRegistry>,
     /// Alias or `name@version`; default `champion`.
     pub spec: String,
 }
 
 /// A loaded model with the state after every finished game in the store.
 pub(crate) struct Serving {
+    pub model: ModelRef,
     pub artifact: Artifact,
     pub live: Arc<Predictor>,
     /// Every game in the store (finished and scheduled), in date order.
@@ -59,7 +60,7 @@ impl Serving {
     /// Builds the live state and the checkpoints in one pass over `games` (date order).
     fn build(
         artifact: Artifact,
-        games: Vec<GameInput>,
+        games: Arc<Vec<GameInput>>,
         data_version: i64,
     ) -> Result<Serving, AppError> {
         let empty =
@@ -83,9 +84,10 @@ impl Serving {
         let finished: Vec<GameInput> = games.iter().filter(|g| g.is_final()).cloned().collect();
         let reference = reference_values(&artifact, &finished);
         Ok(Serving {
+            model: ModelRef::of(&artifact),
             artifact,
             live: Arc::new(live),
-            games: Arc::new(games),
+            games,
             data_version,
             reference,
             checkpoints,
@@ -157,30 +159,14 @@ impl Walker<'_> {
     }
 }
 
-/// Model state shared by the prediction tools.
+/// Model state shared by the prediction tools: every model being served, keyed by name and
+/// version, and which of them answers (today: the one `spec` names; a roll-out serves more).
 pub(crate) struct PredictService {
     config: Option<ModelConfig>,
-    state: RwLock<Option<Arc<Serving>>>,
+    state: RwLock<Served>,
     /// Why no model is loaded, for errors and health.
     problem: RwLock<Option<String>>,
     pub logger: Option<PredictionLogger>,
-}
-
-pub(crate) fn game_input(r: &GameRecord) -> Result<GameInput, AppError> {
-    Ok(GameInput {
-        date: NaiveDate::parse_from_str(&r.date, "%Y-%m-%d")
-            .map_err(|e| AppError::Internal(format!("game {}: bad date: {e}", r.id)))?,
-        season: r.season,
-        stage: r
-            .stage
-            .parse()
-            .map_err(|e| AppError::Internal(format!("game {}: {e}", r.id)))?,
-        neutral: r.neutral,
-        home_id: r.home_id,
-        away_id: r.away_id,
-        home_score: r.home_score,
-        away_score: r.away_score,
-    })
 }
 
 impl PredictService {
@@ -191,13 +177,13 @@ impl PredictService {
                 None => "no model store is configured".into(),
             })),
             config,
-            state: RwLock::new(None),
+            state: RwLock::new(Served::default()),
             logger,
         }
     }
 
     pub fn current(&self) -> Result<Arc<Serving>, AppError> {
-        if let Some(s) = self.state.read().expect("lock").clone() {
+        if let Some(s) = self.state.read().expect("lock").active() {
             return Ok(s);
         }
         let why = self
@@ -218,41 +204,84 @@ impl PredictService {
         self.problem.read().expect("lock").clone()
     }
 
-    /// (Re)loads the model and rebuilds the state when the store's data changed. Cheap when
-    /// nothing changed (one query).
+    /// The registry serving reads, if models are configured.
+    pub fn registry(&self) -> Option<&Arc<dyn ModelRegistry>> {
+        self.config.as_ref().map(|c| &c.registry)
+    }
+
+    /// The alias or `name@version` serving follows, if models are configured.
+    pub fn spec(&self) -> Option<&str> {
+        self.config.as_ref().map(|c| c.spec.as_str())
+    }
+
+    /// Serves the model `spec` names now, with the state after every game in the store.
+    /// Cheap when nothing changed (one query and a read of the aliases): a promotion (the
+    /// alias moved) is picked up without new data, new data without a new model, and a
+    /// model that fails to load never replaces one that serves.
     pub async fn refresh(&self, store: &Store) -> Result<(), AppError> {
         let Some(config) = &self.config else {
             return Ok(());
         };
         let version = store.data_version().await?;
-        if let Some(s) = self.state.read().expect("lock").as_ref() {
-            if s.data_version == version {
-                return Ok(());
-            }
-        }
-        let models = ModelStore::new(config.model_store.clone());
-        let artifact = match models.resolve(&config.spec) {
-            Ok(a) => a,
-            Err(e) => {
-                // A corrupted or missing artifact never replaces a model that serves.
-                tracing::error!(error = %e, spec = %config.spec, "cannot load model");
-                *self.problem.write().expect("lock") = Some(e.to_string());
-                return Ok(());
-            }
+        let wanted = match config.registry.resolve_ref(&config.spec).await {
+            Ok(r) => r,
+            Err(e) => return Ok(self.cannot_load(&config.spec, e)),
         };
-        let mut rows: Vec<GameRecord> = Vec::new();
-        for season in store.seasons().await? {
-            rows.extend(store.season_games(season).await?);
+        let current = self.state.read().expect("lock").active();
+        if let Some(s) = &current {
+            if s.data_version == version && s.model == wanted {
+                return Ok(());
+            }
         }
-        rows.sort_by(|a, b| a.date.cmp(&b.date));
-        let games: Vec<GameInput> = rows.iter().map(game_input).collect::<Result<_, _>>()?;
+        let artifact = match config.registry.load(&wanted).await {
+            Ok(a) => a,
+            Err(e) => return Ok(self.cannot_load(&config.spec, e)),
+        };
+        let games = match &current {
+            Some(s) if s.data_version == version => s.games.clone(),
+            _ => Arc::new(
+                crate::models::store_games(store)
+                    .await?
+                    .iter()
+                    .map(crate::models::game_input)
+                    .collect::<Result<_, _>>()?,
+            ),
+        };
         let serving = tokio::task::spawn_blocking(move || Serving::build(artifact, games, version))
             .await
             .map_err(|e| AppError::Internal(e.to_string()))??;
-        tracing::info!(model = %serving.artifact.name, version = %serving.artifact.version, data_through = ?serving.live.data_through(), "prediction model ready");
-        *self.state.write().expect("lock") = Some(Arc::new(serving));
+        let promoted = current.as_ref().is_some_and(|s| s.model != serving.model);
+        tracing::info!(model = %serving.model, promoted, data_through = ?serving.live.data_through(), "prediction model ready");
+        self.state.write().expect("lock").serve(Arc::new(serving));
         *self.problem.write().expect("lock") = None;
         Ok(())
+    }
+
+    fn cannot_load(&self, spec: &str, e: nba_model::ModelError) {
+        tracing::error!(error = %e, spec, "cannot load model");
+        *self.problem.write().expect("lock") = Some(e.to_string());
+    }
+}
+
+/// The models being served, by name and version, and the one that answers.
+#[derive(Default)]
+struct Served {
+    models: BTreeMap<ModelRef, Arc<Serving>>,
+    active: Option<ModelRef>,
+}
+
+impl Served {
+    fn active(&self) -> Option<Arc<Serving>> {
+        self.models.get(self.active.as_ref()?).cloned()
+    }
+
+    /// Serves `s` from now on; models nothing routes to any more are dropped, so the map
+    /// holds what is served and nothing else.
+    fn serve(&mut self, s: Arc<Serving>) {
+        let model = s.model.clone();
+        self.models.insert(model.clone(), s);
+        self.models.retain(|m, _| *m == model);
+        self.active = Some(model);
     }
 }
 

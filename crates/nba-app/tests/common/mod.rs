@@ -34,51 +34,9 @@ pub fn data_dir() -> PathBuf {
     dir
 }
 
-/// The files of the data folder in the binary's load order (nba-cli `ingest::all_files`).
+/// The files of the data folder in the binary's load order.
 pub fn all_files(dir: &Path) -> Vec<(Format, PathBuf)> {
-    let mut out = vec![
-        (Format::Teams, dir.join("nba_api/teams.csv")),
-        (Format::Teams, dir.join("nba_stats/teams_2025_26.csv")),
-        (Format::Players, dir.join("nba_api/players.csv")),
-        (Format::Players, dir.join("nba_stats/players.csv.gz")),
-        (
-            Format::FiveThirtyEight,
-            dir.join("fivethirtyeight/games_1947_2022.csv.gz"),
-        ),
-    ];
-    let mut logs: Vec<PathBuf> = std::fs::read_dir(dir.join("nba_stats/team_game_logs"))
-        .expect("read nba_stats/team_game_logs")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with("log-"))
-        })
-        .collect();
-    logs.sort();
-    out.extend(logs.into_iter().map(|p| (Format::NbaStatsTeamLogs, p)));
-    for (format, rel) in [
-        (
-            Format::NbaStatsTeamLogs,
-            "nba_stats/team_game_logs_2024_2026.csv.gz",
-        ),
-        (
-            Format::NbaStatsTeamLogs,
-            "nba_stats/playoffs_team_totals_2011_2022.csv.gz",
-        ),
-        (Format::Schedule, "nba_stats/schedule_2024_2026.csv.gz"),
-        (
-            Format::NbaStatsPlayerLogs,
-            "nba_stats/playoffs_player_box_2011_2022.csv.gz",
-        ),
-        (
-            Format::NbaStatsPlayerLogs,
-            "nba_stats/player_game_logs_2024_2026.csv.gz",
-        ),
-    ] {
-        out.push((format, dir.join(rel)));
-    }
-    out
+    nba_ingest::folder::files(dir)
 }
 
 fn sqlite_url(db: &Path) -> String {

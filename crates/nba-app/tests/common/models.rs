@@ -7,12 +7,12 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
 
-use chrono::NaiveDate;
 use nba_app::predict::ModelConfig;
 use nba_app::App;
 use nba_ingest::{Format, ParseOptions};
-use nba_model::{FeatureConfig, GameInput, ModelStore, TrainConfig, CHAMPION};
-use nba_store::{GameRecord, Provenance, Store, StoreOptions};
+use nba_model::{FeatureConfig, ModelRef, TrainConfig};
+use nba_registry::{FolderRegistry, ModelRegistry, CHAMPION};
+use nba_store::{Provenance, Store, StoreOptions};
 
 use super::{data_dir, games_db, shared_dir, sqlite_url};
 
@@ -60,34 +60,6 @@ pub fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
-/// A store record as the model reads it (as `nba-mcp train` converts it).
-pub fn game_input(r: &GameRecord) -> GameInput {
-    GameInput {
-        date: NaiveDate::parse_from_str(&r.date, "%Y-%m-%d")
-            .unwrap_or_else(|e| panic!("game {}: bad date '{}': {e}", r.id, r.date)),
-        season: r.season,
-        stage: r
-            .stage
-            .parse()
-            .unwrap_or_else(|e| panic!("game {}: stage: {e}", r.id)),
-        neutral: r.neutral,
-        home_id: r.home_id,
-        away_id: r.away_id,
-        home_score: r.home_score,
-        away_score: r.away_score,
-    }
-}
-
-/// Every game of the store in date order (nba-cli `model_cmd::load_games`).
-pub async fn load_games(store: &Store) -> Vec<GameInput> {
-    let mut rows: Vec<GameRecord> = Vec::new();
-    for season in store.seasons().await.expect("seasons") {
-        rows.extend(store.season_games(season).await.expect("season games"));
-    }
-    rows.sort_by(|a, b| a.date.cmp(&b.date));
-    rows.iter().map(game_input).collect()
-}
-
 /// The model store with `champion` -> the model trained on [`TRAIN_SEASONS`], made once and
 /// shared by every process of this test binary (training takes a while in a debug build).
 pub fn model_store() -> &'static Path {
@@ -107,7 +79,9 @@ pub fn model_store() -> &'static Path {
                     let store = Store::open(&StoreOptions::new(sqlite_url(&db)))
                         .await
                         .expect("open the games store");
-                    let games = load_games(&store).await;
+                    let (games, _) = nba_app::models::load_games(&store)
+                        .await
+                        .expect("load games");
                     store.close().await;
                     games
                 });
@@ -120,11 +94,14 @@ pub fn model_store() -> &'static Path {
                     &TrainConfig::default(),
                 )
                 .expect("train the test model");
-                let models = ModelStore::new(&dir);
-                models.save(&a).expect("save the test model");
-                models
-                    .set_alias(CHAMPION, &a.name, &a.version)
-                    .expect("set the champion alias");
+                let registry = FolderRegistry::new(&dir);
+                rt.block_on(async {
+                    registry.save(&a).await.expect("save the test model");
+                    registry
+                        .set_alias(CHAMPION, &ModelRef::of(&a))
+                        .await
+                        .expect("set the champion alias");
+                });
             })
             .join()
             .expect("training the test model failed (see the panic above)");
@@ -132,25 +109,24 @@ pub fn model_store() -> &'static Path {
     })
 }
 
+/// What the champion alias of a folder registry points at (read from its `aliases.json`).
+pub fn champion_of(models: &Path) -> ModelRef {
+    let text = std::fs::read_to_string(models.join("aliases.json")).expect("aliases.json");
+    let mut aliases: std::collections::BTreeMap<String, ModelRef> =
+        serde_json::from_str(&text).expect("aliases parse");
+    aliases.remove(CHAMPION).expect("champion alias")
+}
+
 /// The version of the shared champion.
 pub fn champion_version() -> String {
-    ModelStore::new(model_store())
-        .aliases()
-        .expect("aliases")
-        .remove(CHAMPION)
-        .expect("champion alias")
-        .version
+    champion_of(model_store()).version
 }
 
 /// The artifact file the champion alias points at, in a model store.
 pub fn champion_file(models: &Path) -> PathBuf {
-    let store = ModelStore::new(models);
-    let r = store
-        .aliases()
-        .expect("aliases")
-        .remove(CHAMPION)
-        .expect("champion alias");
-    store.path(&r.name, &r.version).expect("artifact path")
+    FolderRegistry::new(models)
+        .path(&champion_of(models))
+        .expect("artifact path")
 }
 
 /// Changes one character of an artifact file (the model's name inside its content), so the
@@ -184,7 +160,7 @@ pub async fn serving_with(models: &Path) -> Serving {
     let app = App::with_models(
         store,
         ModelConfig {
-            model_store: models.to_path_buf(),
+            registry: std::sync::Arc::new(FolderRegistry::new(models)),
             spec: CHAMPION.into(),
         },
     )

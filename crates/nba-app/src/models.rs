@@ -1,0 +1,219 @@
+//! Model use-cases: the store's games as model inputs (the same for serving, training and
+//! evaluation), training an artifact into the registry, and walk-forward evaluation. The
+//! numerics are `nba-model`; where artifacts live is `nba-registry`.
+
+use chrono::NaiveDate;
+use nba_model::evaluate::{self, Benchmark, Evaluation};
+use nba_model::{train, Artifact, FeatureConfig, GameInput, ModelRef, TrainConfig};
+use nba_registry::ModelRegistry;
+use nba_store::{GameRecord, Store};
+
+use crate::AppError;
+
+/// Every game in the store (finished and scheduled), in date order.
+pub(crate) async fn store_games(store: &Store) -> Result<Vec<GameRecord>, AppError> {
+    let mut rows: Vec<GameRecord> = Vec::new();
+    for season in store.seasons().await? {
+        rows.extend(store.season_games(season).await?);
+    }
+    // Seasons come in order and each in date order; a stable sort keeps that within a day.
+    rows.sort_by(|a, b| a.date.cmp(&b.date));
+    Ok(rows)
+}
+
+/// A stored game as the model sees it.
+pub(crate) fn game_input(r: &GameRecord) -> Result<GameInput, AppError> {
+    Ok(GameInput {
+        date: NaiveDate::parse_from_str(&r.date, "%Y-%m-%d")
+            .map_err(|e| AppError::Internal(format!("game {}: bad date: {e}", r.id)))?,
+        season: r.season,
+        stage: r
+            .stage
+            .parse()
+            .map_err(|e| AppError::Internal(format!("game {}: {e}", r.id)))?,
+        neutral: r.neutral,
+        home_id: r.home_id,
+        away_id: r.away_id,
+        home_score: r.home_score,
+        away_score: r.away_score,
+    })
+}
+
+/// Every game in the store in date order, with 538's published probabilities beside it.
+pub async fn load_games(store: &Store) -> Result<(Vec<GameInput>, Vec<Benchmark>), AppError> {
+    let rows = store_games(store).await?;
+    let games = rows.iter().map(game_input).collect::<Result<Vec<_>, _>>()?;
+    let bench = rows
+        .iter()
+        .map(|r| Benchmark {
+            fte_elo: r.fte_elo_prob_home,
+            fte_main: r.fte_main_prob_home,
+        })
+        .collect();
+    Ok((games, bench))
+}
+
+/// Parses `2016-2022` (end years), `2022`, or one season written `2021-22`.
+pub fn parse_seasons(text: &str) -> Result<(i64, i64), AppError> {
+    let bad = || {
+        AppError::InvalidArgument(format!(
+            "seasons: '{text}' is not like 2016-2022, 2022 or 2021-22"
+        ))
+    };
+    let t = text.trim();
+    let (a, b) = match t.split_once('-') {
+        None => {
+            let y: i64 = t.parse().map_err(|_| bad())?;
+            (y, y)
+        }
+        Some((a, b)) => {
+            let a: i64 = a.parse().map_err(|_| bad())?;
+            match b.len() {
+                2 => {
+                    let b: i64 = b.parse().map_err(|_| bad())?;
+                    if (a + 1) % 100 != b {
+                        return Err(AppError::InvalidArgument(format!(
+                            "seasons: '{text}' is not one season (2021-22 is)"
+                        )));
+                    }
+                    (a + 1, a + 1)
+                }
+                4 => (a, b.parse().map_err(|_| bad())?),
+                _ => return Err(bad()),
+            }
+        }
+    };
+    if !(1947..=2100).contains(&a) || b < a || b > 2100 {
+        return Err(AppError::InvalidArgument(format!(
+            "seasons: '{text}' must run forward within 1947..2100 (seasons by end year)"
+        )));
+    }
+    Ok((a, b))
+}
+
+/// What to train.
+#[derive(Debug, Clone)]
+pub struct TrainRequest {
+    /// First and last season, by end year.
+    pub seasons: (i64, i64),
+    pub name: String,
+    /// Default: `<first>-<last>.<hash of data and settings>`.
+    pub version: Option<String>,
+    /// Point this alias at the new model (e.g. `champion`).
+    pub alias: Option<String>,
+}
+
+/// A trained model: the artifact and where the registry put it.
+pub struct Trained {
+    pub artifact: Artifact,
+    pub location: String,
+}
+
+impl Trained {
+    /// A JSON summary for people and scripts.
+    pub fn summary(&self) -> serde_json::Value {
+        let a = &self.artifact;
+        serde_json::json!({
+            "name": a.name,
+            "version": a.version,
+            "path": self.location,
+            "sha256": a.content_sha256(),
+            "training": a.training,
+            "metrics": a.metrics,
+        })
+    }
+}
+
+/// Fits a model on the store's games of `request.seasons`, saves it in the registry and
+/// points the alias at it, if asked. Training runs on the blocking pool.
+pub async fn train(
+    store: &Store,
+    registry: &dyn ModelRegistry,
+    request: &TrainRequest,
+) -> Result<Trained, AppError> {
+    let (games, _) = load_games(store).await?;
+    let r = request.clone();
+    let artifact = tokio::task::spawn_blocking(move || {
+        train::train_artifact(
+            &games,
+            r.seasons,
+            &r.name,
+            r.version.as_deref(),
+            FeatureConfig::default(),
+            &TrainConfig::default(),
+        )
+    })
+    .await
+    .map_err(|e| AppError::Internal(format!("training task failed: {e}")))??;
+    let location = registry.save(&artifact).await?;
+    if let Some(alias) = &request.alias {
+        registry.set_alias(alias, &ModelRef::of(&artifact)).await?;
+    }
+    Ok(Trained { artifact, location })
+}
+
+/// Predicts every regular-season game of `seasons` walk-forward (each season from a model
+/// fitted on the seasons before it), beside 538's published forecasts.
+pub async fn evaluate(store: &Store, (first, last): (i64, i64)) -> Result<Evaluation, AppError> {
+    let (games, bench) = load_games(store).await?;
+    let seasons: Vec<i64> = (first..=last).collect();
+    tokio::task::spawn_blocking(move || {
+        evaluate::walk_forward(
+            &games,
+            &bench,
+            &seasons,
+            FeatureConfig::default(),
+            &TrainConfig::default(),
+        )
+    })
+    .await
+    .map_err(|e| AppError::Internal(format!("evaluation task failed: {e}")))?
+    .map_err(AppError::from)
+}
+
+/// On a store with games and a registry whose `champion` alias points nowhere: trains a
+/// model on every season and makes it the champion. Returns it, if it trained one.
+pub async fn ensure_champion(
+    store: &Store,
+    registry: &dyn ModelRegistry,
+) -> Result<Option<Trained>, AppError> {
+    let has_champion = registry
+        .aliases()
+        .await
+        .map(|a| a.contains_key(nba_registry::CHAMPION))
+        .unwrap_or(false);
+    if has_champion {
+        return Ok(None);
+    }
+    let seasons = store.seasons().await?;
+    let (Some(first), Some(last)) = (seasons.first(), seasons.last()) else {
+        return Ok(None);
+    };
+    tracing::warn!(
+        "no champion model in {}: training one on {first}-{last}",
+        registry.location()
+    );
+    let request = TrainRequest {
+        seasons: (*first, *last),
+        name: "nba-logit".into(),
+        version: None,
+        alias: Some(nba_registry::CHAMPION.into()),
+    };
+    train(store, registry, &request).await.map(Some)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seasons_parse_as_end_years() {
+        assert_eq!(parse_seasons("2016-2022").unwrap(), (2016, 2022));
+        assert_eq!(parse_seasons("2022").unwrap(), (2022, 2022));
+        assert_eq!(parse_seasons("2021-22").unwrap(), (2022, 2022));
+        assert_eq!(parse_seasons("1999-00").unwrap(), (2000, 2000));
+        assert!(parse_seasons("2021-23").is_err());
+        assert!(parse_seasons("2022-2016").is_err());
+        assert!(parse_seasons("soon").is_err());
+    }
+}

@@ -1,0 +1,69 @@
+//! The model registry: where model artifacts live and which version an alias (`champion`)
+//! points at. Serving, training and the operations tools talk to [`ModelRegistry`] only;
+//! [`FolderRegistry`] keeps everything in a local folder. The artifact format and its
+//! checks are `nba_model::Artifact`; this crate does the IO.
+
+mod folder;
+
+use std::collections::BTreeMap;
+
+use std::future::Future;
+use std::pin::Pin;
+
+pub use nba_model::ModelRef;
+use nba_model::{Artifact, ModelError};
+
+pub use folder::FolderRegistry;
+
+/// The alias serving loads unless told otherwise.
+pub const CHAMPION: &str = "champion";
+
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// A store of model artifacts with aliases. Every method verifies what it reads (checksum,
+/// format version), so a damaged artifact is an error, never a model.
+pub trait ModelRegistry: Send + Sync + std::fmt::Debug {
+    /// Where the models are, for messages (`folder /var/lib/nba-mcp`).
+    fn location(&self) -> String;
+
+    /// Stores an artifact (replacing one of the same name and version); returns where.
+    fn save<'a>(&'a self, artifact: &'a Artifact) -> BoxFuture<'a, Result<String, ModelError>>;
+
+    /// Reads and verifies one artifact.
+    fn load<'a>(&'a self, model: &'a ModelRef) -> BoxFuture<'a, Result<Artifact, ModelError>>;
+
+    /// Every alias and what it points at.
+    fn aliases(&self) -> BoxFuture<'_, Result<BTreeMap<String, ModelRef>, ModelError>>;
+
+    /// Points `alias` at a stored model, which must load cleanly.
+    fn set_alias<'a>(
+        &'a self,
+        alias: &'a str,
+        model: &'a ModelRef,
+    ) -> BoxFuture<'a, Result<(), ModelError>>;
+
+    /// Every stored model, sorted.
+    fn list(&self) -> BoxFuture<'_, Result<Vec<ModelRef>, ModelError>>;
+
+    /// Which model `spec` names: an alias (`champion`) or `name@version`. Cheap: reads the
+    /// aliases, not the artifact, so serving can poll it to notice a promotion.
+    fn resolve_ref<'a>(&'a self, spec: &'a str) -> BoxFuture<'a, Result<ModelRef, ModelError>> {
+        Box::pin(async move {
+            if let Some((name, version)) = spec.split_once('@') {
+                return Ok(ModelRef::new(name, version));
+            }
+            self.aliases()
+                .await?
+                .remove(spec)
+                .ok_or_else(|| ModelError::NotFound(format!("alias '{spec}'")))
+        })
+    }
+
+    /// Loads the model `spec` names.
+    fn resolve<'a>(&'a self, spec: &'a str) -> BoxFuture<'a, Result<Artifact, ModelError>> {
+        Box::pin(async move {
+            let model = self.resolve_ref(spec).await?;
+            self.load(&model).await
+        })
+    }
+}
