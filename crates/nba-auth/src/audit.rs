@@ -73,13 +73,13 @@ pub fn link(last_seq: i64, last_hash: &str, entries: Vec<AuditEntry>) -> Vec<Aud
         .map(|(i, entry)| {
             let seq = last_seq + 1 + i as i64;
             let hash = chain_hash(&prev, seq, &entry);
-            let record = AuditRecord {
+
+            AuditRecord {
                 seq,
                 entry,
                 prev_hash: std::mem::replace(&mut prev, hash.clone()),
                 hash,
-            };
-            record
+            }
         })
         .collect()
 }

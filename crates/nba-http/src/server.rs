@@ -106,10 +106,10 @@ pub fn raise_fd_limit() -> io::Result<u64> {
             rlim_max: l.rlim_max,
         };
         if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &new) } == 0 {
-            return Ok(want as u64);
+            return Ok(want);
         }
     }
-    Ok(l.rlim_cur as u64)
+    Ok(l.rlim_cur)
 }
 
 #[cfg(not(unix))]

@@ -1,3 +1,5 @@
+//! Tests of the NBA Stats team game log parser: layouts, franchise resolution, stages and bad rows.
+
 use crate::{parse_reader, Format, IngestError, ParseOptions, ParseOutput, Parsed, TeamGameRow};
 use nba_domain::Stage;
 

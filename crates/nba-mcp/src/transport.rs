@@ -82,15 +82,15 @@ fn rpc_error(
 }
 
 /// Checks that `body` is one JSON-RPC 2.0 message; the error reply otherwise.
-fn check_message(body: &[u8]) -> Result<Value, Reply> {
+fn check_message(body: &[u8]) -> Result<Value, Box<Reply>> {
     crate::jsonrpc::check(body).map_err(|e| {
-        rpc_error(
+        Box::new(rpc_error(
             http::StatusCode::BAD_REQUEST,
             e.id,
             e.code,
             &e.message,
             None,
-        )
+        ))
     })
 }
 
@@ -177,7 +177,7 @@ where
             }
             let message = match check_message(&bytes) {
                 Ok(m) => m,
-                Err(reply) => return Ok(reply),
+                Err(reply) => return Ok(*reply),
             };
             let forward = http::Request::from_parts(parts, http_body_util::Full::new(bytes));
             let is_initialize = message.get("method").and_then(Value::as_str) == Some("initialize");

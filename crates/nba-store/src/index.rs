@@ -157,9 +157,7 @@ impl GameIndex {
         {
             return Some((*id).clone());
         }
-        if r.home_score.is_none() {
-            return None;
-        }
+        r.home_score?;
         by_score.map(|(id, _)| (*id).clone())
     }
 
@@ -182,12 +180,10 @@ impl GameIndex {
                 } else {
                     (r.away_score, r.home_score)
                 };
-                if cols[g::HOME_SCORE].as_i().is_none() || ours {
-                    if h.is_some() {
-                        cols[g::HOME_SCORE] = Val::I(h);
-                        cols[g::AWAY_SCORE] = Val::I(a);
-                        cols[g::PRIMARY] = Val::S(Some(r.source.to_string()));
-                    }
+                if (cols[g::HOME_SCORE].as_i().is_none() || ours) && h.is_some() {
+                    cols[g::HOME_SCORE] = Val::I(h);
+                    cols[g::AWAY_SCORE] = Val::I(a);
+                    cols[g::PRIMARY] = Val::S(Some(r.source.to_string()));
                 }
                 if let (Some(n), None) = (r.nba_game_id, cols[g::NBA_ID].as_s()) {
                     cols[g::NBA_ID] = Val::S(Some(n.to_string()));

@@ -85,8 +85,10 @@ impl Store {
         .await?
         .try_get(0)?;
 
-        let mut counts = Counts::default();
-        counts.skipped = out.skipped.iter().map(|e| e.to_string()).collect();
+        let mut counts = Counts {
+            skipped: out.skipped.iter().map(|e| e.to_string()).collect(),
+            ..Default::default()
+        };
         let mut games_created = 0;
         match &out.parsed {
             Parsed::Games(rows) => {
@@ -482,7 +484,7 @@ async fn load_player_boxes(
     PLAYER_BOX.upsert(tx, &out).await?;
     let changed: Vec<Vec<Val>> = team_boxes
         .into_iter()
-        .filter(|r| existing_team_box.get(&r[..2].to_vec()) != Some(&r[2..].to_vec()))
+        .filter(|r| existing_team_box.get(&r[..2]) != Some(&r[2..].to_vec()))
         .collect();
     TEAM_BOX.upsert(tx, &changed).await?;
     Ok(())

@@ -225,7 +225,12 @@ impl PredictService {
         let version = store.data_version().await?;
         let wanted = match config.registry.resolve_ref(&config.spec).await {
             Ok(r) => r,
-            Err(e) => return Ok(self.cannot_load(&config.spec, e)),
+            Err(e) => {
+                return {
+                    self.cannot_load(&config.spec, e);
+                    Ok(())
+                }
+            }
         };
         let current = self.state.read().expect("lock").active();
         if let Some(s) = &current {
@@ -235,7 +240,12 @@ impl PredictService {
         }
         let artifact = match config.registry.load(&wanted).await {
             Ok(a) => a,
-            Err(e) => return Ok(self.cannot_load(&config.spec, e)),
+            Err(e) => {
+                return {
+                    self.cannot_load(&config.spec, e);
+                    Ok(())
+                }
+            }
         };
         let games = match &current {
             Some(s) if s.data_version == version => s.games.clone(),

@@ -183,9 +183,11 @@ pub(crate) fn compute(input: ComputeInput) -> Result<ComputeOutput, AppError> {
             check(n, l)?;
         }
     }
-    let mut out = ComputeOutput::default();
-    out.player = input.player.as_ref().map(shooting);
-    out.team = input.team.as_ref().map(shooting);
+    let mut out = ComputeOutput {
+        player: input.player.as_ref().map(shooting),
+        team: input.team.as_ref().map(shooting),
+        ..Default::default()
+    };
     let team = input.team.as_ref().map(|t| team_line("team", t));
     let opp = input.opponent.as_ref().map(|t| team_line("opponent", t));
     if let (Some(p), Some(Ok(t))) = (&input.player, &team) {

@@ -194,7 +194,7 @@ fn aggregate<'a>(
     };
     for p in rows {
         let Some(l) = player_line(p) else { continue };
-        a.line = a.line + l;
+        a.line += l;
         a.games += 1;
         a.name = p.player_name.clone();
         if !a.teams.contains(&p.team_id) {

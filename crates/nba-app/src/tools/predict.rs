@@ -33,7 +33,7 @@ impl LogSample {
     }
 
     fn keep(&self, i: usize) -> bool {
-        i % self.every == 0
+        i.is_multiple_of(self.every)
     }
 }
 

@@ -125,6 +125,7 @@ impl Served {
                 }
                 Err(_) => {
                     let _ = child.kill();
+                    let _ = child.wait();
                     panic!("serve did not start:\n{}", seen.join("\n"));
                 }
             }
