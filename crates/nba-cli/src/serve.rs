@@ -178,10 +178,10 @@ async fn start_ops(
     store: &Store,
     settings: &Settings,
     token: &CancellationToken,
-) -> Result<(nba_ops::OpsHandle, axum::Router)> {
+) -> Result<nba_ops::OpsHandle> {
     let drift = Arc::new(nba_ops::Published::<nba_ops::DriftReport>::default());
     let performance = Arc::new(nba_ops::Published::<nba_ops::PerformanceObservation>::default());
-    let (ops, routes) = nba_ops::Ops::builder(store.clone(), settings.ops.clone())
+    let ops = nba_ops::Ops::builder(store.clone(), settings.ops.clone())
         .health_check(app.model_health_check())
         .drift_source(drift.clone())
         .performance_source(performance.clone())
@@ -197,13 +197,13 @@ async fn start_ops(
         token.clone(),
     );
     serving::spawn_retention(app.clone(), serving::RETENTION_EVERY, token.clone());
-    Ok((ops, routes))
+    Ok(ops)
 }
 
 pub async fn run_stdio(store: Store, settings: &Settings) -> Result<()> {
     let token = shutdown_token();
     let app = build_app(store.clone(), settings, &token).await?;
-    let (ops, _routes) = start_ops(&app, &store, settings, &token).await?;
+    let ops = start_ops(&app, &store, settings, &token).await?;
     let caller = stdio_caller(&app, settings).await?;
     tracing::info!(
         principal = %caller.principal.id,
@@ -231,10 +231,10 @@ pub async fn run_http(
         settings.allowed_hosts.clone(),
         settings.access.allowed_origins.clone(),
     );
-    let (ops, ops_routes) = start_ops(&app, &store, settings, &token).await?;
+    let ops = start_ops(&app, &store, settings, &token).await?;
     let mcp_routes = axum::Router::new().nest_service("/mcp", mcp);
-    let router = nba_http::router_with_ops(app.clone(), ops_routes, Some(mcp_routes))
-        .layer(axum::middleware::from_fn(nba_ops::track_http));
+    let router = nba_http::router_with_ops(app.clone(), ops.clone(), Some(mcp_routes))
+        .layer(axum::middleware::from_fn(nba_http::track_http));
     let listener = tokio::net::TcpListener::bind(settings.bind)
         .await
         .with_context(|| format!("cannot listen on {} (NBA_MCP_BIND)", settings.bind))?;

@@ -16,34 +16,10 @@ use serde_json::{json, Value};
 
 use crate::error::RequiredScope;
 use crate::middleware::REQUEST_ID;
+use crate::routes::{route_policy, RoutePolicy};
 use crate::ApiError;
 
-/// What a route needs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RoutePolicy {
-    /// Probes, the OpenAPI document, protected resource metadata, the dashboard page (its
-    /// data comes from `/v1/ops/summary`, which is guarded).
-    Public,
-    /// Any authenticated caller; the handler checks the tool's own permission.
-    Authenticated,
-    /// A permission at the edge.
-    Needs(Permission),
-}
-
 pub const METADATA_PATH: &str = "/.well-known/oauth-protected-resource";
-
-/// The one table of HTTP routes and what they need (documented in SECURITY.md).
-pub fn route_policy(path: &str) -> RoutePolicy {
-    match path {
-        "/live" | "/ready" | "/health" | "/v1/openapi.json" | "/dashboard" => RoutePolicy::Public,
-        p if p == METADATA_PATH || p.starts_with("/.well-known/oauth-protected-resource/") => {
-            RoutePolicy::Public
-        }
-        "/metrics" | "/v1/alerts" | "/v1/ops/summary" => RoutePolicy::Needs(Permission::HealthRead),
-        p if p.starts_with("/health/") => RoutePolicy::Needs(Permission::HealthRead),
-        _ => RoutePolicy::Authenticated,
-    }
-}
 
 /// Routes whose tool calls are charged to the rate limit inside the app (per call), so the
 /// edge does not charge them twice.
@@ -269,11 +245,12 @@ fn called_tool(body: &[u8]) -> Option<String> {
 
 /// RFC 9728 protected resource metadata, at the root and path-suffixed well-known URLs.
 pub(crate) async fn resource_metadata(
-    State(app): State<App>,
+    State(state): State<std::sync::Arc<crate::AppState>>,
     headers: HeaderMap,
     uri: axum::http::Uri,
 ) -> Json<Value> {
-    let resource_url = resource_url(&app, &headers);
+    let app = &state.app;
+    let resource_url = resource_url(app, &headers);
     // The root form describes the server root; the `/mcp` form the MCP endpoint.
     let resource = if uri.path() == METADATA_PATH {
         match resource_url

@@ -87,7 +87,7 @@ impl IntoResponse for ApiError {
         // Lets the metrics middleware count errors by their code.
         response
             .extensions_mut()
-            .insert(nba_ops::ErrorKind(self.code));
+            .insert(crate::metrics::ErrorKind(self.code));
         response
     }
 }

@@ -1,15 +1,16 @@
-//! The plain HTTP API: the tool catalog and tool calls as JSON (`/v1/tools`), and the
-//! probes an orchestrator needs (`/live`, `/ready`, `/health`), with the rest of the
-//! operations surface (`/metrics`, `/v1/alerts`, `/dashboard`) when the binary runs
-//! `nba_ops`. It calls `nba_app::App` and knows nothing about MCP; the binary mounts the
-//! MCP endpoint beside it.
+//! The plain HTTP API: the tool catalog and tool calls as JSON (`/v1/tools`), the probes an
+//! orchestrator needs (`/live`, `/ready`, `/health`), and the operations surface
+//! (`/metrics`, `/v1/alerts`, `/v1/ops/summary`, `/dashboard`) over a running `nba_ops`.
+//! Every route is declared once, with its permission, in [`routes::ROUTES`]. It calls
+//! `nba_app::App` and knows nothing about MCP; the binary mounts the MCP endpoint beside it.
 
 mod auth;
 mod error;
-mod health;
+mod metrics;
 mod middleware;
 mod openapi;
 mod predict;
+pub mod routes;
 pub mod server;
 mod tools;
 
@@ -17,12 +18,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
 use axum::Router;
 use nba_app::App;
 
-pub use auth::{route_policy, RoutePolicy};
 pub use error::ApiError;
+pub use metrics::{track_http, ErrorKind};
+pub use routes::{route_policy, RoutePolicy};
 pub use server::{raise_fd_limit, serve, ServerLimits};
 
 /// Counts a connection closed by a limit (`nba_mcp_http_connections_closed_total{reason}`).
@@ -38,9 +39,12 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Shared by every handler.
-#[derive(Clone)]
 pub(crate) struct AppState {
     app: App,
+    /// The running operations layer (metrics, alerts, summary), if any.
+    ops: Option<nba_ops::OpsHandle>,
+    /// What the probes answer: the operations layer's checker, else checks on demand.
+    probes: nba_ops::Probes,
 }
 
 /// Limits the router enforces; [`router`] uses the defaults above.
@@ -59,43 +63,35 @@ impl Default for Limits {
     }
 }
 
-/// The HTTP API with the default limits, behind authentication (see [`route_policy`]).
+/// The HTTP API with the default limits, behind authentication (see [`route_policy`]);
+/// probes check on every request, and the operations routes answer 404.
 pub fn router(app: App) -> Router {
     router_with_limits(app, Limits::default())
 }
 
 /// The HTTP API with explicit limits (tests use short ones).
 pub fn router_with_limits(app: App, limits: Limits) -> Router {
-    secure(&app, build(app.clone(), limits, None), None)
+    secure(&app, build(app.clone(), None, limits), None)
 }
 
-/// The HTTP API with the routes of a running `nba_ops::Ops` (probes from its background
-/// checker, `/metrics`, `/v1/alerts`, `/v1/ops/summary`, `/dashboard`) in place of the
-/// on-demand probes, and `extra` routes (the `/mcp` service) beside them. Timeout and body
-/// limit wrap only the API and operations routes, so `/mcp`'s long-lived streams are not cut
-/// off; authentication and request ids wrap everything. Put `nba_ops::track_http` outside,
-/// so every route is measured.
-pub fn router_with_ops(app: App, ops_routes: Router, extra: Option<Router>) -> Router {
+/// The HTTP API over a running `nba_ops::Ops` (probes from its background checker,
+/// `/metrics`, `/v1/alerts`, `/v1/ops/summary`, `/dashboard`), and `extra` routes (the
+/// `/mcp` service) beside them. Timeout and body limit wrap only the API and operations
+/// routes, so `/mcp`'s long-lived streams are not cut off; authentication and request ids
+/// wrap everything. Put [`track_http`] outside, so every route is measured.
+pub fn router_with_ops(app: App, ops: nba_ops::OpsHandle, extra: Option<Router>) -> Router {
     secure(
         &app,
-        build(app.clone(), Limits::default(), Some(ops_routes)),
+        build(app.clone(), Some(ops), Limits::default()),
         extra,
     )
 }
 
-/// Authentication over `routes` (and `extra`), the protected resource metadata, and the
-/// request id outermost so the guard and the audit log see it.
+/// Authentication over `routes` (and `extra`), and the request id outermost so the guard
+/// and the audit log see it.
 fn secure(app: &App, routes: Router, extra: Option<Router>) -> Router {
-    let metadata = Router::new()
-        .route(auth::METADATA_PATH, get(auth::resource_metadata))
-        .route(
-            &format!("{}/{{*resource}}", auth::METADATA_PATH),
-            get(auth::resource_metadata),
-        )
-        .with_state(app.clone());
     routes
         .merge(extra.unwrap_or_default())
-        .merge(metadata)
         .layer(axum::middleware::from_fn_with_state(
             app.clone(),
             auth::guard,
@@ -103,19 +99,14 @@ fn secure(app: &App, routes: Router, extra: Option<Router>) -> Router {
         .layer(axum::middleware::from_fn(middleware::request_id))
 }
 
-fn build(app: App, limits: Limits, ops_routes: Option<Router>) -> Router {
-    let probes = health::routes(&app, ops_routes);
-    let state = Arc::new(AppState { app });
+fn build(app: App, ops: Option<nba_ops::OpsHandle>, limits: Limits) -> Router {
+    let probes = match &ops {
+        Some(ops) => ops.probes(),
+        None => nba_ops::Probes::standalone(app.store()),
+    };
+    let state = Arc::new(AppState { app, ops, probes });
     let timeout = limits.request_timeout;
-    Router::new()
-        .route("/v1/tools", get(tools::list))
-        .route("/v1/tools/{name}", post(tools::call))
-        .route("/v1/predict", post(predict::one))
-        .route("/v1/predict/batch", post(predict::batch))
-        .route("/v1/openapi.json", get(openapi::get))
-        .fallback(error::no_route)
-        .with_state(state)
-        .merge(probes)
+    routes::router(state)
         .layer(DefaultBodyLimit::max(limits.max_body_bytes))
         .layer(axum::middleware::from_fn(move |req, next| {
             middleware::timeout(timeout, req, next)

@@ -305,11 +305,11 @@ async fn probes_report_the_database_and_fail_when_it_is_gone() {
 #[tokio::test]
 async fn with_ops_the_api_serves_metrics_alerts_and_the_dashboard() {
     let (app, _dir) = app().await;
-    let (ops, routes) = nba_ops::Ops::start(app.store().clone(), Default::default())
+    let ops = nba_ops::Ops::start(app.store().clone(), Default::default())
         .await
         .expect("ops");
-    let router = nba_http::router_with_ops(app, routes, None)
-        .layer(axum::middleware::from_fn(nba_ops::track_http));
+    let router = nba_http::router_with_ops(app, ops.clone(), None)
+        .layer(axum::middleware::from_fn(nba_http::track_http));
 
     let (status, _, _) = send(&router, post("/v1/tools/get_teams", "{}")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
@@ -402,7 +402,7 @@ async fn prediction_and_ops_tools_say_what_is_missing() {
 #[tokio::test]
 async fn with_ops_attached_health_and_alerts_are_tools() {
     let (app, _dir) = app().await;
-    let (ops, _routes) = nba_ops::Ops::start(app.store().clone(), Default::default())
+    let ops = nba_ops::Ops::start(app.store().clone(), Default::default())
         .await
         .expect("ops");
     app.attach_ops(ops.clone());

@@ -5,4 +5,4 @@
 //! tab's sessionStorage and sends as `Authorization: Bearer` on every request.
 
 /// The page served at `/dashboard`.
-pub(crate) const PAGE: &str = include_str!("dashboard.html");
+pub const PAGE: &str = include_str!("dashboard.html");

@@ -1,11 +1,11 @@
 //! Starting and owning the operations layer: the builder the binary configures, the
 //! background tasks (health checks, metric samples, alert evaluation) and the handle the
-//! transports use (routes, reports for the `system_health` and `list_alerts` tools).
+//! transports use (probes, the metrics exposition, reports for `/health`, `/v1/alerts`, the
+//! dashboard and the `system_health` and `list_alerts` tools).
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use axum::Router;
 use nba_store::Store;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -44,9 +44,8 @@ impl Ops {
     }
 
     /// Validates `config`, runs the health checks once, starts the background tasks and
-    /// returns the handle and the operations routes (`/live`, `/ready`, `/health`,
-    /// `/health/{component}`, `/metrics`, `/v1/alerts`, `/v1/ops/summary`, `/dashboard`).
-    pub async fn start(store: Store, config: OpsConfig) -> Result<(OpsHandle, Router), OpsError> {
+    /// returns the handle (the HTTP layer serves its probes, metrics, alerts and summary).
+    pub async fn start(store: Store, config: OpsConfig) -> Result<OpsHandle, OpsError> {
         Ops::builder(store, config).start().await
     }
 }
@@ -86,7 +85,7 @@ impl OpsBuilder {
         self
     }
 
-    pub async fn start(self) -> Result<(OpsHandle, Router), OpsError> {
+    pub async fn start(self) -> Result<OpsHandle, OpsError> {
         let config = self.config;
         config.validate()?;
         let m = crate::metrics();
@@ -124,8 +123,7 @@ impl OpsBuilder {
             }),
         };
         handle.spawn_tasks();
-        let routes = handle.routes();
-        Ok((handle, routes))
+        Ok(handle)
     }
 }
 
@@ -265,10 +263,24 @@ impl OpsHandle {
             .unwrap_or_default()
     }
 
-    /// The operations routes; mount them beside the API (the HTTP middleware
-    /// [`crate::track_http`] goes outside both).
-    pub fn routes(&self) -> Router {
-        crate::http::routes(self.clone())
+    /// What the probes answer, from the background checker.
+    pub fn probes(&self) -> crate::health::Probes {
+        let c = &self.inner.config.health;
+        crate::health::Probes {
+            checker: self.inner.checker.clone(),
+            readiness: self.inner.readiness.clone(),
+            max_age: Duration::from_secs(c.interval_s * 2 + c.check_timeout_s),
+        }
+    }
+
+    /// The `/metrics` body (content type [`crate::METRICS_CONTENT_TYPE`]).
+    pub fn metrics_text(&self) -> String {
+        crate::exposition::scrape(self)
+    }
+
+    /// The dashboard's data (`/v1/ops/summary`).
+    pub fn summary(&self) -> crate::OpsSummary {
+        crate::summary::build(self)
     }
 
     /// Stops the background tasks and lets queued alert notifications go out (at most 5 s).

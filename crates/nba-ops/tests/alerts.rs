@@ -3,7 +3,7 @@
 //! Events v2), and resolves, with the resolve delivered once. Retries and back-off against
 //! a receiver that fails first.
 
-mod common;
+use nba_testkit as common;
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};

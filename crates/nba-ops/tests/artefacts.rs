@@ -2,7 +2,7 @@
 //! dashboard, the Prometheus rules and OPERATIONS_GUIDE.md is one `/metrics` declares, and
 //! the rules pass `promtool check rules` and their unit tests when promtool is installed.
 
-mod common;
+use nba_testkit as common;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -54,7 +54,7 @@ async fn declared() -> BTreeSet<String> {
         alias: Some("production".into()),
         status: "loaded".into(),
     }]);
-    let (ops, router) = Ops::builder(store, Default::default())
+    let ops = Ops::builder(store, Default::default())
         .drift_source(drift)
         .performance_source(perf)
         .model_catalog(models)
@@ -65,7 +65,7 @@ async fn declared() -> BTreeSet<String> {
     ops.refresh_health().await;
     // The store is empty, so the freshness check knows no age; a loaded store sets it.
     nba_ops::metrics().data_age_days.set(3);
-    let (_, text) = common::send(&router, common::get("/metrics")).await;
+    let text = ops.metrics_text();
     ops.shutdown().await;
     text.lines()
         .filter_map(|l| l.strip_prefix("# TYPE "))

@@ -80,7 +80,7 @@ async fn setup(rate_limit: Option<RateLimit>) -> Setup {
             .expect("key");
         keys.push((role, key.secret.expose_secret().to_string()));
     }
-    let (ops, routes) = nba_ops::Ops::start(app.store().clone(), Default::default())
+    let ops = nba_ops::Ops::start(app.store().clone(), Default::default())
         .await
         .expect("ops");
     app.attach_ops(ops.clone());
@@ -92,7 +92,7 @@ async fn setup(rate_limit: Option<RateLimit>) -> Setup {
     );
     let router = nba_http::router_with_ops(
         app.clone(),
-        routes,
+        ops.clone(),
         Some(Router::new().nest_service("/mcp", mcp)),
     );
     Setup {

@@ -1,16 +1,18 @@
 //! Health: components that probe something real (the database, data freshness, caches, and
 //! whatever the binary registers later, such as the model store), a checker that runs them
-//! in the background and keeps the last report, and the probe routes.
+//! in the background and keeps the last report, and [`Probes`]: what `/live`, `/ready` and
+//! `/health` answer (the HTTP layer serves them).
 //!
 //! The rule: any unhealthy component makes the system unhealthy, else any degraded one
 //! makes it degraded.
 
 mod checker;
 mod checks;
-mod routes;
 
 use std::collections::BTreeMap;
 use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use schemars::JsonSchema;
@@ -18,7 +20,38 @@ use serde::{Deserialize, Serialize, Serializer};
 
 pub use checker::HealthChecker;
 pub use checks::{CacheCheck, DatabaseCheck, DriftCheck, FreshnessCheck};
-pub use routes::probe_routes;
+
+/// What the probes answer: the readiness check (the database, run on every `/ready`) and
+/// the health report (the background checker's latest while younger than `max_age`; zero:
+/// check on every request, for servers without the background task).
+#[derive(Clone)]
+pub struct Probes {
+    pub checker: HealthChecker,
+    pub readiness: Arc<dyn HealthCheck>,
+    pub max_age: Duration,
+}
+
+impl Probes {
+    /// The built-in checks with default settings, checked on every request.
+    pub fn standalone(store: &nba_store::Store) -> Probes {
+        let (checker, readiness) = crate::ops::standalone_checker(store);
+        Probes {
+            checker,
+            readiness,
+            max_age: Duration::ZERO,
+        }
+    }
+
+    /// `/ready`: the database answers now.
+    pub async fn ready(&self) -> ComponentHealth {
+        self.readiness.check().await
+    }
+
+    /// `/health`: every component.
+    pub async fn report(&self) -> HealthReport {
+        self.checker.report(self.max_age).await
+    }
+}
 
 /// How well a component, or the whole system, works.
 #[derive(

@@ -1,116 +1,15 @@
-//! The HTTP side: the request-metrics middleware, `/metrics` (the registry plus values read
-//! at scrape time: pool, health, alerts, drift, models), `/v1/alerts`, `/v1/ops/summary`,
-//! `/dashboard`, and the probe routes.
+//! The metrics exposition served at `/metrics`: the registry plus values read at scrape
+//! time (pool, health, alerts, drift, models, model accuracy).
 
-use std::time::{Duration, Instant};
-
-use axum::extract::{MatchedPath, Request, State};
-use axum::http::{header, Method};
-use axum::middleware::Next;
-use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
-use nba_store::Store;
-
-use crate::metrics::encode::{encode_registry, Exposition, CONTENT_TYPE};
-use crate::metrics::Metrics;
+use crate::metrics::encode::{encode_registry, Exposition};
 use crate::ops::OpsHandle;
 
-/// The application error code of a response, set by the HTTP API's error mapping so the
-/// middleware can count errors by kind (`nba_mcp_errors_total{source="http"}`).
-#[derive(Debug, Clone, Copy)]
-pub struct ErrorKind(pub &'static str);
-
-/// Axum middleware recording every request: `.layer(axum::middleware::from_fn(track_http))`
-/// on the outermost router, so the route is the matched path (`unmatched` otherwise).
-pub async fn track_http(req: Request, next: Next) -> Response {
-    let route = req.extensions().get::<MatchedPath>().cloned();
-    let method = method_label(req.method());
-    let m = crate::metrics();
-    let _in_flight = InFlight::enter(m);
-    let started = Instant::now();
-    let response = next.run(req).await;
-    let kind = response.extensions().get::<ErrorKind>().map(|k| k.0);
-    let route = route.as_ref().map_or("unmatched", MatchedPath::as_str);
-    m.record_http(
-        route,
-        method,
-        response.status().as_u16(),
-        kind,
-        started.elapsed(),
-    );
-    response
-}
-
-/// Counts a request in flight until dropped, also when the client goes away mid-request.
-struct InFlight(&'static Metrics);
-
-impl InFlight {
-    fn enter(m: &'static Metrics) -> InFlight {
-        m.http_in_flight.inc();
-        InFlight(m)
-    }
-}
-
-impl Drop for InFlight {
-    fn drop(&mut self) {
-        self.0.http_in_flight.dec();
-    }
-}
-
-fn method_label(method: &Method) -> &'static str {
-    match *method {
-        Method::GET => "GET",
-        Method::POST => "POST",
-        Method::PUT => "PUT",
-        Method::DELETE => "DELETE",
-        Method::HEAD => "HEAD",
-        Method::OPTIONS => "OPTIONS",
-        Method::PATCH => "PATCH",
-        _ => "other",
-    }
-}
-
-/// Probe routes for a server without a running [`crate::Ops`]: every request checks now.
-pub fn standalone_probes(store: &Store) -> Router {
-    let (checker, database) = crate::ops::standalone_checker(store);
-    crate::health::probe_routes(checker, database, Duration::ZERO)
-}
-
-pub(crate) fn routes(ops: OpsHandle) -> Router {
-    let c = &ops.inner.config.health;
-    let max_age = Duration::from_secs(c.interval_s * 2 + c.check_timeout_s);
-    let probes = crate::health::probe_routes(
-        ops.inner.checker.clone(),
-        ops.inner.readiness.clone(),
-        max_age,
-    );
-    Router::new()
-        .route("/metrics", get(scrape))
-        .route("/v1/alerts", get(alerts))
-        .route("/v1/ops/summary", get(summary))
-        .route("/dashboard", get(dashboard))
-        .with_state(ops)
-        .merge(probes)
-}
-
-async fn alerts(State(ops): State<OpsHandle>) -> Json<crate::AlertsView> {
-    Json(ops.alerts())
-}
-
-async fn summary(State(ops): State<OpsHandle>) -> Json<crate::OpsSummary> {
-    Json(crate::summary::build(&ops))
-}
-
-async fn dashboard() -> Html<&'static str> {
-    Html(crate::dashboard::PAGE)
-}
-
-async fn scrape(State(ops): State<OpsHandle>) -> impl IntoResponse {
+/// The whole `/metrics` body (Prometheus text format, see [`crate::METRICS_CONTENT_TYPE`]).
+pub(crate) fn scrape(ops: &OpsHandle) -> String {
     let mut out = Exposition::new();
     encode_registry(crate::metrics(), &mut out);
-    encode_live(&ops, &mut out);
-    ([(header::CONTENT_TYPE, CONTENT_TYPE)], out.finish())
+    encode_live(ops, &mut out);
+    out.finish()
 }
 
 /// Values read when scraped rather than recorded.

@@ -1,7 +1,7 @@
 //! `/metrics` over a router with the middleware: scrape, make requests, scrape again, and
 //! the counts, histograms, errors, in-flight gauge and pool gauges moved as they should.
 
-mod common;
+use nba_testkit as common;
 
 use std::time::Duration;
 
@@ -10,24 +10,25 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
 use common::{send, value};
-use nba_ops::{ErrorKind, Ops};
+use nba_ops::Ops;
 
 async fn failing() -> axum::response::Response {
     let mut r = (StatusCode::INTERNAL_SERVER_ERROR, "boom").into_response();
-    r.extensions_mut().insert(ErrorKind("internal"));
+    r.extensions_mut().insert(nba_http::ErrorKind("internal"));
     r
 }
 
 async fn router() -> (Router, nba_ops::OpsHandle, common::TempDir) {
     let (store, dir) = common::store().await;
-    let (ops, routes) = Ops::start(store, Default::default()).await.expect("ops");
-    let router = Router::new()
+    let ops = Ops::start(store.clone(), Default::default())
+        .await
+        .expect("ops");
+    let extra = Router::new()
         .route("/v1/games/{id}", get(|| async { "a game" }))
         .route("/v1/fail", get(failing))
-        .merge(routes)
         // As the binary nests the MCP service: the layer goes outside the nesting.
-        .nest_service("/mcp", get(|| async { "mcp" }))
-        .layer(axum::middleware::from_fn(nba_ops::track_http));
+        .nest_service("/mcp", get(|| async { "mcp" }));
+    let router = crate::serve_ops(store, ops.clone(), extra).await;
     (router, ops, dir)
 }
 

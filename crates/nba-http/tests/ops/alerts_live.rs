@@ -1,9 +1,9 @@
 //! The error-rate alert end to end on live metrics: real requests through the middleware
 //! fail, the sampler and rule engine see it, the alert shows at `/v1/alerts` and reaches a
 //! local webhook once; healthy traffic then brings the rate under 5% and it resolves.
-//! Its own test binary, so no other test's requests share the process-wide metrics.
+//! nextest runs it in a process of its own, so no other test's requests share the metrics.
 
-mod common;
+use nba_testkit as common;
 
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
@@ -11,11 +11,11 @@ use axum::routing::get;
 use axum::Router;
 use common::{eventually, get_json, receiver, send};
 use nba_ops::config::{ChannelConfig, ChannelKind};
-use nba_ops::{ErrorKind, Ops, OpsConfig};
+use nba_ops::{Ops, OpsConfig};
 
 async fn failing() -> axum::response::Response {
     let mut r = (StatusCode::INTERNAL_SERVER_ERROR, "store failed").into_response();
-    r.extensions_mut().insert(ErrorKind("internal"));
+    r.extensions_mut().insert(nba_http::ErrorKind("internal"));
     r
 }
 
@@ -30,12 +30,11 @@ async fn a_burst_of_server_errors_fires_and_healthy_traffic_resolves_it() {
         ChannelKind::Webhook,
         &format!("{}/hook", hook.url),
     )];
-    let (ops, routes) = Ops::start(store, config).await.unwrap();
-    let router = Router::new()
+    let ops = Ops::start(store.clone(), config).await.unwrap();
+    let extra = Router::new()
         .route("/v1/ok", get(|| async { "ok" }))
-        .route("/v1/broken", get(failing))
-        .merge(routes)
-        .layer(axum::middleware::from_fn(nba_ops::track_http));
+        .route("/v1/broken", get(failing));
+    let router = crate::serve_ops(store, ops.clone(), extra).await;
 
     for _ in 0..8 {
         send(&router, common::get("/v1/ok")).await;

@@ -2,7 +2,7 @@
 //! database pool is closed (and healthy with a fresh store), a registered component that
 //! breaks and recovers on disk and is picked up by the background task, and the probes.
 
-mod common;
+use nba_testkit as common;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,9 +16,10 @@ use serde_json::json;
 #[tokio::test]
 async fn probes_report_each_component_and_fail_when_the_database_is_gone() {
     let (store, _dir) = common::store().await;
-    let (ops, router) = Ops::start(store.clone(), OpsConfig::default())
+    let ops = Ops::start(store.clone(), OpsConfig::default())
         .await
         .unwrap();
+    let router = crate::serve_ops(store.clone(), ops.clone(), Default::default()).await;
 
     let (status, body) = get_json(&router, "/health").await;
     assert_eq!(status, StatusCode::OK, "{body}");
@@ -67,7 +68,10 @@ async fn probes_report_each_component_and_fail_when_the_database_is_gone() {
 
     // The same server started on a fresh store is healthy again.
     let (fresh, _dir2) = common::store().await;
-    let (ops, router) = Ops::start(fresh, OpsConfig::default()).await.unwrap();
+    let ops = Ops::start(fresh.clone(), OpsConfig::default())
+        .await
+        .unwrap();
+    let router = crate::serve_ops(fresh, ops.clone(), Default::default()).await;
     let (status, body) = get_json(&router, "/health").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["components"]["database"]["status"], "healthy");
@@ -98,11 +102,12 @@ async fn the_background_task_notices_a_component_break_and_recover() {
     let mut config = OpsConfig::default();
     config.health.interval_s = 1;
     config.health.freshness.enabled = false;
-    let (ops, router) = Ops::builder(store, config)
+    let ops = Ops::builder(store.clone(), config)
         .health_check(artifact_check(artifact.clone()))
         .start()
         .await
         .unwrap();
+    let router = crate::serve_ops(store, ops.clone(), Default::default()).await;
     let (status, body) = get_json(&router, "/health").await;
     assert_eq!(
         (status, body["status"].as_str()),
@@ -141,7 +146,7 @@ async fn the_report_answers_instantly_from_the_last_run() {
         tokio::time::sleep(Duration::from_millis(300)).await;
         ComponentHealth::healthy("answered")
     });
-    let (ops, _router) = Ops::builder(store, OpsConfig::default())
+    let ops = Ops::builder(store, OpsConfig::default())
         .health_check(Arc::new(slow))
         .start()
         .await

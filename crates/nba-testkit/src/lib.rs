@@ -1,7 +1,7 @@
-//! Shared by the integration tests: a real SQLite store in a temp folder, in-process
-//! requests, a scrape parser, and a local HTTP receiver that records what it is sent.
-
-#![allow(dead_code)]
+//! Test support shared by the workspace's integration tests: scratch folders, a real
+//! migrated SQLite store of its own, in-process requests to a router, a Prometheus scrape
+//! parser, a local HTTP receiver that records what it is sent (webhook targets), and a
+//! deadline-bounded wait for a condition. Never linked into the server.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -29,7 +29,7 @@ impl Drop for TempDir {
 pub fn temp_dir(tag: &str) -> TempDir {
     static NEXT: AtomicUsize = AtomicUsize::new(0);
     let dir = std::env::temp_dir().join(format!(
-        "nba-ops-{tag}-{}-{}",
+        "nba-test-{tag}-{}-{}",
         std::process::id(),
         NEXT.fetch_add(1, Ordering::Relaxed)
     ));

@@ -3,11 +3,12 @@
 //! and a non-zero request count, having sent the key as `Authorization: Bearer` on every
 //! data request; without a key, or with one the server refuses, it shows the key form and
 //! the server's message. A screenshot is written to `target/screenshots/dashboard.png`.
-//! The data routes are guarded here by a stand-in for nba-http's guard (this crate serves
-//! the routes, nba-http authenticates them), which records what the browser sent.
+//! Access control is off in this binary, so the data routes are guarded here by a stand-in
+//! that records what the browser sent and refuses a missing or wrong key as the real guard
+//! does (`tests/access` checks the real one).
 //! Needs Debian's chromium: `scripts/setup-chromium.sh` installs it.
 
-mod common;
+use nba_testkit as common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -191,20 +192,18 @@ async fn the_dashboard_renders_live_values_in_headless_chromium() {
     config.alerts.error_rate.min_samples = Some(5);
     let drift = Arc::new(Published::<DriftReport>::default());
     let seen = Seen::default();
-    let (ops, routes) = Ops::builder(store, config)
+    let ops = Ops::builder(store.clone(), config)
         .drift_source(drift.clone())
         .start()
         .await
         .unwrap();
-    let app = Router::new()
-        .route("/v1/tools", get(|| async { "{\"tools\":[]}" }))
-        .route(
-            "/v1/broken",
-            get(|| async { StatusCode::INTERNAL_SERVER_ERROR }),
-        )
-        .merge(routes)
-        .layer(axum::middleware::from_fn_with_state(seen.clone(), guard))
-        .layer(axum::middleware::from_fn(nba_ops::track_http));
+    let extra = Router::new().route(
+        "/v1/broken",
+        get(|| async { StatusCode::INTERNAL_SERVER_ERROR }),
+    );
+    let app = crate::serve_ops(store, ops.clone(), extra)
+        .await
+        .layer(axum::middleware::from_fn_with_state(seen.clone(), guard));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
