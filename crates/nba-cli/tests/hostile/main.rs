@@ -4,11 +4,14 @@
 //! stall `/live` nor outlive their deadline, MCP sessions are capped and owned, malformed
 //! JSON-RPC gets JSON-RPC errors, a PostgreSQL outage (a throwaway cluster this test starts
 //! on its own port) gives 503s, a working `/health` and recovery without a restart with
-//! every audit entry kept, and an interrupted first-start load resumes. Figures measured here
+//! every audit entry kept, an interrupted first-start load resumes, and every entry point (HTTP
+//! API, MCP over HTTP and stdio, resources, prompts, operations routes, CLI) is checked and
+//! audited. Figures measured here
 //! are printed (`--nocapture`) and quoted in OPERATIONS_GUIDE.md.
 
 mod cluster;
 mod connections;
+mod entry_points;
 mod first_start;
 mod outage;
 mod sessions;
