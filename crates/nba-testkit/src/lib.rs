@@ -4,6 +4,7 @@
 //! deadline-bounded wait for a condition. Never linked into the server.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -14,7 +15,7 @@ use axum::extract::{Path, State};
 use axum::http::{Request, StatusCode};
 use axum::routing::post;
 use axum::{Json, Router};
-use nba_store::{Store, StoreOptions};
+use nba_store::{Backend, Store, StoreOptions};
 use serde_json::Value;
 use tower::ServiceExt;
 
@@ -35,6 +36,79 @@ pub fn temp_dir(tag: &str) -> TempDir {
     ));
     std::fs::create_dir_all(&dir).expect("temp dir");
     TempDir(dir)
+}
+
+/// A name no other test process or run uses: `prefix_<pid>_<nanos>_<n>` (letters, digits and
+/// `_`, so it is also a valid PostgreSQL database name).
+pub fn unique(prefix: &str) -> String {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock after 1970")
+        .as_nanos();
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    format!("{prefix}_{}_{nanos}_{n}", std::process::id())
+}
+
+/// The PostgreSQL server tests use: `NBA_MCP_TEST_PG_URL`, default
+/// `postgres://postgres@127.0.0.1:5432` (what `scripts/ensure-postgres.sh` starts).
+pub fn postgres_base() -> String {
+    std::env::var("NBA_MCP_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
+}
+
+/// Runs `check` on a fresh, migrated store of `backend` (SQLite: a file in a temp folder;
+/// PostgreSQL: a new database on [`postgres_base`]) and removes it afterwards, also when
+/// the check panics (the panic is then re-raised). Without a reachable PostgreSQL server it
+/// fails saying so and how to start one.
+pub async fn on_store<F, Fut>(backend: Backend, tag: &str, check: F)
+where
+    F: FnOnce(Store) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    match backend {
+        Backend::Sqlite => {
+            let dir = std::env::temp_dir().join(unique(tag));
+            let url = format!("sqlite://{}/nba.db", dir.display());
+            let store = Store::open(&StoreOptions::new(url))
+                .await
+                .expect("open a SQLite store");
+            let outcome = tokio::spawn(check(store)).await;
+            let _ = std::fs::remove_dir_all(dir);
+            if let Err(e) = outcome {
+                std::panic::resume_unwind(e.into_panic());
+            }
+        }
+        Backend::Postgres => {
+            let base = postgres_base();
+            let name = unique(tag);
+            sqlx::any::install_default_drivers();
+            let admin = sqlx::AnyPool::connect(&format!("{base}/postgres"))
+                .await
+                .unwrap_or_else(|e| {
+                    panic!(
+                        "this test needs PostgreSQL, and none answers at {base} ({e}): run \
+                         scripts/ensure-postgres.sh, or set NBA_MCP_TEST_PG_URL to a server \
+                         where this user may create databases"
+                    )
+                });
+            sqlx::query(&format!("CREATE DATABASE {name}"))
+                .execute(&admin)
+                .await
+                .unwrap_or_else(|e| panic!("CREATE DATABASE {name} on {base}: {e}"));
+            let store = Store::open(&StoreOptions::new(format!("{base}/{name}")))
+                .await
+                .expect("open the PostgreSQL store");
+            let outcome = tokio::spawn(check(store)).await;
+            let dropped = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&admin)
+                .await;
+            if let Err(e) = outcome {
+                std::panic::resume_unwind(e.into_panic());
+            }
+            dropped.unwrap_or_else(|e| panic!("DROP DATABASE {name}: {e}"));
+        }
+    }
 }
 
 /// An empty, migrated SQLite store of its own.

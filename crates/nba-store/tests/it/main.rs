@@ -1,0 +1,8 @@
+//! One test binary for nba-store (each former test file is a module).
+//! The store on SQLite and PostgreSQL: access tables, backend conformance, read-only SQL and
+//! retention.
+
+mod access;
+mod conformance;
+mod readonly_sql;
+mod retention;
