@@ -5,6 +5,7 @@ pub mod access;
 pub mod admin;
 mod cache;
 pub mod catalog;
+pub mod demo;
 mod error;
 pub mod ingest;
 pub mod models;

@@ -3,7 +3,6 @@
 
 mod access_cmd;
 mod config;
-mod demo;
 mod ingest;
 mod limits;
 mod model_cmd;

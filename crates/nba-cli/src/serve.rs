@@ -5,7 +5,7 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use nba_app::{serving, App};
 use nba_registry::FolderRegistry;
-use nba_store::{Provenance, Store};
+use nba_store::Store;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::Settings;
@@ -22,7 +22,9 @@ pub async fn prepare_store(store: &Store, settings: &Settings) -> Result<()> {
         Some(dir) => {
             crate::ingest::ingest_missing(store, dir).await?;
         }
-        None if store.counts().await?.games == 0 => load_initial_data(store, settings).await?,
+        None if store.counts().await?.games == 0 => {
+            nba_app::demo::load_demo(store).await?;
+        }
         None => {}
     }
     if settings.model == nba_registry::CHAMPION {
@@ -32,29 +34,6 @@ pub async fn prepare_store(store: &Store, settings: &Settings) -> Result<()> {
                 "nba-mcp: trained {}@{} as the champion; wrote {}",
                 trained.artifact.name, trained.artifact.version, trained.location
             );
-        }
-    }
-    Ok(())
-}
-
-async fn load_initial_data(store: &Store, settings: &Settings) -> Result<()> {
-    match &settings.data_dir {
-        Some(dir) => {
-            crate::ingest::ingest_missing(store, dir).await?;
-        }
-        None => {
-            tracing::warn!("empty store and no NBA_MCP_DATA_DIR: loading a DEMO (SIMULATED) league; results will say data_source \"demo (simulated)\"");
-            let demo = crate::demo::demo_season(2026);
-            store
-                .load(
-                    &demo,
-                    &Provenance {
-                        format: "demo".into(),
-                        data_source: "demo".into(),
-                        skip_invalid: false,
-                    },
-                )
-                .await?;
         }
     }
     Ok(())

@@ -1,7 +1,10 @@
 //! Test support shared by the workspace's integration tests: scratch folders, a real
 //! migrated SQLite store of its own, in-process requests to a router, a Prometheus scrape
-//! parser, a local HTTP receiver that records what it is sent (webhook targets), and a
-//! deadline-bounded wait for a condition. Never linked into the server.
+//! parser, a local HTTP receiver that records what it is sent (webhook targets), a
+//! deadline-bounded wait for a condition, and [`binary`]: a built binary driven from
+//! outside (keys for each role, a server on port 0, curl). Never linked into the server.
+
+pub mod binary;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -109,6 +112,24 @@ where
             dropped.unwrap_or_else(|e| panic!("DROP DATABASE {name}: {e}"));
         }
     }
+}
+
+/// One user per role (named after the role) and an API key for each, made through
+/// `nba_app::admin` as the CLI makes them: `(role, key)` in the matrix's order.
+pub async fn keys_for_each_role(store: &Store) -> Vec<(nba_app::nba_auth::Role, String)> {
+    use secrecy::ExposeSecret;
+    let cli = nba_app::Caller::cli();
+    let mut keys = Vec::new();
+    for role in nba_app::nba_auth::Role::ALL {
+        let account = nba_app::admin::create_account(store, &cli, role.as_str(), false, role)
+            .await
+            .expect("create the account");
+        let key = nba_app::admin::create_key(store, &cli, &account.id, "test", None)
+            .await
+            .expect("create the key");
+        keys.push((role, key.secret.expose_secret().to_string()));
+    }
+    keys
 }
 
 /// An empty, migrated SQLite store of its own.

@@ -6,4 +6,5 @@ mod access_cli;
 mod cli;
 mod hostile;
 mod mcp_e2e;
+mod support;
 mod tls;

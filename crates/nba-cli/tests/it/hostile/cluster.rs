@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use super::support::command;
+use crate::support::command;
 
 /// A PostgreSQL cluster of this test's own, on a free port; stopped and removed on drop.
 pub struct Cluster {

@@ -6,14 +6,14 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use super::support::*;
+use crate::support::*;
 
 #[test]
 fn slow_idle_and_flooding_connections_are_bounded() {
     let t = Temp::new("conn");
     let db = format!("sqlite://{}/nba.db", t.0.display());
     let key = make_key(&db, &t.0, "viewer", "viewer");
-    let server = Served::start(
+    let server = crate::support::serve(
         &db,
         &t.0,
         &[

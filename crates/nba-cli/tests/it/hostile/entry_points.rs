@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::support::{command, curl, make_key, Answer, Served, Temp};
+use crate::support::{command, curl, make_key, Answer, Served, Temp};
 
 const ACCEPT: &str = "accept: application/json, text/event-stream";
 const VERSION: &str = "2025-11-25";
@@ -97,7 +97,7 @@ fn every_entry_point_checks_permission_and_is_audited() {
     let db = format!("sqlite://{}/nba.db", t.0.display());
     // The command line: two admin actions, audited as `cli`.
     let viewer = make_key(&db, &t.0, "vera", "viewer");
-    let server = Served::start(&db, &t.0, &[("NBA_MCP_AUTO_LOAD", "false")]);
+    let server = crate::support::serve(&db, &t.0, &[("NBA_MCP_AUTO_LOAD", "false")]);
 
     // The HTTP API: a tool the viewer may call, one it may not, an operations route.
     let ok = curl(

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use super::support::*;
+use crate::support::*;
 
 #[test]
 fn an_interrupted_first_load_is_resumed_on_the_next_start() {
@@ -44,7 +44,7 @@ fn an_interrupted_first_load_is_resumed_on_the_next_start() {
         String::from_utf8_lossy(&out.stderr)
     );
     let folder_s = folder.display().to_string();
-    let server = Served::start(&db, &t.0, &[("NBA_MCP_DATA_DIR", &folder_s)]);
+    let server = crate::support::serve(&db, &t.0, &[("NBA_MCP_DATA_DIR", &folder_s)]);
     let said = server.said.join("\n");
     drop(server);
     assert!(said.contains("loading 2 of the"), "{said}");
@@ -55,7 +55,7 @@ fn an_interrupted_first_load_is_resumed_on_the_next_start() {
         "{status}"
     );
     // The next start has nothing left to load.
-    let server = Served::start(&db, &t.0, &[("NBA_MCP_DATA_DIR", &folder_s)]);
+    let server = crate::support::serve(&db, &t.0, &[("NBA_MCP_DATA_DIR", &folder_s)]);
     assert!(
         !server.said.join("\n").contains("loading"),
         "{:?}",

@@ -15,4 +15,3 @@ mod entry_points;
 mod first_start;
 mod outage;
 mod sessions;
-mod support;

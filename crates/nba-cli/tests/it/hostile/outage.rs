@@ -5,7 +5,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use super::cluster::*;
-use super::support::*;
+use crate::support::*;
 
 #[test]
 fn a_postgres_outage_degrades_and_recovers_without_a_restart() {
@@ -23,7 +23,7 @@ fn a_postgres_outage_degrades_and_recovers_without_a_restart() {
     let db = cluster.url();
     let key = make_key(&db, &t.0, "ops", "viewer");
     let stranger = make_key(&db, &t.0, "stranger", "viewer");
-    let server = Served::start(
+    let server = crate::support::serve(
         &db,
         &t.0,
         &[

@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use super::support::*;
+use crate::support::*;
 
 fn initialize(server: &Served, key: &str) -> Answer {
     let body = r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"curl","version":"1"}}}"#;
@@ -26,7 +26,7 @@ fn mcp_sessions_are_capped_and_owned_and_cpu_work_is_bounded() {
     let db = format!("sqlite://{}/nba.db", t.0.display());
     let alice = make_key(&db, &t.0, "alice", "viewer");
     let bob = make_key(&db, &t.0, "bob", "viewer");
-    let server = Served::start(
+    let server = crate::support::serve(
         &db,
         &t.0,
         &[

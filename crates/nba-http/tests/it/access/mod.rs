@@ -69,17 +69,7 @@ async fn setup(rate_limit: Option<RateLimit>) -> Setup {
         ..Default::default()
     };
     let app = App::open(store, None, access).await.expect("app");
-    let mut keys = Vec::new();
-    for role in Role::ALL {
-        let cli = nba_app::Caller::cli();
-        let account = nba_app::admin::create_account(app.store(), &cli, role.as_str(), false, role)
-            .await
-            .expect("account");
-        let key = nba_app::admin::create_key(app.store(), &cli, &account.id, "test", None)
-            .await
-            .expect("key");
-        keys.push((role, key.secret.expose_secret().to_string()));
-    }
+    let keys = nba_testkit::keys_for_each_role(app.store()).await;
     let ops = nba_ops::Ops::start(app.store().clone(), Default::default())
         .await
         .expect("ops");

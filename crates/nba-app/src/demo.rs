@@ -64,3 +64,17 @@ pub fn demo_season(seed: u64) -> ParseOutput {
         file: "demo (simulated)".into(),
     }
 }
+
+/// Loads the demo league into `store` (its rows say `data_source: demo`).
+pub async fn load_demo(
+    store: &nba_store::Store,
+) -> Result<nba_store::LoadSummary, crate::AppError> {
+    tracing::warn!("empty store and no data folder configured: loading a DEMO (SIMULATED) league; results will say data_source \"demo (simulated)\"");
+    let demo = demo_season(2026);
+    let prov = nba_store::Provenance {
+        format: "demo".into(),
+        data_source: "demo".into(),
+        skip_invalid: false,
+    };
+    Ok(store.load(&demo, &prov).await?)
+}

@@ -1,5 +1,7 @@
-//! What every hostile test uses: scratch folders, the binary with a clean environment,
-//! keys, a running server on port 0, curl requests and raw sockets, the server's RSS.
+//! Driving a built binary: scratch folders, the binary with a clean environment, keys made
+//! through its own CLI, a running server on port 0, curl requests and raw
+//! sockets, the server's RSS. [`Binary`] names the executable (`env!("CARGO_BIN_EXE_...")`
+//! of the test crate that builds it).
 
 use std::io::{BufRead, BufReader, Read};
 use std::net::TcpStream;
@@ -8,8 +10,26 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-pub fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_nba-mcp")
+/// The executable under test.
+#[derive(Debug, Clone, Copy)]
+pub struct Binary(pub &'static str);
+
+impl Binary {
+    /// The binary with a clean environment (no keys, RBAC settings, binds or data folder
+    /// from the caller's shell) over `db` and `state`.
+    pub fn command(self, db: &str, state: &std::path::Path) -> Command {
+        command(self.0, db, state)
+    }
+
+    /// A user named `name` with `role` and a key for it, made with the binary's own CLI.
+    pub fn make_key(self, db: &str, state: &std::path::Path, name: &str, role: &str) -> String {
+        make_key(self.0, db, state, name, role)
+    }
+
+    /// `serve` on 127.0.0.1:0 with `env`, once it says where it listens.
+    pub fn serve(self, db: &str, state: &std::path::Path, env: &[(&str, &str)]) -> Served {
+        Served::start(self.0, db, state, env)
+    }
 }
 
 pub struct Temp(pub PathBuf);
@@ -19,8 +39,7 @@ impl Temp {
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap()
             .as_nanos();
-        let p =
-            std::env::temp_dir().join(format!("nba_hostile_{tag}_{}_{nanos}", std::process::id()));
+        let p = std::env::temp_dir().join(format!("nba_bin_{tag}_{}_{nanos}", std::process::id()));
         std::fs::create_dir_all(&p).unwrap();
         Temp(p)
     }
@@ -46,10 +65,11 @@ pub const CLEAN: &[&str] = &[
     "NBA_MCP_TLS_CERT",
     "NBA_MCP_TLS_KEY",
     "NBA_MCP_DATA_DIR",
+    "NBA_MCP_ALLOW_PLAIN_HTTP",
 ];
 
-pub fn command(db: &str, state: &std::path::Path) -> Command {
-    let mut cmd = Command::new(bin());
+fn command(bin: &str, db: &str, state: &std::path::Path) -> Command {
+    let mut cmd = Command::new(bin);
     for v in CLEAN {
         cmd.env_remove(v);
     }
@@ -61,8 +81,8 @@ pub fn command(db: &str, state: &std::path::Path) -> Command {
     cmd
 }
 
-pub fn make_key(db: &str, state: &std::path::Path, name: &str, role: &str) -> String {
-    let out = command(db, state)
+fn make_key(bin: &str, db: &str, state: &std::path::Path, name: &str, role: &str) -> String {
+    let out = command(bin, db, state)
         .args(["users", "add", name, "--role", role])
         .output()
         .unwrap();
@@ -71,7 +91,7 @@ pub fn make_key(db: &str, state: &std::path::Path, name: &str, role: &str) -> St
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let out = command(db, state)
+    let out = command(bin, db, state)
         .args(["keys", "create", name])
         .output()
         .unwrap();
@@ -91,8 +111,8 @@ pub struct Served {
 }
 
 impl Served {
-    pub fn start(db: &str, state: &std::path::Path, env: &[(&str, &str)]) -> Served {
-        let mut cmd = command(db, state);
+    fn start(bin: &str, db: &str, state: &std::path::Path, env: &[(&str, &str)]) -> Served {
+        let mut cmd = command(bin, db, state);
         cmd.args(["serve", "--bind", "127.0.0.1:0"])
             .envs(env.iter().copied())
             .stdout(Stdio::null())
