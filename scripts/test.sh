@@ -7,8 +7,9 @@ cd "$(dirname "$0")/.."
 scripts/ensure-postgres.sh
 scripts/setup-python.sh >/dev/null
 scripts/setup-chromium.sh >/dev/null
-if cargo nextest --version >/dev/null 2>&1; then
-  cargo nextest run --workspace --no-fail-fast "$@"
-else
-  cargo test --workspace --no-fail-fast "$@"
+# nextest runs every test in a process of its own; the suites rely on it (metrics, the
+# audit writer and the outage flag are process-wide), so it is installed when missing.
+if ! cargo nextest --version >/dev/null 2>&1; then
+  cargo install cargo-nextest --locked
 fi
+cargo nextest run --workspace --no-fail-fast "$@"
