@@ -5,10 +5,9 @@
 //! (loopback only, loudly), and a bad NBA_MCP_API_KEY stopping `nba-mcp mcp`. Each test has
 //! its own SQLite database in a temp folder.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::mpsc;
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 fn bin() -> &'static str {
@@ -113,76 +112,6 @@ fn make_key(db: &str, name: &str, role: &str) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     key
-}
-
-/// `nba-mcp serve --bind 127.0.0.1:0` on the temp folder's store; killed when dropped.
-struct Served {
-    child: Child,
-    addr: String,
-    /// What the server wrote to stderr before it said where it listens.
-    stderr: Vec<String>,
-}
-
-impl Served {
-    fn start(t: &Temp, env: &[(&str, &str)]) -> Served {
-        let mut cmd = Command::new(bin());
-        clean_access_env(&mut cmd)
-            .args(["serve", "--bind", "127.0.0.1:0"])
-            .env("DATABASE_URL", t.db())
-            .env("NBA_MCP_STATE_DIR", &t.0)
-            .env("LOG_LEVEL", "warn")
-            .env("LOG_FORMAT", "pretty")
-            .env_remove("NBA_MCP_DATA_DIR")
-            .envs(env.iter().copied())
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped());
-        let mut child = cmd.spawn().expect("start nba-mcp serve");
-        let stderr = child.stderr.take().unwrap();
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            // Read to the end so the server never blocks on a full pipe.
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                let _ = tx.send(line);
-            }
-        });
-        let deadline = Instant::now() + Duration::from_secs(120);
-        let mut seen = Vec::new();
-        loop {
-            match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
-                Ok(line) => {
-                    if let Some(i) = line.find("listening on http://") {
-                        let addr: String = line[i + 20..]
-                            .chars()
-                            .take_while(|c| c.is_ascii_digit() || *c == '.' || *c == ':')
-                            .collect();
-                        return Served {
-                            child,
-                            addr,
-                            stderr: seen,
-                        };
-                    }
-                    seen.push(line);
-                }
-                Err(_) => {
-                    let _ = child.kill();
-                    let _ = child.wait();
-                    panic!("nba-mcp serve did not start; stderr:\n{}", seen.join("\n"));
-                }
-            }
-        }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.addr)
-    }
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// An HTTP answer: status, headers (names lower-cased) and body.
@@ -367,7 +296,7 @@ fn empty_store_serves_a_labelled_demo_league() {
     let t = Temp::new("demo");
     // An account before any data: the store stays empty of games, so `serve` loads the demo.
     let key = make_key(&t.db(), "demo-viewer", "viewer");
-    let server = Served::start(&t, &[]);
+    let server = crate::support::serve(&t.db(), &t.0, &[]);
     let url = server.url("/v1/tools/get_standings");
     let body = r#"{"season":"2025-26"}"#;
     let denied = http(&url, None, Some(body));
@@ -427,7 +356,7 @@ fn command(t: &Temp, args: &[&str], env: &[(&str, &str)]) -> Command {
 fn no_key_is_401_with_a_resource_metadata_challenge() {
     let t = Temp::new("unauth");
     let key = make_key(&t.db(), "ops-viewer", "viewer");
-    let server = Served::start(&t, &[("NBA_MCP_AUTO_LOAD", "false")]);
+    let server = crate::support::serve(&t.db(), &t.0, &[("NBA_MCP_AUTO_LOAD", "false")]);
     let metadata = format!(
         "resource_metadata=\"http://{}/.well-known/oauth-protected-resource/mcp\"",
         server.addr
@@ -498,7 +427,7 @@ fn no_key_is_401_with_a_resource_metadata_challenge() {
 #[test]
 fn protected_resource_metadata_names_the_mcp_endpoint() {
     let t = Temp::new("prm");
-    let server = Served::start(&t, &[("NBA_MCP_AUTO_LOAD", "false")]);
+    let server = crate::support::serve(&t.db(), &t.0, &[("NBA_MCP_AUTO_LOAD", "false")]);
     let a = http(
         &server.url("/.well-known/oauth-protected-resource/mcp"),
         None,
@@ -540,8 +469,9 @@ fn protected_resource_metadata_names_the_mcp_endpoint() {
 #[test]
 fn rbac_disabled_serves_loopback_and_warns_loudly() {
     let t = Temp::new("norbac");
-    let server = Served::start(
-        &t,
+    let server = crate::support::serve(
+        &t.db(),
+        &t.0,
         &[
             ("ENABLE_RBAC", "false"),
             ("NBA_MCP_AUTO_LOAD", "false"),
@@ -549,10 +479,10 @@ fn rbac_disabled_serves_loopback_and_warns_loudly() {
         ],
     );
     let warning = server
-        .stderr
+        .said
         .iter()
         .find(|l| l.starts_with("WARNING: RBAC IS DISABLED"))
-        .unwrap_or_else(|| panic!("no warning on stderr:\n{}", server.stderr.join("\n")));
+        .unwrap_or_else(|| panic!("no warning on stderr:\n{}", server.said.join("\n")));
     assert!(warning.contains("ENABLE_RBAC=false"), "{warning}");
     assert!(warning.contains("anonymous admin"), "{warning}");
     let a = http(&server.url("/v1/tools/whoami"), None, Some("{}"));
