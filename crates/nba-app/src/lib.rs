@@ -19,6 +19,7 @@ pub mod work;
 use std::sync::Arc;
 
 pub use access::{AccessConfig, AuthFailure, Caller, Transport};
+pub use cache::answers::{Answer, AnswerCacheLimits};
 pub use catalog::ToolSpec;
 pub use error::AppError;
 pub use nba_auth;
@@ -52,11 +53,21 @@ struct Inner {
     store: Store,
     data_source: DataSource,
     cache: cache::SeasonCache,
+    version: cache::DataVersion,
+    answers: cache::answers::AnswerCache,
     predictions: predict::PredictService,
     ops: std::sync::OnceLock<nba_ops::OpsHandle>,
     access: access::Access,
     work: work::Work,
 }
+
+/// The answers put in the cache after a start and after each load.
+const WARM_UP: &[(&str, &str)] = &[
+    ("list_teams", "{}"),
+    ("get_standings", "{}"),
+    ("get_leaders", "{}"),
+    ("get_team_stats", "{}"),
+];
 
 /// Name, version and instructions every transport reports.
 pub const SERVER_NAME: &str = "nba-mcp";
@@ -123,6 +134,8 @@ impl App {
                 store: store.clone(),
                 data_source,
                 cache: Default::default(),
+                version: cache::DataVersion::open(&store, limits.data_version_every).await?,
+                answers: cache::answers::AnswerCache::new(&limits.answer_cache),
                 predictions: predict::PredictService::new(models, logger),
                 ops: std::sync::OnceLock::new(),
                 access: access::Access::start(&store, access, &limits),
@@ -211,7 +224,11 @@ impl App {
         &self,
         season: i64,
     ) -> Result<Arc<Vec<nba_store::GameRecord>>, AppError> {
-        self.inner.cache.games(&self.inner.store, season).await
+        let version = self.data_version().await;
+        self.inner
+            .cache
+            .games(&self.inner.store, season, version)
+            .await
     }
 
     /// Team box lines of a season, cached per data version.
@@ -219,7 +236,67 @@ impl App {
         &self,
         season: i64,
     ) -> Result<Arc<Vec<nba_store::TeamBoxRecord>>, AppError> {
-        self.inner.cache.team_boxes(&self.inner.store, season).await
+        let version = self.data_version().await;
+        self.inner
+            .cache
+            .team_boxes(&self.inner.store, season, version)
+            .await
+    }
+
+    /// The data version (the latest ingest run), read from the store at most once per
+    /// `data_version_every`. When it changed, the answer cache is emptied and warmed again.
+    pub(crate) async fn data_version(&self) -> i64 {
+        let (version, changed) = self.inner.version.current(&self.inner.store).await;
+        if changed {
+            self.data_changed();
+        }
+        version
+    }
+
+    /// Tells the application that data was loaded in this process, so caches do not wait
+    /// for the next periodic look at the store.
+    pub async fn reload_data(&self) -> Result<(), AppError> {
+        if self.inner.version.reread(&self.inner.store).await? {
+            self.data_changed();
+        }
+        Ok(())
+    }
+
+    fn data_changed(&self) {
+        self.inner.answers.clear();
+        tracing::info!("data changed: answer cache emptied");
+        let app = self.clone();
+        tokio::spawn(async move { app.warm_up().await });
+    }
+
+    pub(crate) fn answers(&self) -> &cache::answers::AnswerCache {
+        &self.inner.answers
+    }
+
+    pub(crate) fn answers_enabled(&self) -> bool {
+        self.limits().answer_cache.entries > 0
+    }
+
+    /// Fills the answer cache with the answers most asked for (today's teams, the latest
+    /// standings and leaders), so the first callers after a start or a load do not wait.
+    pub async fn warm_up(&self) {
+        if !self.answers_enabled() {
+            return;
+        }
+        let caller = Caller::new(
+            Arc::new(access::local_principal(nba_auth::Role::Viewer)),
+            Transport::Cli,
+            "warm-up".into(),
+        );
+        for (name, args) in WARM_UP {
+            let Some((spec, handler)) = tools::registry().find(name) else {
+                continue;
+            };
+            let args: Value = serde_json::from_str(args).expect("warm-up arguments are JSON");
+            if let Err(e) = self.run_tool(&caller, spec, handler, args).await {
+                tracing::debug!(tool = name, error = %e, "warm-up call failed");
+            }
+        }
     }
 
     pub fn data_source(&self) -> DataSource {
@@ -241,6 +318,16 @@ impl App {
         name: &str,
         args: Value,
     ) -> Result<Value, AppError> {
+        Ok(self.call_tool_answer(caller, name, args).await?.to_value())
+    }
+
+    /// [`App::call_tool`] with the answer as encoded JSON (what the HTTP API sends as is).
+    pub async fn call_tool_answer(
+        &self,
+        caller: &Caller,
+        name: &str,
+        args: Value,
+    ) -> Result<Answer, AppError> {
         let started = std::time::Instant::now();
         let Some((spec, handler)) = tools::registry().find(name) else {
             // Nothing runs for a name outside the catalog; the list is what the caller may use.
@@ -261,8 +348,8 @@ impl App {
             "tools/call",
             name,
             &match &result {
-                Ok(_) => "ok".to_string(),
-                Err(e) => format!("error:{}", e.code()),
+                Ok(_) => std::borrow::Cow::Borrowed("ok"),
+                Err(e) => format!("error:{}", e.code()).into(),
             },
         );
         let outcome = result.as_ref().map(|_| ()).map_err(|e| e.code());
@@ -286,43 +373,27 @@ impl App {
         let (spec, handler) = tools::registry()
             .find(T::NAME)
             .ok_or_else(|| AppError::Internal(format!("tool {} is not registered", T::NAME)))?;
-        self.run_tool(caller, spec, handler, args).await
+        Ok(self.run_tool(caller, spec, handler, args).await?.to_value())
     }
 
-    /// The tool itself, admitted against the concurrency caps, under the call deadline,
-    /// with its answer checked against the size limit.
+    /// The tool itself, admitted against the concurrency caps, under the call deadline;
+    /// its answer is encoded under the size limit (or comes from the answer cache).
     async fn run_tool(
         &self,
         caller: &Caller,
         spec: &'static ToolSpec,
         handler: tools::Handler,
         args: Value,
-    ) -> Result<Value, AppError> {
-        let name = spec.name;
+    ) -> Result<Answer, AppError> {
         let _slot = self.work().admit(&caller.principal.id)?;
         let limits = self.limits();
         let deadline = std::time::Instant::now() + limits.tool_timeout;
         let cx = tools::Ctx { app: self, caller };
         let run = work::with_deadline(deadline, handler(spec, cx, args));
-        let mut out = match tokio::time::timeout_at(deadline.into(), run).await {
-            Ok(result) => result?,
-            Err(_) => return Err(work::timeout_error()),
-        };
-        if let Value::Object(map) = &mut out {
-            map.insert(
-                "data_source".into(),
-                Value::String(self.data_source().label().into()),
-            );
+        match tokio::time::timeout_at(deadline.into(), run).await {
+            Ok(result) => result,
+            Err(_) => Err(work::timeout_error()),
         }
-        let size = nba_store::json_size(&out);
-        if size > limits.max_answer_bytes {
-            nba_ops::record_shed("answer_size");
-            return Err(AppError::TooLarge(format!(
-                "{name}: the answer would be {size} bytes, over the limit of {} bytes; ask for less (a smaller limit, a narrower range or fewer games)",
-                limits.max_answer_bytes
-            )));
-        }
-        Ok(out)
     }
 }
 

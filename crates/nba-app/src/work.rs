@@ -52,6 +52,11 @@ pub struct Limits {
     pub audit_queue: usize,
     /// Largest audit spill file; beyond it requests that must be audited get 503.
     pub audit_spill_max_bytes: u64,
+    /// The cache of data tools' answers (entries 0: none).
+    pub answer_cache: crate::AnswerCacheLimits,
+    /// How often the data version is read from the store: a load by another process is
+    /// seen by the caches within this long.
+    pub data_version_every: Duration,
 }
 
 impl Default for Limits {
@@ -76,6 +81,8 @@ impl Default for Limits {
             auth_grace: Duration::from_secs(900),
             audit_queue: 10_000,
             audit_spill_max_bytes: 256 * 1024 * 1024,
+            answer_cache: crate::AnswerCacheLimits::default(),
+            data_version_every: Duration::from_secs(1),
         }
     }
 }

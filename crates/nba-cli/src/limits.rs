@@ -1,7 +1,7 @@
 //! The `[limits]` settings: every bound the server enforces (deadlines, concurrency,
 //! connections, sessions, answer sizes, log retention, outage grace), from the TOML table
-//! and `NBA_MCP_<KEY>` environment variables. Each is a positive integer; a bad value stops
-//! start-up naming the key. Defaults and meanings: OPERATIONS_GUIDE.md, "Limits and
+//! and `NBA_MCP_<KEY>` environment variables. Each is a positive integer (a few may be 0 to
+//! turn a feature off); a bad value stops start-up naming the key. Defaults and meanings: OPERATIONS_GUIDE.md, "Limits and
 //! degradation".
 
 use std::collections::BTreeMap;
@@ -31,47 +31,66 @@ impl Default for Limits {
 
 const DB_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(1);
 
-/// Every key with its default, in the order `config check` prints them.
-fn defaults() -> Vec<(&'static str, u64)> {
-    let (a, s) = (
-        nba_app::Limits::default(),
-        nba_http::ServerLimits::default(),
-    );
-    vec![
-        ("tool_timeout_s", a.tool_timeout.as_secs()),
-        ("max_calls", a.max_calls as u64),
-        ("max_calls_per_principal", a.max_calls_per_principal as u64),
-        ("cpu_workers", a.cpu_workers as u64),
-        ("cpu_jobs_per_principal", a.cpu_jobs_per_principal as u64),
-        ("cpu_queue", a.cpu_queue as u64),
-        ("max_answer_bytes", a.max_answer_bytes as u64),
-        ("batch_log_sample", a.batch_log_sample as u64),
-        ("max_sessions", a.max_sessions as u64),
-        (
-            "max_sessions_per_principal",
-            a.max_sessions_per_principal as u64,
-        ),
-        ("prediction_log_max_age_days", a.prediction_log_max_age_days),
-        ("prediction_log_max_rows", a.prediction_log_max_rows),
-        (
-            "prediction_log_max_per_s",
-            a.prediction_log_max_per_s as u64,
-        ),
-        ("audit_log_max_age_days", a.audit_log_max_age_days),
-        ("audit_log_max_rows", a.audit_log_max_rows),
-        ("auth_grace_s", a.auth_grace.as_secs()),
-        ("audit_queue", a.audit_queue as u64),
-        ("audit_spill_max_bytes", a.audit_spill_max_bytes),
-        ("max_connections", s.max_connections as u64),
-        ("header_timeout_s", s.header_timeout.as_secs()),
-        ("body_timeout_s", s.body_timeout.as_secs()),
-        ("write_timeout_s", s.write_timeout.as_secs()),
-        ("idle_timeout_s", s.idle_timeout.as_secs()),
-        ("handshake_timeout_s", s.handshake_timeout.as_secs()),
-        ("shutdown_grace_s", s.shutdown_grace.as_secs()),
-        ("db_acquire_timeout_s", DB_ACQUIRE_TIMEOUT.as_secs()),
-    ]
+/// One `[limits]` key: how to read it from the limits and how to set it.
+struct Key {
+    name: &'static str,
+    get: fn(&Limits) -> u64,
+    set: fn(&mut Limits, u64),
+    /// 0 is allowed (it turns the feature off); otherwise a value must be positive.
+    zero_ok: bool,
 }
+
+fn secs(d: Duration) -> u64 {
+    d.as_secs()
+}
+
+macro_rules! key {
+    ($name:literal, $l:ident => $field:expr, $v:ident => $set:expr) => {
+        key!($name, $l => $field, $v => $set, false)
+    };
+    ($name:literal, $l:ident => $field:expr, $v:ident => $set:expr, $zero:expr) => {
+        Key {
+            name: $name,
+            get: |$l: &Limits| ($field) as u64,
+            set: |$l: &mut Limits, $v: u64| $set,
+            zero_ok: $zero,
+        }
+    };
+}
+
+/// Every key, in the order `config check` prints them: the only list.
+const KEYS: &[Key] = &[
+    key!("tool_timeout_s", l => secs(l.app.tool_timeout), v => l.app.tool_timeout = Duration::from_secs(v)),
+    key!("max_calls", l => l.app.max_calls, v => l.app.max_calls = v as usize),
+    key!("max_calls_per_principal", l => l.app.max_calls_per_principal, v => l.app.max_calls_per_principal = v as usize),
+    key!("cpu_workers", l => l.app.cpu_workers, v => l.app.cpu_workers = v as usize),
+    key!("cpu_jobs_per_principal", l => l.app.cpu_jobs_per_principal, v => l.app.cpu_jobs_per_principal = v as usize),
+    key!("cpu_queue", l => l.app.cpu_queue, v => l.app.cpu_queue = v as usize),
+    key!("max_answer_bytes", l => l.app.max_answer_bytes, v => l.app.max_answer_bytes = v as usize),
+    key!("batch_log_sample", l => l.app.batch_log_sample, v => l.app.batch_log_sample = v as usize),
+    key!("max_sessions", l => l.app.max_sessions, v => l.app.max_sessions = v as usize),
+    key!("max_sessions_per_principal", l => l.app.max_sessions_per_principal, v => l.app.max_sessions_per_principal = v as usize),
+    key!("prediction_log_max_age_days", l => l.app.prediction_log_max_age_days, v => l.app.prediction_log_max_age_days = v),
+    key!("prediction_log_max_rows", l => l.app.prediction_log_max_rows, v => l.app.prediction_log_max_rows = v),
+    key!("prediction_log_max_per_s", l => l.app.prediction_log_max_per_s, v => l.app.prediction_log_max_per_s = v.min(u32::MAX as u64) as u32),
+    key!("audit_log_max_age_days", l => l.app.audit_log_max_age_days, v => l.app.audit_log_max_age_days = v),
+    key!("audit_log_max_rows", l => l.app.audit_log_max_rows, v => l.app.audit_log_max_rows = v),
+    key!("auth_grace_s", l => secs(l.app.auth_grace), v => l.app.auth_grace = Duration::from_secs(v)),
+    key!("audit_queue", l => l.app.audit_queue, v => l.app.audit_queue = v as usize),
+    key!("audit_spill_max_bytes", l => l.app.audit_spill_max_bytes, v => l.app.audit_spill_max_bytes = v),
+    key!("answer_cache_entries", l => l.app.answer_cache.entries, v => l.app.answer_cache.entries = v as usize, true),
+    key!("answer_cache_bytes", l => l.app.answer_cache.bytes, v => l.app.answer_cache.bytes = v as usize),
+    key!("answer_cache_ttl_s", l => secs(l.app.answer_cache.ttl), v => l.app.answer_cache.ttl = Duration::from_secs(v)),
+    key!("data_version_check_ms", l => l.app.data_version_every.as_millis(), v => l.app.data_version_every = Duration::from_millis(v)),
+    key!("max_connections", l => l.server.max_connections, v => l.server.max_connections = v as usize),
+    key!("header_timeout_s", l => secs(l.server.header_timeout), v => l.server.header_timeout = Duration::from_secs(v)),
+    key!("body_timeout_s", l => secs(l.server.body_timeout), v => l.server.body_timeout = Duration::from_secs(v)),
+    key!("write_timeout_s", l => secs(l.server.write_timeout), v => l.server.write_timeout = Duration::from_secs(v)),
+    key!("idle_timeout_s", l => secs(l.server.idle_timeout), v => l.server.idle_timeout = Duration::from_secs(v)),
+    key!("handshake_timeout_s", l => secs(l.server.handshake_timeout), v => l.server.handshake_timeout = Duration::from_secs(v)),
+    key!("shutdown_grace_s", l => secs(l.server.shutdown_grace), v => l.server.shutdown_grace = Duration::from_secs(v)),
+    key!("db_acquire_timeout_s", l => secs(l.db_acquire_timeout), v => l.db_acquire_timeout = Duration::from_secs(v)),
+];
 
 impl Limits {
     /// Defaults, then the file's `[limits]` table, then `NBA_MCP_<KEY>` variables.
@@ -79,78 +98,41 @@ impl Limits {
         file: Option<&BTreeMap<String, toml::Value>>,
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Limits> {
-        let defaults = defaults();
         if let Some(table) = file {
-            for key in table.keys() {
-                if !defaults.iter().any(|(k, _)| k == key) {
+            for name in table.keys() {
+                if !KEYS.iter().any(|k| k.name == name) {
                     bail!(
-                        "[limits] {key}: unknown key; known keys: {}",
-                        defaults
-                            .iter()
-                            .map(|(k, _)| *k)
-                            .collect::<Vec<_>>()
-                            .join(", ")
+                        "[limits] {name}: unknown key; known keys: {}",
+                        KEYS.iter().map(|k| k.name).collect::<Vec<_>>().join(", ")
                     );
                 }
             }
         }
-        let mut values = BTreeMap::new();
-        for (key, default) in defaults {
-            let var = format!("NBA_MCP_{}", key.to_ascii_uppercase());
-            let value = match (env(&var), file.and_then(|t| t.get(key))) {
+        let mut limits = Limits::default();
+        for key in KEYS {
+            let var = format!("NBA_MCP_{}", key.name.to_ascii_uppercase());
+            let allowed = |n: u64| n > 0 || key.zero_ok;
+            let what = if key.zero_ok {
+                "a non-negative integer"
+            } else {
+                "a positive integer"
+            };
+            let value = match (env(&var), file.and_then(|t| t.get(key.name))) {
                 (Some(v), _) => v
                     .trim()
                     .parse::<u64>()
                     .ok()
-                    .filter(|n| *n > 0)
-                    .ok_or_else(|| anyhow::anyhow!("{var}: '{v}' is not a positive integer"))?,
+                    .filter(|n| allowed(*n))
+                    .ok_or_else(|| anyhow::anyhow!("{var}: '{v}' is not {what}"))?,
                 (None, Some(v)) => v
                     .as_integer()
-                    .filter(|n| *n > 0)
-                    .map(|n| n as u64)
-                    .ok_or_else(|| {
-                        anyhow::anyhow!("[limits] {key}: {v} is not a positive integer")
-                    })?,
-                (None, None) => default,
+                    .and_then(|n| u64::try_from(n).ok())
+                    .filter(|n| allowed(*n))
+                    .ok_or_else(|| anyhow::anyhow!("[limits] {}: {v} is not {what}", key.name))?,
+                (None, None) => continue,
             };
-            values.insert(key, value);
+            (key.set)(&mut limits, value);
         }
-        let get = |k: &str| values[k];
-        let secs = |k: &str| Duration::from_secs(values[k]);
-        let size = |k: &str| values[k] as usize;
-        let limits = Limits {
-            app: nba_app::Limits {
-                tool_timeout: secs("tool_timeout_s"),
-                max_calls: size("max_calls"),
-                max_calls_per_principal: size("max_calls_per_principal"),
-                cpu_workers: size("cpu_workers"),
-                cpu_jobs_per_principal: size("cpu_jobs_per_principal"),
-                cpu_queue: size("cpu_queue"),
-                max_answer_bytes: size("max_answer_bytes"),
-                batch_log_sample: size("batch_log_sample"),
-                max_sessions: size("max_sessions"),
-                max_sessions_per_principal: size("max_sessions_per_principal"),
-                prediction_log_max_age_days: get("prediction_log_max_age_days"),
-                prediction_log_max_rows: get("prediction_log_max_rows"),
-                prediction_log_max_per_s: get("prediction_log_max_per_s").min(u32::MAX as u64)
-                    as u32,
-                audit_log_max_age_days: get("audit_log_max_age_days"),
-                audit_log_max_rows: get("audit_log_max_rows"),
-                auth_grace: secs("auth_grace_s"),
-                audit_queue: size("audit_queue"),
-                audit_spill_max_bytes: get("audit_spill_max_bytes"),
-            },
-            server: nba_http::ServerLimits {
-                max_connections: size("max_connections"),
-                header_timeout: secs("header_timeout_s"),
-                body_timeout: secs("body_timeout_s"),
-                write_timeout: secs("write_timeout_s"),
-                idle_timeout: secs("idle_timeout_s"),
-                handshake_timeout: secs("handshake_timeout_s"),
-                shutdown_grace: secs("shutdown_grace_s"),
-            },
-            db_acquire_timeout: secs("db_acquire_timeout_s"),
-        };
         if limits.app.max_calls_per_principal > limits.app.max_calls {
             bail!(
                 "[limits] max_calls_per_principal ({}) is larger than max_calls ({})",
@@ -171,51 +153,10 @@ impl Limits {
     /// The `[limits]` table as `config check` prints it.
     pub fn redacted(&self) -> String {
         let mut out = String::from("\n[limits]\n");
-        for (key, value) in self.values() {
-            out.push_str(&format!("{key} = {value}\n"));
+        for key in KEYS {
+            out.push_str(&format!("{} = {}\n", key.name, (key.get)(self)));
         }
         out
-    }
-
-    fn values(&self) -> Vec<(&'static str, u64)> {
-        // Same keys as `defaults`, read from these values.
-        defaults()
-            .into_iter()
-            .map(|(k, _)| (k, self.value(k)))
-            .collect()
-    }
-
-    fn value(&self, key: &str) -> u64 {
-        let (a, s) = (&self.app, &self.server);
-        match key {
-            "tool_timeout_s" => a.tool_timeout.as_secs(),
-            "max_calls" => a.max_calls as u64,
-            "max_calls_per_principal" => a.max_calls_per_principal as u64,
-            "cpu_workers" => a.cpu_workers as u64,
-            "cpu_jobs_per_principal" => a.cpu_jobs_per_principal as u64,
-            "cpu_queue" => a.cpu_queue as u64,
-            "max_answer_bytes" => a.max_answer_bytes as u64,
-            "batch_log_sample" => a.batch_log_sample as u64,
-            "max_sessions" => a.max_sessions as u64,
-            "max_sessions_per_principal" => a.max_sessions_per_principal as u64,
-            "prediction_log_max_age_days" => a.prediction_log_max_age_days,
-            "prediction_log_max_rows" => a.prediction_log_max_rows,
-            "prediction_log_max_per_s" => a.prediction_log_max_per_s as u64,
-            "audit_log_max_age_days" => a.audit_log_max_age_days,
-            "audit_log_max_rows" => a.audit_log_max_rows,
-            "auth_grace_s" => a.auth_grace.as_secs(),
-            "audit_queue" => a.audit_queue as u64,
-            "audit_spill_max_bytes" => a.audit_spill_max_bytes,
-            "max_connections" => s.max_connections as u64,
-            "header_timeout_s" => s.header_timeout.as_secs(),
-            "body_timeout_s" => s.body_timeout.as_secs(),
-            "write_timeout_s" => s.write_timeout.as_secs(),
-            "idle_timeout_s" => s.idle_timeout.as_secs(),
-            "handshake_timeout_s" => s.handshake_timeout.as_secs(),
-            "shutdown_grace_s" => s.shutdown_grace.as_secs(),
-            "db_acquire_timeout_s" => self.db_acquire_timeout.as_secs(),
-            _ => 0,
-        }
     }
 }
 
@@ -245,5 +186,21 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("max_conections: unknown key"), "{e}");
+    }
+
+    #[test]
+    fn every_key_round_trips_and_zero_only_where_it_turns_a_feature_off() {
+        let mut l = Limits::default();
+        for (i, key) in KEYS.iter().enumerate() {
+            (key.set)(&mut l, 1000 + i as u64);
+            assert_eq!((key.get)(&l), 1000 + i as u64, "{}", key.name);
+        }
+        let env = |k: &str| (k == "NBA_MCP_ANSWER_CACHE_ENTRIES").then(|| "0".to_string());
+        assert_eq!(
+            Limits::load(None, &env).unwrap().app.answer_cache.entries,
+            0
+        );
+        let env = |k: &str| (k == "NBA_MCP_ANSWER_CACHE_BYTES").then(|| "0".to_string());
+        assert!(Limits::load(None, &env).is_err());
     }
 }

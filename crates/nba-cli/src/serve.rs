@@ -83,6 +83,8 @@ async fn build_app(store: Store, settings: &Settings, token: &CancellationToken)
         tracing::warn!(%problem, "predictions unavailable");
     }
     serving::spawn_model_refresh(app.clone(), serving::MODEL_REFRESH, token.clone());
+    let warm = app.clone();
+    tokio::spawn(async move { warm.warm_up().await });
     Ok(app)
 }
 

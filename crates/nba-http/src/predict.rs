@@ -7,11 +7,11 @@ use std::sync::Arc;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::State;
-use axum::{Extension, Json};
+use axum::response::Response;
+use axum::Extension;
 use nba_app::Caller;
-use serde_json::Value;
 
-use crate::tools::parse_arguments;
+use crate::tools::{json_answer, parse_arguments};
 use crate::{ApiError, AppState};
 
 async fn run(
@@ -19,11 +19,13 @@ async fn run(
     caller: Option<Extension<Caller>>,
     tool: &str,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let caller = crate::auth::caller(caller)?;
     let body = body.map_err(|r| ApiError::new(r.status(), "invalid_body", r.body_text()))?;
     let args = parse_arguments(&body)?;
-    Ok(Json(state.app.call_tool(&caller, tool, args).await?))
+    Ok(json_answer(
+        state.app.call_tool_answer(&caller, tool, args).await?,
+    ))
 }
 
 /// The routes that are short names for a tool: (tool, path), documented in OpenAPI as such.
@@ -37,7 +39,7 @@ pub(crate) async fn one(
     State(state): State<Arc<AppState>>,
     caller: Option<Extension<Caller>>,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     run(&state, caller, PredictGame::NAME, body).await
 }
 
@@ -46,6 +48,6 @@ pub(crate) async fn batch(
     State(state): State<Arc<AppState>>,
     caller: Option<Extension<Caller>>,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     run(&state, caller, PredictGames::NAME, body).await
 }

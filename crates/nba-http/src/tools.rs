@@ -5,6 +5,8 @@ use std::sync::Arc;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
+use axum::http::{header, HeaderValue};
+use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use nba_app::Caller;
 use serde_json::{json, Map, Value};
@@ -44,7 +46,7 @@ pub(crate) async fn call(
     Path(name): Path<String>,
     caller: Option<Extension<Caller>>,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let caller = crate::auth::caller(caller)?;
     if !state.app.tools().iter().any(|t| t.name == name) {
         // Only what the caller may call, as in the catalog.
@@ -64,8 +66,24 @@ pub(crate) async fn call(
         ApiError::new(rejection.status(), "invalid_body", rejection.body_text())
     })?;
     let arguments = parse_arguments(&body)?;
-    let result = state.app.call_tool(&caller, &name, arguments).await?;
-    Ok(Json(result))
+    Ok(json_answer(
+        state
+            .app
+            .call_tool_answer(&caller, &name, arguments)
+            .await?,
+    ))
+}
+
+/// A tool's answer as the response body, sent as encoded.
+pub(crate) fn json_answer(answer: nba_app::Answer) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        answer.into_json(),
+    )
+        .into_response()
 }
 
 pub(crate) fn parse_arguments(body: &[u8]) -> Result<Value, ApiError> {

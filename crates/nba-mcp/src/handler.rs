@@ -252,7 +252,7 @@ impl ServerHandler for NbaMcpServer {
         }
         let arguments = Value::Object(request.arguments.unwrap_or_default());
         let started = Instant::now();
-        let outcome = self.app.call_tool(&caller, name, arguments).await;
+        let outcome = self.app.call_tool_answer(&caller, name, arguments).await;
         tracing::debug!(
             tool = name,
             ok = outcome.is_ok(),
@@ -261,7 +261,13 @@ impl ServerHandler for NbaMcpServer {
         );
         let result = match outcome {
             // Hosts that ignore structuredContent read the same JSON from the text item.
-            Ok(value) => CallToolResult::structured(value),
+            // The text is the encoded answer itself, not a second encoding of the value.
+            Ok(answer) => {
+                let mut result = CallToolResult::structured(Value::Null);
+                result.content = vec![ContentBlock::text(answer.text())];
+                result.structured_content = Some(answer.to_value());
+                result
+            }
             // The catalog said the tool exists; the app disagreeing is a routing error.
             Err(AppError::UnknownName(_)) => return Err(self.unknown_tool(name, &caller)),
             Err(error) => tool_error(name, &error),

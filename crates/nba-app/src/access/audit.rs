@@ -219,6 +219,24 @@ pub(crate) fn entry(
     }
 }
 
+/// How long a batch waits for more entries before it is written: under load one
+/// transaction then carries hundreds of entries instead of a few, and an idle server writes
+/// an entry this much later. A flush request ends the wait at once.
+const LINGER: Duration = Duration::from_millis(20);
+
+/// Adds to `msgs` what arrives within `LINGER`, up to `BATCH`, unless it holds a flush.
+async fn linger(rx: &mut mpsc::Receiver<Msg>, msgs: &mut Vec<Msg>) {
+    let flush = |m: &[Msg]| m.iter().any(|m| matches!(m, Msg::Flush(_)));
+    let until = tokio::time::Instant::now() + LINGER;
+    while msgs.len() < BATCH && !flush(msgs) {
+        let room = BATCH - msgs.len();
+        match tokio::time::timeout_at(until, rx.recv_many(msgs, room)).await {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {}
+        }
+    }
+}
+
 impl AuditWriter {
     /// Starts the writer task on the current runtime: at most `capacity` entries wait in
     /// memory; with `spill` set, entries that cannot reach the database go to that file and
@@ -252,6 +270,7 @@ impl AuditWriter {
                 if received == 0 {
                     break;
                 }
+                linger(&mut rx, &mut msgs).await;
                 nba_ops::metrics().audit_queue.set(rx.len() as i64);
                 let mut entries = Vec::with_capacity(msgs.len());
                 let mut waiting = Vec::new();

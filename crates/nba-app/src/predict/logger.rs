@@ -13,6 +13,8 @@ use tokio::task::JoinHandle;
 const CAPACITY: usize = 65_536;
 const BATCH: usize = 1_000;
 const EVERY: Duration = Duration::from_millis(500);
+/// How long a batch waits for more rows before it is written.
+const LINGER: Duration = Duration::from_millis(50);
 
 #[derive(Clone)]
 pub struct PredictionLogger {
@@ -44,11 +46,22 @@ impl PredictionLogger {
                     _ = tokio::time::sleep(EVERY) => false,
                     _ = c.notified() => { rx.close(); false }
                 };
-                // Drain whatever is queued (all of it once closing).
+                // Drain whatever is queued (all of it once closing); while open, wait a
+                // little for more, so one transaction carries many rows.
+                let until = tokio::time::Instant::now() + LINGER;
                 while batch.len() < BATCH {
                     match rx.try_recv() {
                         Ok(row) => batch.push(row),
-                        Err(_) => break,
+                        Err(_) if closed || batch.is_empty() || rx.is_closed() => break,
+                        Err(_) => {
+                            let room = BATCH - batch.len();
+                            match tokio::time::timeout_at(until, rx.recv_many(&mut batch, room))
+                                .await
+                            {
+                                Ok(0) | Err(_) => break,
+                                Ok(_) => {}
+                            }
+                        }
                     }
                 }
                 if !batch.is_empty() {
@@ -80,8 +93,9 @@ impl PredictionLogger {
         }
     }
 
-    /// Queues a row; never blocks. Past the rate cap the row is not logged (counted).
-    pub fn log(&self, row: PredictionLogRow) {
+    /// Queues the row `make` builds, if the rate cap lets it in (otherwise it is counted and
+    /// never built); never blocks.
+    pub fn log_with(&self, make: impl FnOnce() -> PredictionLogRow) {
         let second = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
@@ -99,7 +113,7 @@ impl PredictionLogger {
             }
             w.1 += 1;
         }
-        if self.tx.try_send(row).is_err() {
+        if self.tx.try_send(make()).is_err() {
             self.dropped.fetch_add(1, Ordering::Relaxed);
         }
     }

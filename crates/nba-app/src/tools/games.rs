@@ -113,7 +113,27 @@ pub(crate) fn season_label(end_year: i64) -> String {
 
 /// A date argument: YYYY-MM-DD, from the first BAA season (1946) to two years ahead.
 pub(crate) fn parse_date(field: &str, s: &str) -> Result<String, AppError> {
-    let d = NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| {
+    parse_day(field, s).map(|d| d.to_string())
+}
+
+/// A `YYYY-MM-DD` date within the range this server knows (1946 to two years ahead).
+pub(crate) fn parse_day(field: &str, s: &str) -> Result<NaiveDate, AppError> {
+    let t = s.trim();
+    // The common exact form by the fast ISO parser; anything else by the format parser.
+    let shaped = t.len() == 10
+        && t.bytes().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        });
+    let parsed = if shaped {
+        t.parse::<NaiveDate>().ok()
+    } else {
+        NaiveDate::parse_from_str(t, "%Y-%m-%d").ok()
+    };
+    let d = parsed.ok_or_else(|| {
         AppError::InvalidArgument(format!("{field} '{s}' is not a date in YYYY-MM-DD form"))
     })?;
     let first = NaiveDate::from_ymd_opt(1946, 1, 1).expect("a valid date");
@@ -123,7 +143,7 @@ pub(crate) fn parse_date(field: &str, s: &str) -> Result<String, AppError> {
             "{field} '{s}' is outside the dates this server knows: {first} to {last}"
         )));
     }
-    Ok(d.format("%Y-%m-%d").to_string())
+    Ok(d)
 }
 
 fn encode_cursor(g: &GameRecord) -> String {
@@ -372,6 +392,7 @@ impl Tool for GetGames {
     const TITLE: &'static str = "List games";
     const DESCRIPTION: &'static str = "Games with scores, newest first, filtered by team, opponent, season, date range (YYYY-MM-DD) and stage (regular, play-in, playoffs). Default 25, max 100 per page; pass next_cursor back as cursor for the next page.";
     const PERMISSION: Option<Permission> = Some(Permission::DataRead);
+    const CACHEABLE: bool = true;
     type Input = GetGamesInput;
     type Output = GetGamesOutput;
 
@@ -388,6 +409,7 @@ impl Tool for GetGame {
     const TITLE: &'static str = "Get one game";
     const DESCRIPTION: &'static str = "One game by id (20160619-CLE-GSW) or NBA Stats id (0041500407): score, team and player box scores where present, every source that reported it and where they disagree, and FiveThirtyEight's pre-game forecast (CC BY 4.0).";
     const PERMISSION: Option<Permission> = Some(Permission::DataRead);
+    const CACHEABLE: bool = true;
     type Input = GetGameInput;
     type Output = GetGameOutput;
 

@@ -220,6 +220,7 @@ impl Tool for HeadToHead {
     const TITLE: &'static str = "Head to head";
     const DESCRIPTION: &'static str = "Two teams' record against each other, regular season and play-offs, home and away, average margin, season by season and the latest meetings. seasons limits the range: \"2015-16\", 2016, \"2010-2016\" or [2010, 2016].";
     const PERMISSION: Option<Permission> = Some(Permission::DataRead);
+    const CACHEABLE: bool = true;
     type Input = HeadToHeadInput;
     type Output = HeadToHeadOutput;
 

@@ -25,6 +25,7 @@ use serde_json::Value;
 use nba_auth::Permission;
 
 use crate::access::Caller;
+use crate::cache::answers::{encode, Answer};
 use crate::catalog::{self, ToolSpec};
 use crate::{App, AppError};
 
@@ -52,7 +53,10 @@ pub trait Tool: 'static {
     const PERMISSION: Option<Permission>;
     /// Reads only (hosts may auto-approve it); `false` for tools that change state.
     const READ_ONLY: bool = true;
-    type Input: DeserializeOwned + JsonSchema + Send;
+    /// The answer depends only on the arguments and the data (not on the caller, the clock
+    /// or a model): kept in the answer cache per data version.
+    const CACHEABLE: bool = false;
+    type Input: DeserializeOwned + JsonSchema + Send + std::fmt::Debug;
     type Output: Serialize + JsonSchema + Send;
 
     /// Runs the tool. Only [`App::call_tool`] (after rate limit, permission and audit) and
@@ -73,7 +77,7 @@ pub struct Ctx<'a> {
 
 type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 pub(crate) type Handler =
-    for<'a> fn(&'static ToolSpec, Ctx<'a>, Value) -> BoxFuture<'a, Result<Value, AppError>>;
+    for<'a> fn(&'static ToolSpec, Ctx<'a>, Value) -> BoxFuture<'a, Result<Answer, AppError>>;
 
 /// Every tool, in a stable order: specs and handlers side by side.
 pub(crate) struct Registry {
@@ -96,11 +100,25 @@ fn handle<'a, T: Tool>(
     spec: &'static ToolSpec,
     cx: Ctx<'a>,
     args: Value,
-) -> BoxFuture<'a, Result<Value, AppError>> {
+) -> BoxFuture<'a, Result<Answer, AppError>> {
     Box::pin(async move {
         let input: T::Input = args::parse(spec.name, &spec.input_schema, args)?;
+        let app = cx.app;
+        let (limit, source) = (app.limits().max_answer_bytes, app.data_source().label());
+        if !T::CACHEABLE || !app.answers_enabled() {
+            let output = T::run(cx, input).await?;
+            return encode(T::NAME, &output, source, limit);
+        }
+        // The parsed arguments, not their text: `2016` and `"2015-16"` are one key.
+        let key = format!("{}\u{1f}{input:?}", T::NAME);
+        let version = app.data_version().await;
+        if let Some(hit) = app.answers().get(&key, version) {
+            return Ok(hit);
+        }
         let output = T::run(cx, input).await?;
-        serde_json::to_value(output).map_err(|e| AppError::Internal(e.to_string()))
+        let answer = encode(T::NAME, &output, source, limit)?;
+        app.answers().insert(key, version, answer.clone());
+        Ok(answer)
     })
 }
 

@@ -561,6 +561,7 @@ impl Tool for SearchPlayers {
     const TITLE: &'static str = "Search players";
     const DESCRIPTION: &'static str = "Search players by name (accents and case ignored; every word must match). Returns ids for get_player_stats.";
     const PERMISSION: Option<Permission> = Some(Permission::DataRead);
+    const CACHEABLE: bool = true;
     type Input = SearchPlayersInput;
     type Output = SearchPlayersOutput;
 
@@ -577,6 +578,7 @@ impl Tool for GetPlayerStats {
     const TITLE: &'static str = "Player stats";
     const DESCRIPTION: &'static str = "A player's per-game and per-36 averages by season and stage from box scores: points, rebounds, assists, steals, blocks, turnovers, shooting, TS%, eFG%, usage rate and games played. Player box scores cover the 2010-11 to 2021-22 play-offs and 2023-24 onward.";
     const PERMISSION: Option<Permission> = Some(Permission::DataRead);
+    const CACHEABLE: bool = true;
     type Input = PlayerStatsInput;
     type Output = PlayerStatsOutput;
 
@@ -593,6 +595,7 @@ impl Tool for GetLeaders {
     const TITLE: &'static str = "League leaders";
     const DESCRIPTION: &'static str = "League leaders of a season in one stat (points, rebounds, assists, steals, blocks, turnovers, threes, minutes per game; fg_pct, fg3_pct, ft_pct, ts_pct, efg_pct), applying the NBA's qualification rule for that season (stated in the output).";
     const PERMISSION: Option<Permission> = Some(Permission::DataRead);
+    const CACHEABLE: bool = true;
     type Input = LeadersInput;
     type Output = LeadersOutput;
 

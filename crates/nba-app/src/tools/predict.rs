@@ -7,7 +7,7 @@ use nba_store::PredictionLogRow;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::games::{parse_date, season_label, side, Side};
+use super::games::{parse_date, parse_day, season_label, side, Side};
 use super::teams::resolve;
 use super::{r1, r3};
 use super::{Ctx, Tool};
@@ -140,8 +140,7 @@ pub(crate) fn today() -> NaiveDate {
 /// Checks a matchup: both teams known and existing in the season of the date, not the same.
 pub(crate) fn matchup(input: &PredictGameInput, field: &str) -> Result<Matchup, AppError> {
     let date = match &input.date {
-        Some(d) => NaiveDate::parse_from_str(&parse_date(&format!("{field}date"), d)?, "%Y-%m-%d")
-            .map_err(|e| AppError::Internal(e.to_string()))?,
+        Some(d) => parse_day(&format!("{field}date"), d)?,
         None => today(),
     };
     let season = Season::of_date(date);
@@ -183,6 +182,15 @@ pub(crate) fn matchup(input: &PredictGameInput, field: &str) -> Result<Matchup, 
     })
 }
 
+/// The model's features of a game as one JSON object (`null` for a feature it lacks).
+fn feature_json(f: &nba_model::Features) -> String {
+    let feats: serde_json::Map<String, serde_json::Value> = nba_model::FEATURES
+        .iter()
+        .map(|n| (n.to_string(), serde_json::json!(f.get(n))))
+        .collect();
+    serde_json::Value::Object(feats).to_string()
+}
+
 impl App {
     /// One prediction; logged when `log` (a batch logs a sample of its games).
     fn predict_one(
@@ -194,12 +202,7 @@ impl App {
     ) -> PredictGameOutput {
         let pred = p.predict(&m.game);
         if let Some(logger) = self.predictions().logger.as_ref().filter(|_| log) {
-            let f = p.features(&m.game);
-            let feats: serde_json::Map<String, serde_json::Value> = nba_model::FEATURES
-                .iter()
-                .map(|n| (n.to_string(), serde_json::json!(f.get(n))))
-                .collect();
-            logger.log(PredictionLogRow {
+            logger.log_with(|| PredictionLogRow {
                 created_at: chrono::Utc::now().to_rfc3339(),
                 request_id: request_id.to_string(),
                 model_name: p.model_ref().name.clone(),
@@ -208,7 +211,7 @@ impl App {
                 home_id: m.game.home_id,
                 away_id: m.game.away_id,
                 neutral: m.game.neutral,
-                features: serde_json::Value::Object(feats).to_string(),
+                features: feature_json(&p.features(&m.game)),
                 prob_home: pred.prob_home,
                 margin: pred.margin,
             });

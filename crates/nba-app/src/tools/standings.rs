@@ -273,6 +273,7 @@ impl Tool for GetStandings {
     const TITLE: &'static str = "Standings";
     const DESCRIPTION: &'static str = "Regular-season standings of a season by conference, optionally as of a date: W-L, win pct, games back, points for/against, point differential, streak, last 10, home and away records, conference rank.";
     const PERMISSION: Option<Permission> = Some(Permission::DataRead);
+    const CACHEABLE: bool = true;
     type Input = StandingsInput;
     type Output = StandingsOutput;
 

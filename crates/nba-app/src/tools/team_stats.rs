@@ -237,6 +237,7 @@ impl Tool for GetTeamStats {
     const TITLE: &'static str = "Team season stats";
     const DESCRIPTION: &'static str = "A team's season: record, home/away splits, points for and against, margin, Pythagorean wins (exponent 14), play-off record; and where box scores exist pace, offensive/defensive/net rating and the four factors for the team and its opponents (Basketball-Reference definitions).";
     const PERMISSION: Option<Permission> = Some(Permission::DataRead);
+    const CACHEABLE: bool = true;
     type Input = TeamStatsInput;
     type Output = TeamStatsOutput;
 

@@ -222,6 +222,39 @@ pub(crate) fn resolve(query: &str, season: Option<Season>) -> Result<TeamRef, Ap
             .map(|era| TeamRef { id, era })
             .ok_or_else(|| AppError::NotFound(format!("no team with id {id}")));
     }
+    if season.is_none() {
+        let index = known_names();
+        if let Some(team) = index.get(query).or_else(|| index.get(&norm(query))) {
+            return Ok(*team);
+        }
+    }
+    resolve_ranked(query, season)
+}
+
+/// The answer of `resolve_ranked(name, None)` for every abbreviation (as written and in
+/// lower case) and every normalised full name, nickname and city that resolves to one team,
+/// computed once. A successful resolution depends only on the normalised query, so a hit
+/// here is exactly what ranking would answer, without ranking every era.
+fn known_names() -> &'static std::collections::HashMap<String, TeamRef> {
+    static INDEX: std::sync::OnceLock<std::collections::HashMap<String, TeamRef>> =
+        std::sync::OnceLock::new();
+    INDEX.get_or_init(|| {
+        let mut keys: Vec<String> = Vec::new();
+        for (era, full, nick, city) in normalized() {
+            for code in era.nba_abbrs.iter().chain(era.fte_codes).chain([&era.abbr]) {
+                keys.push(code.to_string());
+                keys.push(code.to_lowercase());
+            }
+            keys.extend([full.clone(), nick.clone(), city.clone()]);
+        }
+        keys.into_iter()
+            .filter_map(|k| resolve_ranked(&k, None).ok().map(|t| (k, t)))
+            .collect()
+    })
+}
+
+/// `resolve` by ranking every era against the query.
+fn resolve_ranked(query: &str, season: Option<Season>) -> Result<TeamRef, AppError> {
     let ranked = rank(query, season.map(Season::end_year));
     let Some(top) = ranked.first() else {
         let hint = rank(query, None)
@@ -386,6 +419,7 @@ impl Tool for ListTeams {
     const TITLE: &'static str = "List teams";
     const DESCRIPTION: &'static str = "List NBA franchises. Without a season: the 30 current teams with their former names and codes, then defunct franchises. With a season (\"2015-16\" or 2016): the teams of that season with their conference and division then.";
     const PERMISSION: Option<Permission> = Some(Permission::DataRead);
+    const CACHEABLE: bool = true;
     type Input = ListTeamsInput;
     type Output = ListTeamsOutput;
 
@@ -402,6 +436,7 @@ impl Tool for FindTeam {
     const TITLE: &'static str = "Find a team";
     const DESCRIPTION: &'static str = "Resolve a team from a name, city, nickname, NBA abbreviation (BKN, PHX, CHA) or FiveThirtyEight code (BRK, PHO, CHO), fuzzy. Returns the best match and ranked candidates; ambiguous input (\"Los Angeles\") lists them.";
     const PERMISSION: Option<Permission> = Some(Permission::DataRead);
+    const CACHEABLE: bool = true;
     type Input = FindTeamInput;
     type Output = FindTeamOutput;
 
@@ -442,6 +477,34 @@ mod tests {
             Err(AppError::NotFound(m)) => assert!(m.contains("Lakers"), "{m}"),
             Ok(t) => assert_eq!(t.id, 1610612747),
             Err(e) => panic!("{e}"),
+        }
+    }
+
+    /// The index answers exactly what ranking answers, for every name it holds and for
+    /// queries that reach it only after normalising (case, punctuation, "LA", spaces).
+    #[test]
+    fn index_agrees_with_ranking() {
+        let same = |q: &str| match (resolve(q, None), resolve_ranked(q, None)) {
+            (Ok(a), Ok(b)) => assert!(a.id == b.id && std::ptr::eq(a.era, b.era), "{q}"),
+            (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{q}"),
+            (a, b) => panic!("{q}: index {:?} vs ranking {:?}", a.is_ok(), b.is_ok()),
+        };
+        assert!(known_names().len() > 100, "{}", known_names().len());
+        for key in known_names().keys() {
+            same(key);
+        }
+        for q in [
+            "  Boston   Celtics ",
+            "L.A. Lakers",
+            "LA Clippers",
+            "golden state WARRIORS",
+            "Trail Blazers",
+            "Sixers",
+            "Los Angeles",
+            "New York",
+            "Celtcs",
+        ] {
+            same(q);
         }
     }
 }

@@ -152,6 +152,16 @@ pub fn encode_registry(m: &Metrics, out: &mut Exposition) {
         "Cache lookups by cache and result (hit, miss).",
         &m.cache,
     );
+    out.gauges(
+        "nba_mcp_cache_entries",
+        "Entries a bounded cache holds now, by cache (answers, models).",
+        &m.cache_entries,
+    );
+    out.gauges(
+        "nba_mcp_cache_bytes",
+        "Bytes a bounded cache holds now, by cache (answers: encoded answers).",
+        &m.cache_bytes,
+    );
     out.counters(
         "nba_mcp_ingest_rows_total",
         "Rows written by ingest runs in this process, by format and change (inserted, updated, unchanged, skipped).",

@@ -33,6 +33,10 @@ pub struct Metrics {
     pub errors: Family<Counter>,
     /// `nba_mcp_cache_requests_total{cache, result}`
     pub cache: Family<Counter>,
+    /// `nba_mcp_cache_entries{cache}` and `nba_mcp_cache_bytes{cache}`: what a bounded
+    /// cache holds now.
+    pub cache_entries: Family<Gauge>,
+    pub cache_bytes: Family<Gauge>,
     /// `nba_mcp_ingest_rows_total{format, change}`
     pub ingest_rows: Family<Counter>,
     /// `nba_mcp_alert_notifications_total{channel, outcome}`
@@ -93,6 +97,8 @@ impl Metrics {
             tool_duration: Family::new(&["tool", "model_version", "outcome"]),
             errors: Family::new(&["source", "kind"]),
             cache: Family::new(&["cache", "result"]),
+            cache_entries: Family::new(&["cache"]),
+            cache_bytes: Family::new(&["cache"]),
             ingest_rows: Family::new(&["format", "change"]),
             alert_notifications: Family::new(&["channel", "outcome"]),
             data_age_days,

@@ -1,0 +1,261 @@
+//! Tool answers encoded once, and the cache of data tools' answers.
+//!
+//! An [`Answer`] is the JSON object a tool returns (with its `data_source`), encoded straight
+//! from the tool's output type into bytes under the answer-size limit, so the HTTP API sends
+//! it as is and the limit is checked without building the whole answer first.
+//!
+//! The [`AnswerCache`] keeps the answers of tools whose answer depends only on their
+//! arguments and the data (`Tool::CACHEABLE`), keyed by tool, parsed arguments and data
+//! version: an ingest changes the version, so no answer from older data is served.
+
+use std::io;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use bytes::Bytes;
+use serde::Serialize;
+use serde_json::Value;
+
+use super::lru::Lru;
+use crate::AppError;
+
+/// A tool's answer: one JSON object, encoded.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    json: Bytes,
+}
+
+impl Answer {
+    /// The encoded JSON object.
+    pub fn json(&self) -> &Bytes {
+        &self.json
+    }
+
+    pub fn into_json(self) -> Bytes {
+        self.json
+    }
+
+    /// The answer as text (the encoding is UTF-8 JSON).
+    pub fn text(&self) -> &str {
+        std::str::from_utf8(&self.json).expect("serde_json writes UTF-8")
+    }
+
+    /// The answer decoded into a JSON value.
+    pub fn to_value(&self) -> Value {
+        serde_json::from_slice(&self.json).expect("an answer is valid JSON")
+    }
+
+    pub fn len(&self) -> usize {
+        self.json.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.json.is_empty()
+    }
+
+    /// Encodes a value already built (resources, tests).
+    #[cfg(test)]
+    pub(crate) fn from_value(value: &Value) -> Answer {
+        Answer {
+            json: Bytes::from(serde_json::to_vec(value).expect("a JSON value encodes")),
+        }
+    }
+}
+
+/// The output with `data_source` beside its own fields.
+#[derive(Serialize)]
+struct Sourced<'a, T> {
+    #[serde(flatten)]
+    output: &'a T,
+    data_source: &'a str,
+}
+
+/// Bytes up to a limit; past it only counted, so the error can say how large the answer
+/// would have been without holding it.
+struct Capped {
+    buf: Vec<u8>,
+    limit: usize,
+    len: usize,
+}
+
+impl io::Write for Capped {
+    fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+        self.len += b.len();
+        if self.len <= self.limit {
+            self.buf.extend_from_slice(b);
+        } else if !self.buf.is_empty() {
+            self.buf = Vec::new();
+        }
+        Ok(b.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Encodes a tool's output with its data source; an answer over `limit` bytes is an error
+/// that names the tool and the size.
+pub(crate) fn encode<T: Serialize>(
+    name: &str,
+    output: &T,
+    data_source: &str,
+    limit: usize,
+) -> Result<Answer, AppError> {
+    let mut out = Capped {
+        buf: Vec::with_capacity(1024.min(limit)),
+        limit,
+        len: 0,
+    };
+    serde_json::to_writer(
+        &mut out,
+        &Sourced {
+            output,
+            data_source,
+        },
+    )
+    .map_err(|e| AppError::Internal(format!("{name}: cannot encode the answer: {e}")))?;
+    if out.len > limit {
+        nba_ops::record_shed("answer_size");
+        return Err(AppError::TooLarge(format!(
+            "{name}: the answer would be {} bytes, over the limit of {limit} bytes; ask for less (a smaller limit, a narrower range or fewer games)",
+            out.len
+        )));
+    }
+    if out.buf.first() != Some(&b'{') {
+        return Err(AppError::Internal(format!(
+            "{name}: the answer is not a JSON object"
+        )));
+    }
+    Ok(Answer {
+        json: Bytes::from(out.buf),
+    })
+}
+
+/// Bounds of the answer cache (the `[limits]` table: `answer_cache_*`).
+#[derive(Debug, Clone)]
+pub struct AnswerCacheLimits {
+    /// Answers kept at most (0: no cache).
+    pub entries: usize,
+    /// Encoded bytes kept at most; one answer larger than a sixteenth of it is not kept.
+    pub bytes: usize,
+    /// An answer older than this is asked again, whatever the data version.
+    pub ttl: Duration,
+}
+
+impl Default for AnswerCacheLimits {
+    fn default() -> AnswerCacheLimits {
+        AnswerCacheLimits {
+            entries: 1000,
+            bytes: 64 * 1024 * 1024,
+            ttl: Duration::from_secs(3600),
+        }
+    }
+}
+
+const METRIC: &str = "answers";
+
+pub(crate) struct AnswerCache {
+    lru: Mutex<Lru<String, (i64, Answer)>>,
+    max_one: usize,
+}
+
+impl AnswerCache {
+    pub fn new(limits: &AnswerCacheLimits) -> AnswerCache {
+        AnswerCache {
+            lru: Mutex::new(Lru::new(limits.entries, limits.bytes, limits.ttl)),
+            max_one: limits.bytes / 16,
+        }
+    }
+
+    /// The answer under `key` computed from data version `version`, if kept.
+    pub fn get(&self, key: &str, version: i64) -> Option<Answer> {
+        let mut lru = self.lru.lock().unwrap_or_else(|e| e.into_inner());
+        let hit = match lru.get(key) {
+            Some((v, answer)) if *v == version => Some(answer.clone()),
+            Some(_) => {
+                lru.remove(key);
+                None
+            }
+            None => None,
+        };
+        drop(lru);
+        nba_ops::record_cache(METRIC, hit.is_some());
+        hit
+    }
+
+    pub fn insert(&self, key: String, version: i64, answer: Answer) {
+        if answer.len() > self.max_one {
+            return;
+        }
+        let weight = answer.len() + key.len();
+        let mut lru = self.lru.lock().unwrap_or_else(|e| e.into_inner());
+        lru.insert(key, (version, answer), weight);
+        self.publish(&lru);
+    }
+
+    /// Forgets everything (the data changed).
+    pub fn clear(&self) {
+        let mut lru = self.lru.lock().unwrap_or_else(|e| e.into_inner());
+        lru.clear();
+        self.publish(&lru);
+    }
+
+    fn publish(&self, lru: &Lru<String, (i64, Answer)>) {
+        let m = nba_ops::metrics();
+        m.cache_entries.with(&[METRIC], |g| g.set(lru.len() as i64));
+        m.cache_bytes
+            .with(&[METRIC], |g| g.set(lru.weight() as i64));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Serialize)]
+    struct Out {
+        team: &'static str,
+        wins: u32,
+    }
+
+    #[test]
+    fn encodes_with_the_data_source_under_the_limit() {
+        let a = encode(
+            "t",
+            &Out {
+                team: "BOS",
+                wins: 57,
+            },
+            "real",
+            1000,
+        )
+        .unwrap();
+        assert_eq!(
+            a.to_value(),
+            serde_json::json!({"team": "BOS", "wins": 57, "data_source": "real"})
+        );
+        match encode(
+            "t",
+            &Out {
+                team: "BOS",
+                wins: 57,
+            },
+            "real",
+            10,
+        ) {
+            Err(AppError::TooLarge(m)) => assert!(m.contains("would be 45 bytes"), "{m}"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_new_data_version_misses() {
+        let cache = AnswerCache::new(&AnswerCacheLimits::default());
+        let a = Answer::from_value(&serde_json::json!({"x": 1}));
+        cache.insert("k".into(), 7, a);
+        assert!(cache.get("k", 7).is_some());
+        assert!(cache.get("k", 8).is_none());
+        assert!(cache.get("k", 7).is_none(), "the stale entry was dropped");
+    }
+}
