@@ -253,15 +253,6 @@ impl App {
         version
     }
 
-    /// Tells the application that data was loaded in this process, so caches do not wait
-    /// for the next periodic look at the store.
-    pub async fn reload_data(&self) -> Result<(), AppError> {
-        if self.inner.version.reread(&self.inner.store).await? {
-            self.data_changed();
-        }
-        Ok(())
-    }
-
     fn data_changed(&self) {
         self.inner.answers.clear();
         tracing::info!("data changed: answer cache emptied");

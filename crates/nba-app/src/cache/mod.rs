@@ -69,66 +69,63 @@ impl DataVersion {
             }
         }
     }
-
-    /// Reads the store now (after this process loaded data); true if the version changed.
-    pub async fn reread(&self, store: &Store) -> Result<bool, AppError> {
-        let _reading = self.reading.lock().await;
-        let v = store.data_version().await?;
-        self.checked_ms
-            .store(self.origin.elapsed().as_millis() as u64, Ordering::Relaxed);
-        Ok(self.value.swap(v, Ordering::AcqRel) != v)
-    }
 }
 
 type Entry<T> = (i64, Arc<Vec<T>>);
 
-#[derive(Default)]
 /// Decoded seasons, one version each (a season of another version is read again).
+#[derive(Default)]
 pub(crate) struct SeasonCache {
-    games: Mutex<HashMap<i64, Entry<GameRecord>>>,
-    boxes: Mutex<HashMap<i64, Entry<TeamBoxRecord>>>,
+    games: Seasons<GameRecord>,
+    boxes: Seasons<TeamBoxRecord>,
+}
+
+type Seasons<T> = Mutex<HashMap<i64, Entry<T>>>;
+
+/// The season's rows of `version` from `seasons`, else from `load` (then kept).
+async fn season<T, F>(
+    seasons: &Seasons<T>,
+    metric: &str,
+    season: i64,
+    version: i64,
+    load: F,
+) -> Result<Arc<Vec<T>>, AppError>
+where
+    F: std::future::Future<Output = Result<Vec<T>, nba_store::StoreError>>,
+{
+    if let Some((v, rows)) = seasons.lock().expect("cache lock").get(&season) {
+        if *v == version {
+            nba_ops::record_cache(metric, true);
+            return Ok(rows.clone());
+        }
+    }
+    nba_ops::record_cache(metric, false);
+    let fresh = Arc::new(load.await?);
+    seasons
+        .lock()
+        .expect("cache lock")
+        .insert(season, (version, fresh.clone()));
+    Ok(fresh)
 }
 
 impl SeasonCache {
     pub async fn games(
         &self,
         store: &Store,
-        season: i64,
+        season_id: i64,
         version: i64,
     ) -> Result<Arc<Vec<GameRecord>>, AppError> {
-        if let Some((v, g)) = self.games.lock().expect("cache lock").get(&season) {
-            if *v == version {
-                nba_ops::record_cache("season_games", true);
-                return Ok(g.clone());
-            }
-        }
-        nba_ops::record_cache("season_games", false);
-        let fresh = Arc::new(store.season_games(season).await?);
-        self.games
-            .lock()
-            .expect("cache lock")
-            .insert(season, (version, fresh.clone()));
-        Ok(fresh)
+        let load = store.season_games(season_id);
+        season(&self.games, "season_games", season_id, version, load).await
     }
 
     pub async fn team_boxes(
         &self,
         store: &Store,
-        season: i64,
+        season_id: i64,
         version: i64,
     ) -> Result<Arc<Vec<TeamBoxRecord>>, AppError> {
-        if let Some((v, b)) = self.boxes.lock().expect("cache lock").get(&season) {
-            if *v == version {
-                nba_ops::record_cache("team_boxes", true);
-                return Ok(b.clone());
-            }
-        }
-        nba_ops::record_cache("team_boxes", false);
-        let fresh = Arc::new(store.team_box_for_season(season).await?);
-        self.boxes
-            .lock()
-            .expect("cache lock")
-            .insert(season, (version, fresh.clone()));
-        Ok(fresh)
+        let load = store.team_box_for_season(season_id);
+        season(&self.boxes, "team_boxes", season_id, version, load).await
     }
 }
