@@ -1,42 +1,63 @@
 //! `/v1/tools`: the tool catalog and tool calls, with the JSON body as the arguments.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
-use axum::{Extension, Json};
+use axum::Extension;
 use nba_app::Caller;
 use serde_json::{json, Map, Value};
 
 use crate::{ApiError, AppState};
+
+/// Each tool's catalog entry, encoded once (the schemas are static and large: building
+/// and encoding them per request cost more than most tool calls).
+fn catalog_entries() -> &'static [(&'static str, Bytes)] {
+    static ENTRIES: OnceLock<Vec<(&'static str, Bytes)>> = OnceLock::new();
+    ENTRIES.get_or_init(|| {
+        nba_app::catalog::tools()
+            .iter()
+            .map(|t| {
+                let entry = json!({
+                    "name": t.name,
+                    "title": t.title,
+                    "description": t.description,
+                    "input_schema": &*t.input_schema,
+                    "output_schema": &*t.output_schema,
+                    "read_only": t.read_only,
+                    "permission": t.permission.map(|p| p.as_str()),
+                });
+                (t.name, Bytes::from(entry.to_string()))
+            })
+            .collect()
+    })
+}
 
 /// `GET /v1/tools`: every tool with its schemas, in the catalog's order.
 /// Only the tools the caller may call are listed.
 pub(crate) async fn list(
     State(state): State<Arc<AppState>>,
     caller: Option<Extension<Caller>>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let caller = crate::auth::caller(caller)?;
-    let tools: Vec<Value> = state
-        .app
-        .tools_for(&caller.principal)
-        .into_iter()
-        .map(|t| {
-            json!({
-                "name": t.name,
-                "title": t.title,
-                "description": t.description,
-                "input_schema": &*t.input_schema,
-                "output_schema": &*t.output_schema,
-                "read_only": t.read_only,
-                "permission": t.permission.map(|p| p.as_str()),
-            })
-        })
-        .collect();
-    Ok(Json(json!({ "tools": tools })))
+    let allowed = state.app.tools_for(&caller.principal);
+    let entries = catalog_entries();
+    let mut body = Vec::with_capacity(entries.iter().map(|(_, e)| e.len() + 1).sum::<usize>() + 16);
+    body.extend_from_slice(b"{\"tools\":[");
+    let visible = entries
+        .iter()
+        .filter(|(n, _)| allowed.iter().any(|t| t.name == *n));
+    for (i, (_, entry)) in visible.enumerate() {
+        if i > 0 {
+            body.push(b',');
+        }
+        body.extend_from_slice(entry);
+    }
+    body.extend_from_slice(b"]}");
+    Ok(json_bytes(Bytes::from(body)))
 }
 
 /// `POST /v1/tools/{name}`: calls the tool with the body (a JSON object; empty means no
@@ -76,12 +97,16 @@ pub(crate) async fn call(
 
 /// A tool's answer as the response body, sent as encoded.
 pub(crate) fn json_answer(answer: nba_app::Answer) -> Response {
+    json_bytes(answer.into_json())
+}
+
+fn json_bytes(body: Bytes) -> Response {
     (
         [(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
         )],
-        answer.into_json(),
+        body,
     )
         .into_response()
 }

@@ -41,7 +41,9 @@ type Reply = http::Response<http_body_util::combinators::BoxBody<bytes::Bytes, I
 ///   termination failed: 202".
 #[derive(Clone)]
 pub struct McpHttpService {
-    inner: Inner,
+    /// Shared, not cloned per request: rmcp's `handle` takes `&self` (its config holds
+    /// the allowed hosts and origins, which a clone would copy on every call).
+    inner: Arc<Inner>,
     app: App,
     sessions: Arc<Registry>,
 }
@@ -82,7 +84,7 @@ fn rpc_error(
 }
 
 /// Checks that `body` is one JSON-RPC 2.0 message; the error reply otherwise.
-fn check_message(body: &[u8]) -> Result<Value, Box<Reply>> {
+fn check_message(body: &[u8]) -> Result<crate::jsonrpc::Checked, Box<Reply>> {
     crate::jsonrpc::check(body).map_err(|e| {
         Box::new(rpc_error(
             http::StatusCode::BAD_REQUEST,
@@ -115,7 +117,7 @@ where
     }
 
     fn call(&mut self, request: http::Request<B>) -> Self::Future {
-        let mut inner = self.inner.clone();
+        let inner = self.inner.clone();
         let (app, sessions) = (self.app.clone(), self.sessions.clone());
         Box::pin(async move {
             let caller = request.extensions().get::<Caller>().cloned();
@@ -164,7 +166,7 @@ where
             if !judge {
                 // Not ours to judge (GET streams, DELETE, other content types): rmcp answers.
                 let request = http::Request::from_parts(parts, http_body_util::Full::new(bytes));
-                let mut response = inner.call(request).await?;
+                let mut response = inner.handle(request).await;
                 if is_delete && response.status().is_success() {
                     if let Some(sid) = &session {
                         sessions.forget(sid);
@@ -180,11 +182,11 @@ where
                 Err(reply) => return Ok(*reply),
             };
             let forward = http::Request::from_parts(parts, http_body_util::Full::new(bytes));
-            let is_initialize = message.get("method").and_then(Value::as_str) == Some("initialize");
+            let is_initialize = message.method.as_deref() == Some("initialize");
             if !is_initialize || session.is_some() {
-                return inner.call(forward).await;
+                return Ok(inner.handle(forward).await);
             }
-            let id = message.get("id").cloned().unwrap_or(Value::Null);
+            let id = message.id;
             if let Some(c) = &caller {
                 if let Err(e) = app.rate_limit(c, "initialize") {
                     return Ok(rpc_error(
@@ -207,7 +209,7 @@ where
                     return Ok(rpc_error(status, id, -32000, &text, Some(5)));
                 }
             };
-            let response = inner.call(forward).await?;
+            let response = inner.handle(forward).await;
             if let Some(sid) = response
                 .headers()
                 .get(SESSION_HEADER)
@@ -325,7 +327,7 @@ pub fn streamable_http_service(
     };
     let inner = StreamableHttpService::new(move || Ok(server.clone()), Arc::new(manager), config);
     McpHttpService {
-        inner,
+        inner: Arc::new(inner),
         app,
         sessions,
     }
