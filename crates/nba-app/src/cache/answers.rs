@@ -8,8 +8,9 @@
 //! arguments and the data (`Tool::CACHEABLE`), keyed by tool, parsed arguments and data
 //! version: an ingest changes the version, so no answer from older data is served.
 
+use std::collections::HashMap;
 use std::io;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -158,6 +159,33 @@ const METRIC: &str = "answers";
 pub(crate) struct AnswerCache {
     lru: Mutex<Lru<String, (i64, Answer)>>,
     max_one: usize,
+    /// One gate per key being computed, so concurrent misses of one key compute it once
+    /// (the others wait for the first and take its answer). Entries live only while someone
+    /// holds or waits for the gate, so the map is bounded by the calls in flight.
+    flights: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+/// The right to compute one key's answer; dropping it (done, failed or cancelled) lets the
+/// next waiter in.
+pub(crate) struct Turn<'a> {
+    cache: &'a AnswerCache,
+    key: String,
+    gate: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl Drop for Turn<'_> {
+    fn drop(&mut self) {
+        let Some(guard) = self.gate.take() else {
+            return;
+        };
+        let gate = tokio::sync::OwnedMutexGuard::mutex(&guard).clone();
+        drop(guard);
+        let mut flights = self.cache.flights.lock().unwrap_or_else(|e| e.into_inner());
+        // The map's copy and `gate` are the only ones left: nobody waits, forget the key.
+        if Arc::strong_count(&gate) == 2 {
+            flights.remove(&self.key);
+        }
+    }
 }
 
 impl AnswerCache {
@@ -165,6 +193,30 @@ impl AnswerCache {
         AnswerCache {
             lru: Mutex::new(Lru::new(limits.entries, limits.bytes, limits.ttl)),
             max_one: limits.bytes / 16,
+            flights: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Waits until no other call is computing `key`. Then the caller looks again
+    /// ([`AnswerCache::peek`]): the call before it may have left the answer.
+    pub async fn turn(&self, key: &str) -> Turn<'_> {
+        let gate = {
+            let mut flights = self.flights.lock().unwrap_or_else(|e| e.into_inner());
+            flights.entry(key.to_string()).or_default().clone()
+        };
+        Turn {
+            cache: self,
+            key: key.to_string(),
+            gate: Some(gate.lock_owned().await),
+        }
+    }
+
+    /// As [`AnswerCache::get`], without counting a hit or a miss (the miss was counted).
+    pub fn peek(&self, key: &str, version: i64) -> Option<Answer> {
+        let mut lru = self.lru.lock().unwrap_or_else(|e| e.into_inner());
+        match lru.get(key) {
+            Some((v, answer)) if *v == version => Some(answer.clone()),
+            _ => None,
         }
     }
 
@@ -247,6 +299,48 @@ mod tests {
             Err(AppError::TooLarge(m)) => assert!(m.contains("would be 45 bytes"), "{m}"),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_misses_of_one_key_compute_it_once() {
+        let cache = Arc::new(AnswerCache::new(&AnswerCacheLimits::default()));
+        let runs = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let calls = (0..16).map(|_| {
+            let (cache, runs) = (cache.clone(), runs.clone());
+            tokio::spawn(async move {
+                if let Some(hit) = cache.get("k", 1) {
+                    return hit;
+                }
+                let _turn = cache.turn("k").await;
+                if let Some(hit) = cache.peek("k", 1) {
+                    return hit;
+                }
+                runs.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                let a = Answer::from_value(&serde_json::json!({"x": 1}));
+                cache.insert("k".into(), 1, a.clone());
+                a
+            })
+        });
+        for call in calls.collect::<Vec<_>>() {
+            assert_eq!(call.await.unwrap().text(), r#"{"x":1}"#);
+        }
+        assert_eq!(runs.load(std::sync::atomic::Ordering::SeqCst), 1);
+        assert!(
+            cache.flights.lock().unwrap().is_empty(),
+            "no gate outlives its callers"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_cancelled_computation_lets_the_next_caller_in() {
+        let cache = AnswerCache::new(&AnswerCacheLimits::default());
+        let first = cache.turn("k").await;
+        drop(first);
+        let second = tokio::time::timeout(Duration::from_secs(1), cache.turn("k")).await;
+        assert!(second.is_ok());
+        drop(second);
+        assert!(cache.flights.lock().unwrap().is_empty());
     }
 
     #[test]

@@ -115,6 +115,11 @@ fn handle<'a, T: Tool>(
         if let Some(hit) = app.answers().get(&key, version) {
             return Ok(hit);
         }
+        // Concurrent misses of one key: the first computes, the others take its answer.
+        let _turn = app.answers().turn(&key).await;
+        if let Some(hit) = app.answers().peek(&key, version) {
+            return Ok(hit);
+        }
         let output = T::run(cx, input).await?;
         let answer = encode(T::NAME, &output, source, limit)?;
         app.answers().insert(key, version, answer.clone());
