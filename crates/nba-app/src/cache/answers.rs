@@ -8,9 +8,8 @@
 //! arguments and the data (`Tool::CACHEABLE`), keyed by tool, parsed arguments and data
 //! version: an ingest changes the version, so no answer from older data is served.
 
-use std::collections::HashMap;
 use std::io;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -18,6 +17,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::lru::Lru;
+use super::{Flights, Turn};
 use crate::AppError;
 
 /// A tool's answer: one JSON object, encoded.
@@ -159,33 +159,8 @@ const METRIC: &str = "answers";
 pub(crate) struct AnswerCache {
     lru: Mutex<Lru<String, (i64, Answer)>>,
     max_one: usize,
-    /// One gate per key being computed, so concurrent misses of one key compute it once
-    /// (the others wait for the first and take its answer). Entries live only while someone
-    /// holds or waits for the gate, so the map is bounded by the calls in flight.
-    flights: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
-}
-
-/// The right to compute one key's answer; dropping it (done, failed or cancelled) lets the
-/// next waiter in.
-pub(crate) struct Turn<'a> {
-    cache: &'a AnswerCache,
-    key: String,
-    gate: Option<tokio::sync::OwnedMutexGuard<()>>,
-}
-
-impl Drop for Turn<'_> {
-    fn drop(&mut self) {
-        let Some(guard) = self.gate.take() else {
-            return;
-        };
-        let gate = tokio::sync::OwnedMutexGuard::mutex(&guard).clone();
-        drop(guard);
-        let mut flights = self.cache.flights.lock().unwrap_or_else(|e| e.into_inner());
-        // The map's copy and `gate` are the only ones left: nobody waits, forget the key.
-        if Arc::strong_count(&gate) == 2 {
-            flights.remove(&self.key);
-        }
-    }
+    /// Concurrent misses of one key compute it once.
+    flights: Flights<String>,
 }
 
 impl AnswerCache {
@@ -193,22 +168,14 @@ impl AnswerCache {
         AnswerCache {
             lru: Mutex::new(Lru::new(limits.entries, limits.bytes, limits.ttl)),
             max_one: limits.bytes / 16,
-            flights: Mutex::new(HashMap::new()),
+            flights: Flights::default(),
         }
     }
 
     /// Waits until no other call is computing `key`. Then the caller looks again
     /// ([`AnswerCache::peek`]): the call before it may have left the answer.
-    pub async fn turn(&self, key: &str) -> Turn<'_> {
-        let gate = {
-            let mut flights = self.flights.lock().unwrap_or_else(|e| e.into_inner());
-            flights.entry(key.to_string()).or_default().clone()
-        };
-        Turn {
-            cache: self,
-            key: key.to_string(),
-            gate: Some(gate.lock_owned().await),
-        }
+    pub async fn turn(&self, key: &str) -> Turn<'_, String> {
+        self.flights.turn(&key.to_string()).await
     }
 
     /// As [`AnswerCache::get`], without counting a hit or a miss (the miss was counted).
@@ -264,6 +231,7 @@ impl AnswerCache {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::Arc;
 
     #[derive(Serialize)]
     struct Out {
@@ -326,10 +294,7 @@ mod tests {
             assert_eq!(call.await.unwrap().text(), r#"{"x":1}"#);
         }
         assert_eq!(runs.load(std::sync::atomic::Ordering::SeqCst), 1);
-        assert!(
-            cache.flights.lock().unwrap().is_empty(),
-            "no gate outlives its callers"
-        );
+        assert!(cache.flights.is_empty(), "no gate outlives its callers");
     }
 
     #[tokio::test]
@@ -340,7 +305,7 @@ mod tests {
         let second = tokio::time::timeout(Duration::from_secs(1), cache.turn("k")).await;
         assert!(second.is_ok());
         drop(second);
-        assert!(cache.flights.lock().unwrap().is_empty());
+        assert!(cache.flights.is_empty());
     }
 
     #[test]

@@ -71,6 +71,65 @@ impl DataVersion {
     }
 }
 
+/// One gate per key being computed, so concurrent misses of one key compute it once (the
+/// others wait for the first, then find its result). A key's gate lives only while someone
+/// holds or waits for it, so the map is bounded by the calls in flight.
+pub(crate) struct Flights<K> {
+    gates: Mutex<HashMap<K, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+impl<K> Default for Flights<K> {
+    fn default() -> Self {
+        Flights {
+            gates: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+impl<K: std::hash::Hash + Eq + Clone> Flights<K> {
+    /// Waits until no other call is computing `key`; then the caller looks again (the call
+    /// before it may have left the result) before computing it.
+    pub async fn turn(&self, key: &K) -> Turn<'_, K> {
+        let gate = {
+            let mut gates = self.gates.lock().unwrap_or_else(|e| e.into_inner());
+            gates.entry(key.clone()).or_default().clone()
+        };
+        Turn {
+            flights: self,
+            key: key.clone(),
+            gate: Some(gate.lock_owned().await),
+        }
+    }
+
+    #[cfg(test)]
+    pub fn is_empty(&self) -> bool {
+        self.gates.lock().unwrap().is_empty()
+    }
+}
+
+/// The right to compute one key; dropping it (done, failed or cancelled) lets the next
+/// waiter in.
+pub(crate) struct Turn<'a, K: std::hash::Hash + Eq> {
+    flights: &'a Flights<K>,
+    key: K,
+    gate: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl<K: std::hash::Hash + Eq> Drop for Turn<'_, K> {
+    fn drop(&mut self) {
+        let Some(guard) = self.gate.take() else {
+            return;
+        };
+        let gate = tokio::sync::OwnedMutexGuard::mutex(&guard).clone();
+        drop(guard);
+        let mut gates = self.flights.gates.lock().unwrap_or_else(|e| e.into_inner());
+        // The map's copy and `gate` are the only ones left: nobody waits, forget the key.
+        if Arc::strong_count(&gate) == 2 {
+            gates.remove(&self.key);
+        }
+    }
+}
+
 type Entry<T> = (i64, Arc<Vec<T>>);
 
 /// Decoded seasons, one version each (a season of another version is read again).
@@ -80,7 +139,29 @@ pub(crate) struct SeasonCache {
     boxes: Seasons<TeamBoxRecord>,
 }
 
-type Seasons<T> = Mutex<HashMap<i64, Entry<T>>>;
+struct Seasons<T> {
+    rows: Mutex<HashMap<i64, Entry<T>>>,
+    /// A season is loaded once when many calls want it at once (a cold start under load).
+    loading: Flights<i64>,
+}
+
+impl<T> Default for Seasons<T> {
+    fn default() -> Self {
+        Seasons {
+            rows: Mutex::new(HashMap::new()),
+            loading: Flights::default(),
+        }
+    }
+}
+
+impl<T> Seasons<T> {
+    fn get(&self, season: i64, version: i64) -> Option<Arc<Vec<T>>> {
+        match self.rows.lock().expect("cache lock").get(&season) {
+            Some((v, rows)) if *v == version => Some(rows.clone()),
+            _ => None,
+        }
+    }
+}
 
 /// The season's rows of `version` from `seasons`, else from `load` (then kept).
 async fn season<T, F>(
@@ -93,15 +174,18 @@ async fn season<T, F>(
 where
     F: std::future::Future<Output = Result<Vec<T>, nba_store::StoreError>>,
 {
-    if let Some((v, rows)) = seasons.lock().expect("cache lock").get(&season) {
-        if *v == version {
-            nba_ops::record_cache(metric, true);
-            return Ok(rows.clone());
-        }
+    if let Some(rows) = seasons.get(season, version) {
+        nba_ops::record_cache(metric, true);
+        return Ok(rows);
     }
     nba_ops::record_cache(metric, false);
+    let _turn = seasons.loading.turn(&season).await;
+    if let Some(rows) = seasons.get(season, version) {
+        return Ok(rows);
+    }
     let fresh = Arc::new(load.await?);
     seasons
+        .rows
         .lock()
         .expect("cache lock")
         .insert(season, (version, fresh.clone()));
