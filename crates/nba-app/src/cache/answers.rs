@@ -273,35 +273,55 @@ mod tests {
     async fn concurrent_misses_of_one_key_compute_it_once() {
         let cache = Arc::new(AnswerCache::new(&AnswerCacheLimits::default()));
         let runs = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-        let calls = (0..16).map(|_| {
-            let (cache, runs) = (cache.clone(), runs.clone());
-            tokio::spawn(async move {
-                if let Some(hit) = cache.get("k", 1) {
-                    return hit;
-                }
-                let _turn = cache.turn("k").await;
-                if let Some(hit) = cache.peek("k", 1) {
-                    return hit;
-                }
-                runs.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                tokio::time::sleep(Duration::from_millis(50)).await;
-                let a = Answer::from_value(&serde_json::json!({"x": 1}));
-                cache.insert("k".into(), 1, a.clone());
-                a
+        // The first call's turn is held here while 16 more miss and queue behind it.
+        let first = cache.turn("k").await;
+        let calls: Vec<_> = (0..16)
+            .map(|_| {
+                let (cache, runs) = (cache.clone(), runs.clone());
+                tokio::spawn(async move {
+                    if let Some(hit) = cache.get("k", 1) {
+                        return hit;
+                    }
+                    let _turn = cache.turn("k").await;
+                    if let Some(hit) = cache.peek("k", 1) {
+                        return hit;
+                    }
+                    runs.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    Answer::from_value(&serde_json::json!({"x": 2}))
+                })
             })
-        });
-        for call in calls.collect::<Vec<_>>() {
+            .collect();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        while cache.flights.interested(&"k".to_string()) < 17 {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the calls never queued"
+            );
+            tokio::task::yield_now().await;
+        }
+        cache.insert(
+            "k".into(),
+            1,
+            Answer::from_value(&serde_json::json!({"x": 1})),
+        );
+        drop(first);
+        for call in calls {
             assert_eq!(call.await.unwrap().text(), r#"{"x":1}"#);
         }
-        assert_eq!(runs.load(std::sync::atomic::Ordering::SeqCst), 1);
+        assert_eq!(runs.load(std::sync::atomic::Ordering::SeqCst), 0);
         assert!(cache.flights.is_empty(), "no gate outlives its callers");
     }
 
     #[tokio::test]
-    async fn a_cancelled_computation_lets_the_next_caller_in() {
+    async fn a_cancelled_computation_or_wait_lets_the_next_caller_in() {
         let cache = AnswerCache::new(&AnswerCacheLimits::default());
         let first = cache.turn("k").await;
+        // A caller that gives up while waiting leaves nothing behind.
+        let waiting = tokio::time::timeout(Duration::from_millis(10), cache.turn("k")).await;
+        assert!(waiting.is_err());
+        assert_eq!(cache.flights.interested(&"k".to_string()), 1);
         drop(first);
+        assert!(cache.flights.is_empty());
         let second = tokio::time::timeout(Duration::from_secs(1), cache.turn("k")).await;
         assert!(second.is_ok());
         drop(second);

@@ -94,11 +94,26 @@ impl<K: std::hash::Hash + Eq + Clone> Flights<K> {
             let mut gates = self.gates.lock().unwrap_or_else(|e| e.into_inner());
             gates.entry(key.clone()).or_default().clone()
         };
-        Turn {
+        // The turn exists before the wait, so a caller cancelled while waiting still
+        // forgets the key when it was the last one interested.
+        let mut turn = Turn {
             flights: self,
             key: key.clone(),
-            gate: Some(gate.lock_owned().await),
-        }
+            gate,
+            held: None,
+        };
+        turn.held = Some(turn.gate.clone().lock_owned().await);
+        turn
+    }
+
+    /// Calls holding or waiting for `key`'s gate.
+    #[cfg(test)]
+    pub fn interested(&self, key: &K) -> usize {
+        let gates = self.gates.lock().unwrap();
+        // The map holds one copy; a holder two (its own and its guard's).
+        gates.get(key).map_or(0, |g| {
+            Arc::strong_count(g) - 1 - usize::from(g.try_lock().is_err())
+        })
     }
 
     #[cfg(test)]
@@ -107,24 +122,21 @@ impl<K: std::hash::Hash + Eq + Clone> Flights<K> {
     }
 }
 
-/// The right to compute one key; dropping it (done, failed or cancelled) lets the next
-/// waiter in.
+/// The right to compute one key; dropping it (done, failed or cancelled, or cancelled while
+/// waiting) lets the next waiter in.
 pub(crate) struct Turn<'a, K: std::hash::Hash + Eq> {
     flights: &'a Flights<K>,
     key: K,
-    gate: Option<tokio::sync::OwnedMutexGuard<()>>,
+    gate: Arc<tokio::sync::Mutex<()>>,
+    held: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
 
 impl<K: std::hash::Hash + Eq> Drop for Turn<'_, K> {
     fn drop(&mut self) {
-        let Some(guard) = self.gate.take() else {
-            return;
-        };
-        let gate = tokio::sync::OwnedMutexGuard::mutex(&guard).clone();
-        drop(guard);
+        drop(self.held.take());
         let mut gates = self.flights.gates.lock().unwrap_or_else(|e| e.into_inner());
-        // The map's copy and `gate` are the only ones left: nobody waits, forget the key.
-        if Arc::strong_count(&gate) == 2 {
+        // The map's copy and ours are the only ones left: nobody waits, forget the key.
+        if Arc::strong_count(&self.gate) == 2 {
             gates.remove(&self.key);
         }
     }
