@@ -214,8 +214,7 @@ pub async fn run_http(
     );
     let ops = start_ops(&app, &store, settings, &token).await?;
     let mcp_routes = axum::Router::new().nest_service("/mcp", mcp);
-    let router = nba_http::router_with_ops(app.clone(), ops.clone(), Some(mcp_routes))
-        .layer(axum::middleware::from_fn(nba_http::track_http));
+    let router = nba_http::router_with_ops(app.clone(), ops.clone(), Some(mcp_routes));
     let listener = tokio::net::TcpListener::bind(settings.bind)
         .await
         .with_context(|| format!("cannot listen on {} (NBA_MCP_BIND)", settings.bind))?;

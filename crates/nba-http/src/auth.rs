@@ -7,7 +7,6 @@
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use nba_app::nba_auth::Permission;
@@ -15,8 +14,7 @@ use nba_app::{App, AuthFailure, Caller, Transport};
 use serde_json::{json, Value};
 
 use crate::error::RequiredScope;
-use crate::middleware::REQUEST_ID;
-use crate::routes::{route_policy, RoutePolicy};
+use crate::routes::RoutePolicy;
 use crate::ApiError;
 
 pub const METADATA_PATH: &str = "/.well-known/oauth-protected-resource";
@@ -130,58 +128,69 @@ fn add_scope_challenge(app: &App, headers: &HeaderMap, response: &mut Response) 
     }
 }
 
-/// The middleware: public routes pass; everything else needs a valid bearer credential,
-/// the route's permission and a token from the caller's rate limit. The `Caller` goes into
-/// the request's extensions for the handlers (and for the MCP service, through rmcp's
-/// `http::request::Parts`).
-pub(crate) async fn guard(State(app): State<App>, mut req: Request, next: Next) -> Response {
-    let path = req.uri().path().to_string();
-    let policy = route_policy(&path);
+/// The guard: public routes pass to `run`; everything else needs a valid bearer
+/// credential, the route's permission and a token from the caller's rate limit. The
+/// `Caller` goes into the request's extensions for the handlers (and for the MCP service,
+/// through rmcp's `http::request::Parts`).
+pub(crate) async fn guard<F, Fut>(
+    app: &App,
+    policy: RoutePolicy,
+    request_id: &HeaderValue,
+    mut req: Request,
+    run: F,
+) -> Response
+where
+    F: FnOnce(Request) -> Fut,
+    Fut: std::future::Future<Output = Response>,
+{
     if policy == RoutePolicy::Public {
-        return next.run(req).await;
+        return run(req).await;
     }
-    // Only what the challenges and the audit need, not a copy of every header.
+    // Only what the challenges need, not a copy of every header (a refcount, no copy).
     let mut headers = HeaderMap::new();
     if let Some(host) = req.headers().get(header::HOST) {
         headers.insert(header::HOST, host.clone());
     }
-    let request_headers = req.headers();
-    let request_id = request_headers
-        .get(&REQUEST_ID)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string)
-        .unwrap_or_else(nba_app::access::new_request_id);
+    let path = req.uri().path();
     let transport = if path == "/mcp" || path.starts_with("/mcp/") {
         Transport::McpHttp
     } else {
         Transport::Http
     };
-    let mut authorizations = request_headers.get_all(header::AUTHORIZATION).iter();
-    let authorization = authorizations.next().map(|v| v.as_bytes().to_vec());
+    let charged = charged_by_app(path);
+    let mut authorizations = req.headers().get_all(header::AUTHORIZATION).iter();
+    let authorization = authorizations.next().cloned();
     if authorizations.next().is_some() {
         let failure = AuthFailure::Invalid {
             reason: "several_credentials",
             description: "send exactly one Authorization header".into(),
         };
-        return unauthorized(&app, &headers, &failure);
+        return unauthorized(app, &headers, &failure);
     }
-    let authorization = authorization.as_deref();
     let caller = match app
-        .authenticate(authorization, transport, &request_id)
+        .authenticate(
+            authorization.as_ref().map(HeaderValue::as_bytes),
+            transport,
+            request_id.to_str().unwrap_or_default(),
+        )
         .await
     {
         Ok(caller) => caller,
-        Err(failure) => return unauthorized(&app, &headers, &failure),
+        Err(failure) => return unauthorized(app, &headers, &failure),
     };
-    let target = format!("{} {path}", req.method());
+    // The audit target, only for routes checked (and so audited) here.
+    let target = match policy {
+        RoutePolicy::Needs(_) => format!("{} {}", req.method(), req.uri().path()),
+        _ => String::new(),
+    };
     if let RoutePolicy::Needs(permission) = policy {
         if let Err(e) = app.authorize(&caller, Some(permission), "http", &target) {
             let mut response = ApiError::from(e).into_response();
-            add_scope_challenge(&app, &headers, &mut response);
+            add_scope_challenge(app, &headers, &mut response);
             return response;
         }
     }
-    if !charged_by_app(&path) {
+    if !charged {
         if let Err(e) = app.rate_limit(&caller, "http") {
             return ApiError::from(e).into_response();
         }
@@ -211,7 +220,7 @@ pub(crate) async fn guard(State(app): State<App>, mut req: Request, next: Next) 
             if let Some(spec) = app.tools().iter().find(|t| t.name == tool) {
                 if let Err(e) = app.authorize(&caller, spec.permission, "tools/call", &tool) {
                     let mut response = ApiError::from(e).into_response();
-                    add_scope_challenge(&app, &headers, &mut response);
+                    add_scope_challenge(app, &headers, &mut response);
                     return response;
                 }
             }
@@ -219,10 +228,11 @@ pub(crate) async fn guard(State(app): State<App>, mut req: Request, next: Next) 
         req = Request::from_parts(parts, Body::from(bytes));
     }
     let audited = matches!(policy, RoutePolicy::Needs(_));
-    req.extensions_mut().insert(caller.clone());
-    let mut response = next.run(req).await;
-    add_scope_challenge(&app, &headers, &mut response);
-    if audited {
+    let audit_caller = audited.then(|| caller.clone());
+    req.extensions_mut().insert(caller);
+    let mut response = run(req).await;
+    add_scope_challenge(app, &headers, &mut response);
+    if let Some(caller) = audit_caller {
         let status = response.status();
         let outcome = if status.is_success() {
             "ok".to_string()
@@ -289,6 +299,7 @@ pub(crate) fn caller(req_caller: Option<axum::Extension<Caller>>) -> Result<Call
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::routes::route_policy;
 
     #[test]
     fn metadata_url_inserts_the_well_known_path_before_the_resource_path() {

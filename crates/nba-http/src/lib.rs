@@ -22,7 +22,7 @@ use axum::Router;
 use nba_app::App;
 
 pub use error::ApiError;
-pub use metrics::{track_http, ErrorKind};
+pub use metrics::ErrorKind;
 pub use routes::{route_policy, RoutePolicy};
 pub use server::{raise_fd_limit, serve, ServerLimits};
 
@@ -71,32 +71,32 @@ pub fn router(app: App) -> Router {
 
 /// The HTTP API with explicit limits (tests use short ones).
 pub fn router_with_limits(app: App, limits: Limits) -> Router {
-    secure(&app, build(app.clone(), None, limits), None)
+    secure(&app, build(app.clone(), None, limits), None, limits)
 }
 
 /// The HTTP API over a running `nba_ops::Ops` (probes from its background checker,
 /// `/metrics`, `/v1/alerts`, `/v1/ops/summary`, `/dashboard`), and `extra` routes (the
-/// `/mcp` service) beside them. Timeout and body limit wrap only the API and operations
-/// routes, so `/mcp`'s long-lived streams are not cut off; authentication and request ids
-/// wrap everything. Put [`track_http`] outside, so every route is measured.
+/// `/mcp` service) beside them. The body limit wraps only the API and operations routes and
+/// the deadline spares `/mcp`, so its long-lived streams are not cut off; request ids,
+/// metrics and authentication wrap everything.
 pub fn router_with_ops(app: App, ops: nba_ops::OpsHandle, extra: Option<Router>) -> Router {
     secure(
         &app,
         build(app.clone(), Some(ops), Limits::default()),
         extra,
+        Limits::default(),
     )
 }
 
-/// Authentication over `routes` (and `extra`), and the request id outermost so the guard
-/// and the audit log see it.
-fn secure(app: &App, routes: Router, extra: Option<Router>) -> Router {
-    routes
+/// The edge ([`middleware::Edge`]: request id, metrics, authentication, deadline) in front
+/// of `routes` and `extra`.
+fn secure(app: &App, routes: Router, extra: Option<Router>, limits: Limits) -> Router {
+    let routes = routes
         .merge(extra.unwrap_or_default())
-        .layer(axum::middleware::from_fn_with_state(
-            app.clone(),
-            auth::guard,
-        ))
-        .layer(axum::middleware::from_fn(middleware::request_id))
+        .layer(tower::util::MapRequestLayer::new(
+            middleware::note_route as fn(axum::extract::Request) -> axum::extract::Request,
+        ));
+    middleware::Edge::new(app.clone(), routes, limits.request_timeout).into_router()
 }
 
 fn build(app: App, ops: Option<nba_ops::OpsHandle>, limits: Limits) -> Router {
@@ -105,10 +105,5 @@ fn build(app: App, ops: Option<nba_ops::OpsHandle>, limits: Limits) -> Router {
         None => nba_ops::Probes::standalone(app.store()),
     };
     let state = Arc::new(AppState { app, ops, probes });
-    let timeout = limits.request_timeout;
-    routes::router(state)
-        .layer(DefaultBodyLimit::max(limits.max_body_bytes))
-        .layer(axum::middleware::from_fn(move |req, next| {
-            middleware::timeout(timeout, req, next)
-        }))
+    routes::router(state).layer(DefaultBodyLimit::max(limits.max_body_bytes))
 }

@@ -102,12 +102,14 @@ fn matches(pattern: &str, path: &str) -> bool {
     }
 }
 
+/// The declared route `path` matches, if any.
+pub(crate) fn find(path: &str) -> Option<&'static Route> {
+    ROUTES.iter().find(|r| matches(r.path, path))
+}
+
 /// What `path` needs; a path no route declares needs authentication (and then gets 404).
 pub fn route_policy(path: &str) -> RoutePolicy {
-    ROUTES
-        .iter()
-        .find(|r| matches(r.path, path))
-        .map_or(RoutePolicy::Authenticated, |r| r.policy)
+    find(path).map_or(RoutePolicy::Authenticated, |r| r.policy)
 }
 
 /// The routes with handlers, over `state`.

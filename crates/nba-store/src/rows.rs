@@ -79,7 +79,9 @@ impl Table {
             return Ok(());
         }
         let width = self.key.len() + self.cols.len();
-        let per_chunk = (20_000 / width).max(1);
+        // Statements of a few shapes only (power-of-two row counts), so the connection's
+        // statement cache holds them: a log batch of any size is not parsed anew.
+        let per_chunk = pow2_floor((20_000 / width).max(1));
         let names = self.select_list();
         let keys = self
             .key
@@ -93,7 +95,10 @@ impl Table {
             .map(|(c, _)| format!("{c} = excluded.{c}"))
             .collect::<Vec<_>>()
             .join(", ");
-        for chunk in rows.chunks(per_chunk) {
+        let mut rest = rows;
+        while !rest.is_empty() {
+            let (chunk, tail) = rest.split_at(pow2_floor(rest.len()).min(per_chunk));
+            rest = tail;
             let mut sql = format!("INSERT INTO {} ({names}) VALUES ", self.name);
             let mut n = 0;
             for (r, row) in chunk.iter().enumerate() {
@@ -138,6 +143,11 @@ impl Table {
         }
         Ok(())
     }
+}
+
+/// The largest power of two not above `n` (`n` >= 1).
+fn pow2_floor(n: usize) -> usize {
+    1 << (usize::BITS - 1 - n.leading_zeros())
 }
 
 pub(crate) fn decode(row: &AnyRow, i: usize, kind: Kind) -> Result<Val, StoreError> {
@@ -189,5 +199,22 @@ impl Val {
             Val::S(x) => x.as_deref(),
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn chunks_are_powers_of_two_that_cover_the_rows() {
+        assert_eq!(super::pow2_floor(1), 1);
+        assert_eq!(super::pow2_floor(37), 32);
+        assert_eq!(super::pow2_floor(64), 64);
+        let (mut rest, mut sizes) = (37usize, vec![]);
+        while rest > 0 {
+            let n = super::pow2_floor(rest).min(16);
+            sizes.push(n);
+            rest -= n;
+        }
+        assert_eq!(sizes, [16, 16, 4, 1]);
     }
 }

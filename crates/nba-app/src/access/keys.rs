@@ -4,7 +4,7 @@
 //! process (the CLI) applies within `TTL`.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -38,7 +38,7 @@ impl Default for KeyCache {
 #[derive(Clone)]
 struct Cached {
     at: Instant,
-    principal: Principal,
+    principal: Arc<Principal>,
     expires_at: Option<DateTime<Utc>>,
 }
 
@@ -77,7 +77,11 @@ impl KeyCache {
             .clear();
     }
 
-    pub(crate) async fn principal(&self, store: &Store, key: &str) -> Result<Principal, KeyError> {
+    pub(crate) async fn principal(
+        &self,
+        store: &Store,
+        key: &str,
+    ) -> Result<Arc<Principal>, KeyError> {
         let hash = nba_auth::keys::hash(key);
         let now = Utc::now();
         let cached = self
@@ -90,7 +94,7 @@ impl KeyCache {
         if let Some(c) = cached {
             if c.expires_at.is_some_and(|t| t <= now) {
                 return Err(rejected(
-                    Some(c.principal.id),
+                    Some(c.principal.id.clone()),
                     "expired_key",
                     "the API key has expired; ask an admin for a new one",
                 ));
@@ -161,14 +165,14 @@ impl KeyCache {
         } else {
             PrincipalKind::User
         };
-        let principal = Principal::with_role(
+        let principal = Arc::new(Principal::with_role(
             found.principal.id.clone(),
             kind,
             role,
             AuthMethod::ApiKey {
                 key_id: found.key.id.clone(),
             },
-        );
+        ));
         // Last use, at most once per TTL per key; off the request path.
         let (store, key_id) = (store.clone(), found.key.id.clone());
         tokio::spawn(async move {
@@ -219,7 +223,7 @@ impl KeyCache {
     }
 
     /// The cached answer for `hash` if it is within the grace period (database down).
-    fn last_known_good(&self, hash: &str, now: DateTime<Utc>) -> Result<Principal, KeyError> {
+    fn last_known_good(&self, hash: &str, now: DateTime<Utc>) -> Result<Arc<Principal>, KeyError> {
         let cached = self
             .entries
             .lock()
@@ -234,7 +238,7 @@ impl KeyCache {
                 Ok(c.principal)
             }
             Some(c) => Err(rejected(
-                Some(c.principal.id),
+                Some(c.principal.id.clone()),
                 "expired_key",
                 "the API key has expired; ask an admin for a new one",
             )),

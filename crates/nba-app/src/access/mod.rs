@@ -246,9 +246,9 @@ impl App {
         request_id: &str,
     ) -> Result<Caller, AuthFailure> {
         let access = self.access();
-        let caller = |p: Principal| Caller::new(Arc::new(p), transport, request_id.to_string());
+        let caller = |p: Arc<Principal>| Caller::new(p, transport, request_id.to_string());
         if access.config.rbac_disabled {
-            return Ok(caller(Principal::anonymous()));
+            return Ok(caller(Arc::new(Principal::anonymous())));
         }
         let Some(header) = authorization else {
             return Err(AuthFailure::Missing);
@@ -267,6 +267,7 @@ impl App {
                 )),
                 Some(validator) => validator
                     .validate(token)
+                    .map(Arc::new)
                     .map_err(|e| (None, invalid(e.code(), e.to_string()))),
             },
         };
@@ -299,7 +300,10 @@ impl App {
     }
 
     /// The principal of an API key, or why not (with the key's principal id, if known).
-    async fn key_principal(&self, key: &str) -> Result<Principal, (Option<String>, AuthFailure)> {
+    async fn key_principal(
+        &self,
+        key: &str,
+    ) -> Result<Arc<Principal>, (Option<String>, AuthFailure)> {
         key_principal(&self.access().keys, self.store(), key).await
     }
 
@@ -415,6 +419,7 @@ pub const SQL_TIMEOUT: Duration = Duration::from_secs(5);
 pub async fn check_api_key(store: &Store, key: &str) -> Result<Principal, AuthFailure> {
     key_principal(&keys::KeyCache::default(), store, key)
         .await
+        .map(Arc::unwrap_or_clone)
         .map_err(|(_, failure)| failure)
 }
 
@@ -423,7 +428,7 @@ async fn key_principal(
     cache: &keys::KeyCache,
     store: &Store,
     key: &str,
-) -> Result<Principal, (Option<String>, AuthFailure)> {
+) -> Result<Arc<Principal>, (Option<String>, AuthFailure)> {
     if let Err(e) = nba_auth::keys::check_format(key) {
         return Err((None, invalid("malformed_key", e)));
     }

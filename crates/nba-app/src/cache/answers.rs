@@ -63,14 +63,6 @@ impl Answer {
     }
 }
 
-/// The output with `data_source` beside its own fields.
-#[derive(Serialize)]
-struct Sourced<'a, T> {
-    #[serde(flatten)]
-    output: &'a T,
-    data_source: &'a str,
-}
-
 /// Bytes up to a limit; past it only counted, so the error can say how large the answer
 /// would have been without holding it.
 struct Capped {
@@ -103,31 +95,44 @@ pub(crate) fn encode<T: Serialize>(
     data_source: &str,
     limit: usize,
 ) -> Result<Answer, AppError> {
+    // One byte over: the output's closing brace is written twice (moved below).
     let mut out = Capped {
         buf: Vec::with_capacity(1024.min(limit)),
-        limit,
+        limit: limit + 1,
         len: 0,
     };
-    serde_json::to_writer(
+    serde_json::to_writer(&mut out, output)
+        .map_err(|e| AppError::Internal(format!("{name}: cannot encode the answer: {e}")))?;
+    // `data_source` goes in as the last member (cheaper than a flattened wrapper).
+    let source = serde_json::to_string(data_source).expect("a string encodes as JSON");
+    let is_empty = out.buf == b"{}";
+    io::Write::write_all(
         &mut out,
-        &Sourced {
-            output,
-            data_source,
+        if is_empty {
+            b"\"data_source\":"
+        } else {
+            b",\"data_source\":"
         },
     )
-    .map_err(|e| AppError::Internal(format!("{name}: cannot encode the answer: {e}")))?;
-    if out.len > limit {
+    .and_then(|()| io::Write::write_all(&mut out, source.as_bytes()))
+    .and_then(|()| io::Write::write_all(&mut out, b"}"))
+    .expect("writing to memory does not fail");
+    if out.len - 1 > limit {
         nba_ops::record_shed("answer_size");
         return Err(AppError::TooLarge(format!(
             "{name}: the answer would be {} bytes, over the limit of {limit} bytes; ask for less (a smaller limit, a narrower range or fewer games)",
-            out.len
+            out.len - 1
         )));
     }
-    if out.buf.first() != Some(&b'{') {
+    // The object's closing brace sits before what was appended: move it to the end.
+    let tail = b",\"data_source\":".len() - usize::from(is_empty) + source.len() + 1;
+    let brace = out.buf.len() - tail - 1;
+    if out.buf.first() != Some(&b'{') || out.buf[brace] != b'}' {
         return Err(AppError::Internal(format!(
             "{name}: the answer is not a JSON object"
         )));
     }
+    out.buf.remove(brace);
     Ok(Answer {
         json: Bytes::from(out.buf),
     })

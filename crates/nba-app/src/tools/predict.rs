@@ -184,11 +184,13 @@ pub(crate) fn matchup(input: &PredictGameInput, field: &str) -> Result<Matchup, 
 
 /// The model's features of a game as one JSON object (`null` for a feature it lacks).
 fn feature_json(f: &nba_model::Features) -> String {
-    let feats: serde_json::Map<String, serde_json::Value> = nba_model::FEATURES
-        .iter()
-        .map(|n| (n.to_string(), serde_json::json!(f.get(n))))
-        .collect();
-    serde_json::Value::Object(feats).to_string()
+    struct Named<'a>(&'a nba_model::Features);
+    impl serde::Serialize for Named<'_> {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.collect_map(nba_model::FEATURES.iter().map(|n| (*n, self.0.get(n))))
+        }
+    }
+    serde_json::to_string(&Named(f)).expect("features encode as JSON")
 }
 
 impl App {

@@ -308,8 +308,7 @@ async fn with_ops_the_api_serves_metrics_alerts_and_the_dashboard() {
     let ops = nba_ops::Ops::start(app.store().clone(), Default::default())
         .await
         .expect("ops");
-    let router = nba_http::router_with_ops(app, ops.clone(), None)
-        .layer(axum::middleware::from_fn(nba_http::track_http));
+    let router = nba_http::router_with_ops(app, ops.clone(), None);
 
     let (status, _, _) = send(&router, post("/v1/tools/get_teams", "{}")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);

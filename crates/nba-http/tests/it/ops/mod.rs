@@ -25,5 +25,4 @@ pub async fn serve_ops(store: Store, ops: nba_ops::OpsHandle, extra: Router) -> 
         .expect("app over the store");
     app.attach_ops(ops.clone());
     nba_http::router_with_ops(app, ops, Some(extra))
-        .layer(axum::middleware::from_fn(nba_http::track_http))
 }
