@@ -20,6 +20,7 @@ use std::sync::Arc;
 
 pub use access::{AccessConfig, AuthFailure, Caller, Transport};
 pub use cache::answers::{Answer, AnswerCacheLimits};
+pub use cache::models::{ModelCache, DEFAULT_MODEL_CACHE_ENTRIES};
 pub use catalog::ToolSpec;
 pub use error::AppError;
 pub use nba_auth;

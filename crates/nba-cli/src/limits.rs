@@ -17,6 +17,8 @@ pub struct Limits {
     /// Longest a request waits for a database connection (then 503); also how long one
     /// waits while the database is unreachable.
     pub db_acquire_timeout: Duration,
+    /// Model versions kept loaded in the model cache (0: none).
+    pub model_cache_entries: usize,
 }
 
 impl Default for Limits {
@@ -25,6 +27,7 @@ impl Default for Limits {
             app: nba_app::Limits::default(),
             server: nba_http::ServerLimits::default(),
             db_acquire_timeout: DB_ACQUIRE_TIMEOUT,
+            model_cache_entries: nba_app::DEFAULT_MODEL_CACHE_ENTRIES,
         }
     }
 }
@@ -81,6 +84,7 @@ const KEYS: &[Key] = &[
     key!("answer_cache_entries", l => l.app.answer_cache.entries, v => l.app.answer_cache.entries = v as usize, true),
     key!("answer_cache_bytes", l => l.app.answer_cache.bytes, v => l.app.answer_cache.bytes = v as usize),
     key!("answer_cache_ttl_s", l => secs(l.app.answer_cache.ttl), v => l.app.answer_cache.ttl = Duration::from_secs(v)),
+    key!("model_cache_entries", l => l.model_cache_entries, v => l.model_cache_entries = v as usize, true),
     key!("data_version_check_ms", l => l.app.data_version_every.as_millis(), v => l.app.data_version_every = Duration::from_millis(v)),
     key!("max_connections", l => l.server.max_connections, v => l.server.max_connections = v as usize),
     key!("header_timeout_s", l => secs(l.server.header_timeout), v => l.server.header_timeout = Duration::from_secs(v)),

@@ -69,7 +69,10 @@ fn shutdown_token() -> CancellationToken {
 /// task (a load by `nba-mcp ingest` in another process is picked up within seconds).
 async fn build_app(store: Store, settings: &Settings, token: &CancellationToken) -> Result<App> {
     let config = nba_app::predict::ModelConfig {
-        registry: Arc::new(FolderRegistry::new(settings.model_store.clone())),
+        registry: Arc::new(nba_app::ModelCache::new(
+            Arc::new(FolderRegistry::new(settings.model_store.clone())),
+            settings.limits.model_cache_entries,
+        )),
         spec: settings.model.clone(),
     };
     let app = App::open_with_limits(

@@ -6,10 +6,11 @@
 //! - per-season games and team box lines (standings and team stats read a whole season;
 //!   decoding it once per data version instead of per request keeps them fast);
 //! - the answers of data tools ([`answers::AnswerCache`]);
-//! - loaded model artifacts live in the model cache of `predict`.
+//! - loaded model artifacts ([`models::ModelCache`], in front of the model registry).
 
 pub mod answers;
 pub mod lru;
+pub mod models;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};

@@ -3,6 +3,7 @@
 //! predictions with a model trained in-process, and the registry seam (promotion, rollback).
 
 mod common;
+mod model_cache;
 mod predict;
 mod resources_prompts;
 mod tools_stats;
