@@ -96,6 +96,32 @@ impl AppError {
     }
 }
 
+/// What a caller is told when the database could not be used.
+pub(crate) const DB_UNAVAILABLE: &str = "the database cannot be reached now; retry shortly (predictions from the loaded model keep working)";
+
+impl AppError {
+    /// A store error while every pooled connection is in use is load, not an outage: the
+    /// pool's wait ran out because others hold the connections (`overloaded`, retry in 1 s).
+    pub(crate) fn or_busy(self, store: &nba_store::Store) -> AppError {
+        let (open, idle) = store.pool_status();
+        let max_connections = store.pool().options().get_max_connections();
+        match &self {
+            AppError::Unavailable { message, .. }
+                if message == DB_UNAVAILABLE && open >= max_connections && idle == 0 =>
+            {
+                nba_ops::record_shed("db_pool");
+                AppError::Overloaded {
+                    message: format!(
+                        "the server is busy: all {max_connections} database connections are in use; retry shortly"
+                    ),
+                    retry_after_s: 1,
+                }
+            }
+            _ => self,
+        }
+    }
+}
+
 /// Set when any use of the store found the database unreachable; the key cache then stops
 /// asking it (last known good) until its probe reaches it again.
 pub(crate) static DB_UNREACHABLE: std::sync::atomic::AtomicBool =
@@ -107,7 +133,7 @@ impl From<nba_store::StoreError> for AppError {
             DB_UNREACHABLE.store(true, std::sync::atomic::Ordering::Relaxed);
             tracing::warn!(error = %e, "database unavailable");
             return AppError::Unavailable {
-                message: "the database cannot be reached now; retry shortly (predictions from the loaded model keep working)".into(),
+                message: DB_UNAVAILABLE.into(),
                 retry_after_s: 5,
             };
         }

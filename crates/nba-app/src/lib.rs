@@ -383,7 +383,7 @@ impl App {
         let cx = tools::Ctx { app: self, caller };
         let run = work::with_deadline(deadline, handler(spec, cx, args));
         match tokio::time::timeout_at(deadline.into(), run).await {
-            Ok(result) => result,
+            Ok(result) => result.map_err(|e| e.or_busy(self.store())),
             Err(_) => Err(work::timeout_error()),
         }
     }

@@ -122,8 +122,24 @@ fn init_logging(settings: &Settings) {
     }
 }
 
+/// Errors end the command with their message and causes on stderr and exit code 1; a
+/// backtrace only with `NBA_MCP_DEBUG=1 RUST_BACKTRACE=1` (`RUST_BACKTRACE` alone prints none for a
+/// user error such as a missing file). Panics keep Rust's own report.
 #[tokio::main]
-async fn main() -> Result<()> {
+async fn main() -> std::process::ExitCode {
+    match run().await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("nba-mcp: error: {e:#}");
+            if std::env::var("NBA_MCP_DEBUG").is_ok_and(|v| v == "1") {
+                eprintln!("{}", e.backtrace());
+            }
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> Result<()> {
     let cli = Cli::parse();
     // One-shot commands print to stdout; `nba-mcp status | head` closing the pipe must end
     // them quietly, as for any Unix tool, not with a panic. Servers keep ignoring SIGPIPE.

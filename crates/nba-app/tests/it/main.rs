@@ -2,6 +2,7 @@
 //! The application's use-cases over real data: every tool, resource and prompt through `App`,
 //! predictions with a model trained in-process, and the registry seam (promotion, rollback).
 
+mod busy;
 mod common;
 mod model_cache;
 mod predict;

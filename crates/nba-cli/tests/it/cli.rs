@@ -599,3 +599,21 @@ fn mcp_stops_on_a_bad_api_key() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// A user error (a file that does not exist) is one message with its causes and exit code 1,
+/// without a stack trace even when `RUST_BACKTRACE=1` is set (as many Rust users have it).
+#[test]
+fn a_user_error_is_a_message_without_a_backtrace() {
+    let t = Temp::new("user_error");
+    let out = run_env(
+        &t.db(),
+        &["ingest", "fivethirtyeight", "no_such_file.csv.gz"],
+        &[("RUST_BACKTRACE", "1")],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let last = stderr.trim_end().lines().last().unwrap_or_default();
+    assert!(last.starts_with("nba-mcp: error: "), "{stderr}");
+    assert!(last.contains("no_such_file.csv.gz"), "{stderr}");
+    assert!(!stderr.to_lowercase().contains("backtrace"), "{stderr}");
+}

@@ -39,7 +39,7 @@ pub fn all_files(dir: &Path) -> Vec<(Format, PathBuf)> {
     nba_ingest::folder::files(dir)
 }
 
-fn sqlite_url(db: &Path) -> String {
+pub fn sqlite_url(db: &Path) -> String {
     format!("sqlite://{}", db.display())
 }
 
