@@ -216,6 +216,11 @@ pub async fn run_http(
         settings.access.allowed_origins.clone(),
     );
     let ops = start_ops(&app, &store, settings, &token).await?;
+    let oauth = settings.access.oauth_issuer.is_some();
+    if settings.access.enable_rbac && !oauth && store.principals().await?.is_empty() {
+        tracing::warn!("no accounts yet: every request will get 401; make the first key with `nba-mcp users add me --role admin && nba-mcp keys create me`");
+        eprintln!("nba-mcp: no accounts yet; make the first API key with `nba-mcp users add me --role admin && nba-mcp keys create me`");
+    }
     let mcp_routes = axum::Router::new().nest_service("/mcp", mcp);
     let router = nba_http::router_with_ops(app.clone(), ops.clone(), Some(mcp_routes));
     let listener = tokio::net::TcpListener::bind(settings.bind)

@@ -57,7 +57,8 @@ impl Edge {
         let started = Instant::now();
         let route = crate::routes::find(req.uri().path());
         let policy = route.map_or(RoutePolicy::Authenticated, |r| r.policy);
-        let mcp = route.is_some_and(|r| r.path == "/mcp");
+        let path = req.uri().path();
+        let mcp = path == "/mcp" || path.starts_with("/mcp/");
         // The router fills in the route it matched (see `note_route`), for the metrics.
         let matched = MatchedSlot::default();
         req.extensions_mut().insert(matched.clone());

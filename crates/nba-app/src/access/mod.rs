@@ -166,7 +166,7 @@ pub enum AuthFailure {
 impl AuthFailure {
     pub fn description(&self) -> String {
         match self {
-            AuthFailure::Missing => "authentication required: send Authorization: Bearer <API key or OAuth access token>".into(),
+            AuthFailure::Missing => "authentication required: send Authorization: Bearer <API key or OAuth access token>; an administrator makes a key with `nba-mcp keys create <account>` (SECURITY.md)".into(),
             AuthFailure::Invalid { description, .. } => description.clone(),
             AuthFailure::Unavailable { retry_after_s } => format!(
                 "the credential cannot be checked now: the database is unreachable; retry after {retry_after_s} s"

@@ -568,6 +568,7 @@ fn audit_entries_survive_a_clean_shutdown() {
     let mut lines = BufReader::new(server.stderr.take().unwrap()).lines();
     let addr = loop {
         let line = lines.next().expect("serve exited early").unwrap();
+        assert!(!line.contains("no accounts yet"), "there is one: {line}");
         if let Some(i) = line.find("listening on http://") {
             break line[i + "listening on http://".len()..].trim().to_string();
         }
@@ -613,4 +614,47 @@ fn audit_entries_survive_a_clean_shutdown() {
         .count();
     assert_eq!(calls, CALLS, "{export}");
     assert!(!export.contains(&key), "the key is never in the audit log");
+}
+
+/// A server started with no account yet says at start-up how to make the first key, and a
+/// request without one is told the same.
+#[test]
+fn a_server_without_accounts_says_how_to_make_the_first_key() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let t = Temp::new("no_accounts");
+    let mut server = Command::new(bin())
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .env("DATABASE_URL", t.db())
+        .env("NBA_MCP_STATE_DIR", &t.0)
+        .env("NBA_MCP_MODEL_STORE", &t.0)
+        .env("NBA_MCP_AUTO_LOAD", "false")
+        .env("LOG_LEVEL", "warn")
+        .env_remove("NBA_MCP_DATA_DIR")
+        .env_remove("ENABLE_RBAC")
+        .env_remove("NBA_MCP_ENABLE_RBAC")
+        .env_remove("NBA_MCP_OAUTH_ISSUER")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start serve");
+    let mut lines = BufReader::new(server.stderr.take().unwrap()).lines();
+    let mut told = false;
+    let addr = loop {
+        let line = lines.next().expect("serve exited early").unwrap();
+        told |= line.contains("no accounts yet") && line.contains("nba-mcp keys create");
+        if let Some(i) = line.find("listening on http://") {
+            break line[i + "listening on http://".len()..].trim().to_string();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    let out = Command::new("curl")
+        .args(["-s", &format!("http://{addr}/v1/tools")])
+        .output()
+        .expect("curl");
+    let _ = server.kill();
+    let _ = server.wait();
+    assert!(told, "the start-up log names the command that makes a key");
+    let body = String::from_utf8_lossy(&out.stdout);
+    assert!(body.contains("nba-mcp keys create"), "{body}");
 }
