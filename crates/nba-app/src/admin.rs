@@ -28,7 +28,7 @@ fn parse_time(s: &str) -> Option<DateTime<Utc>> {
 }
 
 /// The actor must hold `permission` (`users:manage` to change accounts and keys).
-fn authorize(actor: &Caller, permission: Permission) -> Result<(), AppError> {
+pub(crate) fn authorize(actor: &Caller, permission: Permission) -> Result<(), AppError> {
     if actor.principal.can(permission) {
         return Ok(());
     }
@@ -44,7 +44,12 @@ fn authorize(actor: &Caller, permission: Permission) -> Result<(), AppError> {
 
 /// Appends the entry of a change made by `actor`, and waits until it is written: a change
 /// whose entry could not be written is reported as such.
-async fn audit(store: &Store, actor: &Caller, action: &str, target: &str) -> Result<(), AppError> {
+pub(crate) async fn audit(
+    store: &Store,
+    actor: &Caller,
+    action: &str,
+    target: &str,
+) -> Result<(), AppError> {
     let entry = crate::access::audit_entry(actor, action, target, "ok");
     store
         .append_audit(vec![entry])

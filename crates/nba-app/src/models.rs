@@ -202,6 +202,82 @@ pub async fn ensure_champion(
     train(store, registry, &request).await.map(Some)
 }
 
+/// A move of an alias made by `promote` or `rollback`.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct AliasMove {
+    pub alias: String,
+    pub from: Option<ModelRef>,
+    pub to: ModelRef,
+}
+
+impl std::fmt::Display for AliasMove {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.from {
+            Some(from) => write!(f, "{}: {from} -> {}", self.alias, self.to),
+            None => write!(f, "{}: (none) -> {}", self.alias, self.to),
+        }
+    }
+}
+
+/// Points `alias` at the stored model `spec` names (`name@version`, or another alias),
+/// which must load cleanly; needs `models:deploy`, audited as `models:promote`. A running
+/// server serves it at its next model refresh.
+pub async fn promote(
+    store: &Store,
+    registry: &dyn ModelRegistry,
+    actor: &crate::Caller,
+    alias: &str,
+    spec: &str,
+) -> Result<AliasMove, AppError> {
+    crate::admin::authorize(actor, nba_auth::Permission::ModelsDeploy)?;
+    let to = registry.resolve_ref(spec).await?;
+    move_alias(store, registry, actor, "models:promote", alias, to).await
+}
+
+/// Undoes the latest move of `alias`: points it back at what it pointed at before (from the
+/// registry's alias history); needs `models:deploy`, audited as `models:rollback`.
+pub async fn rollback(
+    store: &Store,
+    registry: &dyn ModelRegistry,
+    actor: &crate::Caller,
+    alias: &str,
+) -> Result<AliasMove, AppError> {
+    crate::admin::authorize(actor, nba_auth::Permission::ModelsDeploy)?;
+    let current = registry.aliases().await?.remove(alias).ok_or_else(|| {
+        AppError::NotFound(format!(
+            "alias '{alias}' points at no model; nothing to roll back"
+        ))
+    })?;
+    let history = registry.alias_history(alias).await?;
+    let last = history.iter().rev().find(|c| c.model == current);
+    let Some(to) = last.and_then(|c| c.previous.clone()) else {
+        return Err(AppError::InvalidArgument(format!(
+            "alias '{alias}' has no earlier model in the history of {} to roll back to (it points at {current})",
+            registry.location()
+        )));
+    };
+    move_alias(store, registry, actor, "models:rollback", alias, to).await
+}
+
+async fn move_alias(
+    store: &Store,
+    registry: &dyn ModelRegistry,
+    actor: &crate::Caller,
+    action: &str,
+    alias: &str,
+    to: ModelRef,
+) -> Result<AliasMove, AppError> {
+    let from = registry.aliases().await?.remove(alias);
+    registry.set_alias(alias, &to).await?;
+    let moved = AliasMove {
+        alias: alias.to_string(),
+        from,
+        to,
+    };
+    crate::admin::audit(store, actor, action, &moved.to_string()).await?;
+    Ok(moved)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

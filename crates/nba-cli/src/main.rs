@@ -101,6 +101,12 @@ enum Command {
         #[command(subcommand)]
         cmd: access_cmd::AuditCmd,
     },
+    /// The model store: list, show, promote, rollback (a running server follows an alias
+    /// move within 10 s).
+    Models {
+        #[command(subcommand)]
+        cmd: model_cmd::ModelsCmd,
+    },
 }
 
 fn init_logging(settings: &Settings) {
@@ -261,6 +267,13 @@ async fn run() -> Result<()> {
         Command::Roles => {
             print!("{}", nba_auth::matrix_text());
             Ok(())
+        }
+        Command::Models { cmd } => {
+            let store = open(&settings).await?;
+            let registry = model_cmd::registry(Some(&settings.model_store), &settings.state_dir);
+            let done = model_cmd::models(&store, &registry, cmd).await;
+            store.close().await;
+            done
         }
         Command::Users { cmd } => {
             let store = open(&settings).await?;

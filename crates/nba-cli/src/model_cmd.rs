@@ -1,5 +1,6 @@
-//! `nba-mcp train` and `nba-mcp evaluate`: arguments, printing and the reliability diagram.
-//! Training and evaluation are `nba_app::models`, the code serving and first start use.
+//! `nba-mcp train`, `nba-mcp evaluate` and `nba-mcp models`: arguments, printing and the
+//! reliability diagram. Training, evaluation, promotion and rollback are `nba_app::models`,
+//! the code serving and first start use.
 
 use std::path::{Path, PathBuf};
 
@@ -45,6 +46,94 @@ pub struct EvaluateArgs {
     /// `<state_dir>/reports/reliability-<first>-<last>.svg`).
     #[arg(long)]
     pub svg: Option<PathBuf>,
+}
+
+/// `nba-mcp models ...`.
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum ModelsCmd {
+    /// Every stored model, with the aliases that point at it.
+    List {
+        /// One JSON object per line instead of the table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// One model (`name@version` or an alias): training seasons, features, scores.
+    Show {
+        spec: String,
+        /// The artifact's summary as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Point an alias (default `champion`) at a stored model (`name@version`); audited.
+    Promote {
+        spec: String,
+        #[arg(long, default_value = nba_registry::CHAMPION)]
+        alias: String,
+    },
+    /// Point an alias (default `champion`) back at what it pointed at before its latest
+    /// move; audited.
+    Rollback {
+        #[arg(long, default_value = nba_registry::CHAMPION)]
+        alias: String,
+    },
+}
+
+pub async fn models(store: &Store, registry: &FolderRegistry, cmd: ModelsCmd) -> Result<()> {
+    use nba_registry::ModelRegistry;
+    let actor = nba_app::Caller::cli();
+    match cmd {
+        ModelsCmd::List { json } => {
+            let aliases = registry.aliases().await?;
+            let models = registry.list().await?;
+            if !json && models.is_empty() {
+                eprintln!(
+                    "no models in {}; train one with `nba-mcp train --seasons 1997-2026 --alias champion`",
+                    registry.location()
+                );
+            }
+            for m in models {
+                let pointing: Vec<&str> = aliases
+                    .iter()
+                    .filter(|(_, r)| **r == m)
+                    .map(|(a, _)| a.as_str())
+                    .collect();
+                if json {
+                    let line = serde_json::json!({"model": m.to_string(), "name": m.name, "version": m.version, "aliases": pointing});
+                    println!("{line}");
+                } else if pointing.is_empty() {
+                    println!("{m}");
+                } else {
+                    println!("{m}  ({})", pointing.join(", "));
+                }
+            }
+        }
+        ModelsCmd::Show { spec, json } => {
+            let model = registry.resolve_ref(&spec).await?;
+            let a = registry.load(&model).await?;
+            let summary = serde_json::json!({
+                "model": model.to_string(),
+                "features": a.features,
+                "training": a.training,
+                "metrics": a.metrics,
+            });
+            if json {
+                println!("{summary}");
+            } else {
+                println!("{}", serde_json::to_string_pretty(&summary)?);
+            }
+        }
+        ModelsCmd::Promote { spec, alias } => {
+            let moved = models::promote(store, registry, &actor, &alias, &spec).await?;
+            println!("{moved}");
+            eprintln!("a running server serves it within 10 s (its next model refresh)");
+        }
+        ModelsCmd::Rollback { alias } => {
+            let moved = models::rollback(store, registry, &actor, &alias).await?;
+            println!("{moved}");
+            eprintln!("a running server serves it within 10 s (its next model refresh)");
+        }
+    }
+    Ok(())
 }
 
 /// The registry `--model-store` (or the state directory) names.

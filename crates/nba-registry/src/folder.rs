@@ -1,5 +1,6 @@
-//! The folder backend: `models/<name>/<version>.json` artifacts and `aliases.json` mapping
-//! aliases to a name and version. Writes go to a temporary file first and are renamed into
+//! The folder backend: `models/<name>/<version>.json` artifacts, `aliases.json` mapping
+//! aliases to a name and version, and `alias-history.jsonl`, every alias move (the latest
+//! [`MAX_HISTORY`]). Writes go to a temporary file first and are renamed into
 //! place, so a reader never sees half a file. File IO runs on the blocking pool.
 
 use std::collections::BTreeMap;
@@ -7,7 +8,10 @@ use std::path::{Path, PathBuf};
 
 use nba_model::{Artifact, ModelError};
 
-use crate::{BoxFuture, ModelRef, ModelRegistry};
+use crate::{AliasChange, BoxFuture, ModelRef, ModelRegistry};
+
+/// Alias changes kept in `alias-history.jsonl` (older ones are dropped).
+pub const MAX_HISTORY: usize = 1000;
 
 /// A model registry rooted at a directory (created on first write).
 #[derive(Debug, Clone)]
@@ -110,9 +114,52 @@ impl FolderRegistry {
         check_name(alias)?;
         self.load_now(model)?;
         let mut all = self.aliases_now()?;
-        all.insert(alias.to_string(), model.clone());
+        let previous = all.insert(alias.to_string(), model.clone());
         let text = serde_json::to_string_pretty(&all).expect("aliases serialise") + "\n";
-        write_atomic(&self.aliases_path(), &text)
+        write_atomic(&self.aliases_path(), &text)?;
+        if previous.as_ref() != Some(model) {
+            self.record_change(AliasChange {
+                at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                alias: alias.to_string(),
+                model: model.clone(),
+                previous,
+            })?;
+        }
+        Ok(())
+    }
+
+    fn history_path(&self) -> PathBuf {
+        self.root.join("alias-history.jsonl")
+    }
+
+    /// Every alias change, oldest first; the file keeps the latest [`MAX_HISTORY`].
+    fn history_now(&self) -> Result<Vec<AliasChange>, ModelError> {
+        let path = self.history_path();
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(io(&path)(e)),
+        };
+        text.lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| {
+                serde_json::from_str(l).map_err(|e| ModelError::Corrupt {
+                    path: path.clone(),
+                    message: e.to_string(),
+                })
+            })
+            .collect()
+    }
+
+    fn record_change(&self, change: AliasChange) -> Result<(), ModelError> {
+        let mut all = self.history_now()?;
+        all.push(change);
+        let skip = all.len().saturating_sub(MAX_HISTORY);
+        let text: String = all[skip..]
+            .iter()
+            .map(|c| serde_json::to_string(c).expect("a change serialises") + "\n")
+            .collect();
+        write_atomic(&self.history_path(), &text)
     }
 
     fn list_now(&self) -> Result<Vec<ModelRef>, ModelError> {
@@ -172,5 +219,19 @@ impl ModelRegistry for FolderRegistry {
     fn list(&self) -> BoxFuture<'_, Result<Vec<ModelRef>, ModelError>> {
         let me = self.clone();
         Box::pin(blocking(move || me.list_now()))
+    }
+
+    fn alias_history<'a>(
+        &'a self,
+        alias: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<AliasChange>, ModelError>> {
+        let (me, alias) = (self.clone(), alias.to_string());
+        Box::pin(blocking(move || {
+            Ok(me
+                .history_now()?
+                .into_iter()
+                .filter(|c| c.alias == alias)
+                .collect())
+        }))
     }
 }

@@ -18,6 +18,15 @@ pub use folder::FolderRegistry;
 /// The alias serving loads unless told otherwise.
 pub const CHAMPION: &str = "champion";
 
+/// One move of an alias: when (RFC 3339, UTC), to what, and from what (none: new alias).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AliasChange {
+    pub at: String,
+    pub alias: String,
+    pub model: ModelRef,
+    pub previous: Option<ModelRef>,
+}
+
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// A store of model artifacts with aliases. Every method verifies what it reads (checksum,
@@ -44,6 +53,21 @@ pub trait ModelRegistry: Send + Sync + std::fmt::Debug {
 
     /// Every stored model, sorted.
     fn list(&self) -> BoxFuture<'_, Result<Vec<ModelRef>, ModelError>>;
+
+    /// The changes of `alias`, oldest first (what `rollback` reads). A registry that keeps
+    /// no history says so.
+    fn alias_history<'a>(
+        &'a self,
+        alias: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<AliasChange>, ModelError>> {
+        let _ = alias;
+        Box::pin(async move {
+            Err(ModelError::Registry(format!(
+                "{} keeps no alias history",
+                self.location()
+            )))
+        })
+    }
 
     /// Which model `spec` names: an alias (`champion`) or `name@version`. Cheap: reads the
     /// aliases, not the artifact, so serving can poll it to notice a promotion.

@@ -143,4 +143,11 @@ impl ModelRegistry for ModelCache {
     fn list(&self) -> BoxFuture<'_, Result<Vec<ModelRef>, ModelError>> {
         self.inner.list()
     }
+
+    fn alias_history<'a>(
+        &'a self,
+        alias: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<nba_registry::AliasChange>, ModelError>> {
+        self.inner.alias_history(alias)
+    }
 }

@@ -6,6 +6,7 @@ mod busy;
 mod common;
 mod model_cache;
 mod predict;
+mod promote;
 mod resources_prompts;
 mod tools_stats;
 mod tools_teams_games;

@@ -617,3 +617,26 @@ fn a_user_error_is_a_message_without_a_backtrace() {
     assert!(last.contains("no_such_file.csv.gz"), "{stderr}");
     assert!(!stderr.to_lowercase().contains("backtrace"), "{stderr}");
 }
+
+/// `models` on a store with no model: `list` says how to train one, `rollback` and
+/// `promote` fail naming what is missing, and nothing is written.
+#[test]
+fn models_commands_on_an_empty_model_store_say_what_is_missing() {
+    let t = Temp::new("models_empty");
+    let list = run(&t.db(), &["models", "list"]);
+    assert!(list.status.success());
+    assert!(String::from_utf8_lossy(&list.stdout).is_empty());
+    assert!(String::from_utf8_lossy(&list.stderr).contains("nba-mcp train"));
+    let back = run(&t.db(), &["models", "rollback"]);
+    assert_eq!(back.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&back.stderr);
+    assert!(
+        stderr.contains("alias 'champion' points at no model"),
+        "{stderr}"
+    );
+    let promote = run(&t.db(), &["models", "promote", "nba-logit@nope"]);
+    assert_eq!(promote.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&promote.stderr);
+    assert!(stderr.contains("nba-logit@nope"), "{stderr}");
+    assert!(!t.0.join("aliases.json").exists());
+}
