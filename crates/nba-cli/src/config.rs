@@ -306,7 +306,7 @@ impl Settings {
             self.allow_plain_http
         );
         format!(
-            "database_url = {:?}\nstate_dir = {:?}\ndata_dir = {}\nbind = \"{}\"\nlog_level = \"{}\"\nlog_format = \"{}\"\ndb_max_connections = {}\nallowed_hosts = {:?}\nauto_load = {}\nmodel_store = {:?}\nmodel = {:?}\n",
+            "database_url = {:?}\nstate_dir = {:?}\ndata_dir = {}\nbind = \"{}\"\nlog_level = \"{}\"\nlog_format = \"{}\"\ndb_max_connections = {}\nallowed_hosts = {}\nauto_load = {}\nmodel_store = {:?}\nmodel = {:?}\n",
             nba_store::redact_url(self.database_url.expose_secret()),
             self.state_dir.display().to_string(),
             self.data_dir.as_ref().map(|d| format!("{:?}", d.display().to_string())).unwrap_or_else(|| "\"\" # not set".into()),
@@ -314,7 +314,7 @@ impl Settings {
             self.log_level,
             self.log_format,
             self.db_max_connections.map(|n| n.to_string()).unwrap_or_else(|| "\"default\" # 100 for PostgreSQL, 8 for SQLite".into()),
-            self.allowed_hosts,
+            AllowedHosts(&self.allowed_hosts),
             self.auto_load,
             self.model_store.display().to_string(),
             self.model,
@@ -432,6 +432,14 @@ mod tests {
         let s = load(&[]).unwrap();
         assert_eq!(s.bind.to_string(), "127.0.0.1:8080");
         assert!(s.database_url.expose_secret().starts_with("sqlite://"));
+        // The empty list is shown with what it means, not as if nothing were allowed.
+        assert!(s
+            .redacted()
+            .contains("allowed_hosts = [] # default: loopback names only"));
+        let s = load(&[("NBA_MCP_ALLOWED_HOSTS", "nba.example.com")]).unwrap();
+        assert!(s
+            .redacted()
+            .contains("allowed_hosts = [\"nba.example.com\"]\n"));
     }
 
     #[test]
@@ -516,5 +524,21 @@ mod tests {
         let s = load(&[("DATABASE_URL", "postgres://u:hunter2@localhost/db")]).unwrap();
         assert!(!s.redacted().contains("hunter2"));
         assert!(!format!("{s:?}").contains("hunter2"));
+    }
+}
+
+/// `allowed_hosts` as `config check` prints it: the list, or the loopback default it means.
+struct AllowedHosts<'a>(&'a [String]);
+
+impl std::fmt::Display for AllowedHosts<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.0.is_empty() {
+            write!(
+                f,
+                "[] # default: loopback names only (localhost, 127.0.0.1, [::1])"
+            )
+        } else {
+            write!(f, "{:?}", self.0)
+        }
     }
 }
