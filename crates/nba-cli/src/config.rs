@@ -414,6 +414,22 @@ fn parse_bool(key: &str, v: &str) -> Result<bool> {
     }
 }
 
+/// `allowed_hosts` as `config check` prints it: the list, or the loopback default it means.
+struct AllowedHosts<'a>(&'a [String]);
+
+impl std::fmt::Display for AllowedHosts<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.0.is_empty() {
+            write!(
+                f,
+                "[] # default: loopback names only (localhost, 127.0.0.1, [::1])"
+            )
+        } else {
+            write!(f, "{:?}", self.0)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -524,21 +540,5 @@ mod tests {
         let s = load(&[("DATABASE_URL", "postgres://u:hunter2@localhost/db")]).unwrap();
         assert!(!s.redacted().contains("hunter2"));
         assert!(!format!("{s:?}").contains("hunter2"));
-    }
-}
-
-/// `allowed_hosts` as `config check` prints it: the list, or the loopback default it means.
-struct AllowedHosts<'a>(&'a [String]);
-
-impl std::fmt::Display for AllowedHosts<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if self.0.is_empty() {
-            write!(
-                f,
-                "[] # default: loopback names only (localhost, 127.0.0.1, [::1])"
-            )
-        } else {
-            write!(f, "{:?}", self.0)
-        }
     }
 }
