@@ -543,15 +543,11 @@ fn audit_verify_catches_edits_and_deletions() {
     assert_eq!(t.run(&["audit", "verify"]).status.code(), Some(1));
 }
 
-/// A served request is audited, and a clean shutdown (SIGTERM) writes every queued audit
-/// entry before the process exits: the log then holds one entry per call and verifies.
-#[test]
-fn audit_entries_survive_a_clean_shutdown() {
+/// `serve` on `t`'s store on a free loopback port (access control on, nothing loaded at
+/// start), with `env` added: the child, its address and what it printed before listening.
+fn serve(t: &Temp, env: &[(&str, &str)]) -> (std::process::Child, String, String) {
     use std::io::{BufRead, BufReader};
     use std::process::Stdio;
-    let t = Temp::new("shutdown");
-    t.ok(&["users", "add", "ana", "--role", "viewer"]);
-    let key = t.ok(&["keys", "create", "ana"]).trim().to_string();
     let mut server = Command::new(bin())
         .args(["serve", "--bind", "127.0.0.1:0"])
         .env("DATABASE_URL", t.db())
@@ -559,21 +555,41 @@ fn audit_entries_survive_a_clean_shutdown() {
         .env("NBA_MCP_MODEL_STORE", &t.0)
         .env("NBA_MCP_AUTO_LOAD", "false")
         .env("LOG_LEVEL", "warn")
-        .env("NBA_MCP_RATE_LIMIT_PER_S", "0")
         .env_remove("NBA_MCP_DATA_DIR")
+        .env_remove("ENABLE_RBAC")
+        .env_remove("NBA_MCP_ENABLE_RBAC")
+        .env_remove("NBA_MCP_OAUTH_ISSUER")
+        .envs(env.iter().copied())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .expect("start serve");
     let mut lines = BufReader::new(server.stderr.take().unwrap()).lines();
+    let mut before = String::new();
     let addr = loop {
         let line = lines.next().expect("serve exited early").unwrap();
-        assert!(!line.contains("no accounts yet"), "there is one: {line}");
         if let Some(i) = line.find("listening on http://") {
             break line[i + "listening on http://".len()..].trim().to_string();
         }
+        before.push_str(&line);
+        before.push('\n');
     };
     std::thread::spawn(move || for _ in lines {});
+    (server, addr, before)
+}
+
+/// A served request is audited, and a clean shutdown (SIGTERM) writes every queued audit
+/// entry before the process exits: the log then holds one entry per call and verifies.
+#[test]
+fn audit_entries_survive_a_clean_shutdown() {
+    let t = Temp::new("shutdown");
+    t.ok(&["users", "add", "ana", "--role", "viewer"]);
+    let key = t.ok(&["keys", "create", "ana"]).trim().to_string();
+    let (mut server, addr, before) = serve(&t, &[("NBA_MCP_RATE_LIMIT_PER_S", "0")]);
+    assert!(
+        !before.contains("no accounts yet"),
+        "there is one: {before}"
+    );
     const CALLS: usize = 40;
     for i in 0..CALLS {
         let out = Command::new("curl")
@@ -620,34 +636,9 @@ fn audit_entries_survive_a_clean_shutdown() {
 /// request without one is told the same.
 #[test]
 fn a_server_without_accounts_says_how_to_make_the_first_key() {
-    use std::io::{BufRead, BufReader};
-    use std::process::Stdio;
     let t = Temp::new("no_accounts");
-    let mut server = Command::new(bin())
-        .args(["serve", "--bind", "127.0.0.1:0"])
-        .env("DATABASE_URL", t.db())
-        .env("NBA_MCP_STATE_DIR", &t.0)
-        .env("NBA_MCP_MODEL_STORE", &t.0)
-        .env("NBA_MCP_AUTO_LOAD", "false")
-        .env("LOG_LEVEL", "warn")
-        .env_remove("NBA_MCP_DATA_DIR")
-        .env_remove("ENABLE_RBAC")
-        .env_remove("NBA_MCP_ENABLE_RBAC")
-        .env_remove("NBA_MCP_OAUTH_ISSUER")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start serve");
-    let mut lines = BufReader::new(server.stderr.take().unwrap()).lines();
-    let mut told = false;
-    let addr = loop {
-        let line = lines.next().expect("serve exited early").unwrap();
-        told |= line.contains("no accounts yet") && line.contains("nba-mcp keys create");
-        if let Some(i) = line.find("listening on http://") {
-            break line[i + "listening on http://".len()..].trim().to_string();
-        }
-    };
-    std::thread::spawn(move || for _ in lines {});
+    let (mut server, addr, before) = serve(&t, &[]);
+    let told = before.contains("no accounts yet") && before.contains("nba-mcp keys create");
     let out = Command::new("curl")
         .args(["-s", &format!("http://{addr}/v1/tools")])
         .output()
