@@ -231,7 +231,8 @@ pub async fn promote(
 ) -> Result<AliasMove, AppError> {
     crate::admin::authorize(actor, nba_auth::Permission::ModelsDeploy)?;
     let to = registry.resolve_ref(spec).await?;
-    move_alias(store, registry, actor, "models:promote", alias, to).await
+    let from = registry.aliases().await?.remove(alias);
+    move_alias(store, registry, actor, "models:promote", alias, from, to).await
 }
 
 /// Undoes the latest move of `alias`: points it back at what it pointed at before (from the
@@ -256,7 +257,16 @@ pub async fn rollback(
             registry.location()
         )));
     };
-    move_alias(store, registry, actor, "models:rollback", alias, to).await
+    move_alias(
+        store,
+        registry,
+        actor,
+        "models:rollback",
+        alias,
+        Some(current),
+        to,
+    )
+    .await
 }
 
 async fn move_alias(
@@ -265,9 +275,9 @@ async fn move_alias(
     actor: &crate::Caller,
     action: &str,
     alias: &str,
+    from: Option<ModelRef>,
     to: ModelRef,
 ) -> Result<AliasMove, AppError> {
-    let from = registry.aliases().await?.remove(alias);
     registry.set_alias(alias, &to).await?;
     let moved = AliasMove {
         alias: alias.to_string(),

@@ -123,17 +123,18 @@ pub async fn models(store: &Store, registry: &FolderRegistry, cmd: ModelsCmd) ->
             }
         }
         ModelsCmd::Promote { spec, alias } => {
-            let moved = models::promote(store, registry, &actor, &alias, &spec).await?;
-            println!("{moved}");
-            eprintln!("a running server serves it within 10 s (its next model refresh)");
+            moved(models::promote(store, registry, &actor, &alias, &spec).await?)
         }
         ModelsCmd::Rollback { alias } => {
-            let moved = models::rollback(store, registry, &actor, &alias).await?;
-            println!("{moved}");
-            eprintln!("a running server serves it within 10 s (its next model refresh)");
+            moved(models::rollback(store, registry, &actor, &alias).await?)
         }
     }
     Ok(())
+}
+
+fn moved(m: models::AliasMove) {
+    println!("{m}");
+    eprintln!("a running server serves it within 10 s (its next model refresh)");
 }
 
 /// The registry `--model-store` (or the state directory) names.

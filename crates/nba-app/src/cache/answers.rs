@@ -95,44 +95,43 @@ pub(crate) fn encode<T: Serialize>(
     data_source: &str,
     limit: usize,
 ) -> Result<Answer, AppError> {
-    // One byte over: the output's closing brace is written twice (moved below).
     let mut out = Capped {
         buf: Vec::with_capacity(1024.min(limit)),
-        limit: limit + 1,
+        limit,
         len: 0,
     };
     serde_json::to_writer(&mut out, output)
         .map_err(|e| AppError::Internal(format!("{name}: cannot encode the answer: {e}")))?;
-    // `data_source` goes in as the last member (cheaper than a flattened wrapper).
-    let source = serde_json::to_string(data_source).expect("a string encodes as JSON");
-    let is_empty = out.buf == b"{}";
-    io::Write::write_all(
-        &mut out,
-        if is_empty {
-            b"\"data_source\":"
-        } else {
-            b",\"data_source\":"
-        },
-    )
-    .and_then(|()| io::Write::write_all(&mut out, source.as_bytes()))
-    .and_then(|()| io::Write::write_all(&mut out, b"}"))
-    .expect("writing to memory does not fail");
-    if out.len - 1 > limit {
-        nba_ops::record_shed("answer_size");
-        return Err(AppError::TooLarge(format!(
-            "{name}: the answer would be {} bytes, over the limit of {limit} bytes; ask for less (a smaller limit, a narrower range or fewer games)",
-            out.len - 1
-        )));
-    }
-    // The object's closing brace sits before what was appended: move it to the end.
-    let tail = b",\"data_source\":".len() - usize::from(is_empty) + source.len() + 1;
-    let brace = out.buf.len() - tail - 1;
-    if out.buf.first() != Some(&b'{') || out.buf[brace] != b'}' {
+    // Within the limit the buffer holds the whole object; past it only its length counts.
+    let kept = out.len <= limit;
+    if kept && (out.buf.first() != Some(&b'{') || out.buf.last() != Some(&b'}')) {
         return Err(AppError::Internal(format!(
             "{name}: the answer is not a JSON object"
         )));
     }
-    out.buf.remove(brace);
+    // `data_source` goes in as the object's last member (cheaper than a flattened wrapper):
+    // the closing brace comes off, the member and a new brace go on.
+    let empty = out.len == 2;
+    out.len -= 1;
+    if kept {
+        out.buf.pop();
+    }
+    let source = serde_json::to_string(data_source).expect("a string encodes as JSON");
+    let member: &[u8] = if empty {
+        b"\"data_source\":"
+    } else {
+        b",\"data_source\":"
+    };
+    for part in [member, source.as_bytes(), b"}"] {
+        io::Write::write_all(&mut out, part).expect("writing to memory does not fail");
+    }
+    if out.len > limit {
+        nba_ops::record_shed("answer_size");
+        return Err(AppError::TooLarge(format!(
+            "{name}: the answer would be {} bytes, over the limit of {limit} bytes; ask for less (a smaller limit, a narrower range or fewer games)",
+            out.len
+        )));
+    }
     Ok(Answer {
         json: Bytes::from(out.buf),
     })
