@@ -394,6 +394,11 @@ pub fn record_shed(reason: &str) {
     nba_ops::record_shed(reason);
 }
 
+/// Counts one JSON-RPC message posted to `/mcp` by the path that answered it.
+pub fn record_mcp_message(path: &str) {
+    nba_ops::record_mcp_message(path);
+}
+
 /// Sets the gauge of open MCP sessions (the MCP transport keeps them).
 pub fn record_open_sessions(n: usize) {
     nba_ops::metrics().mcp_sessions.set(n as i64);

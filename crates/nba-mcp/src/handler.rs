@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use nba_app::prompts::PromptRole;
-use nba_app::{App, AppError, Caller, INSTRUCTIONS, SERVER_NAME, SERVER_VERSION};
+use nba_app::{Answer, App, AppError, Caller, INSTRUCTIONS, SERVER_NAME, SERVER_VERSION};
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, CustomRequest,
     CustomResult, GetPromptRequestParams, GetPromptResponse, GetPromptResult, Implementation,
@@ -111,6 +111,33 @@ impl NbaMcpServer {
         )
     }
 
+    /// One `tools/call`, for rmcp's handler and for the transport's direct path alike: the
+    /// answer, a failed call the model should see (`isError`), or a JSON-RPC error.
+    pub(crate) async fn call(
+        &self,
+        caller: &Caller,
+        name: &str,
+        arguments: Value,
+    ) -> Result<Called, McpError> {
+        if self.catalog.tool(name).is_none() {
+            return Err(self.unknown_tool(name, caller));
+        }
+        let started = Instant::now();
+        let outcome = self.app.call_tool_answer(caller, name, arguments).await;
+        tracing::debug!(
+            tool = name,
+            ok = outcome.is_ok(),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "tool call"
+        );
+        match outcome {
+            Ok(answer) => Ok(Called::Answer(answer)),
+            // The catalog said the tool exists; the app disagreeing is a routing error.
+            Err(AppError::UnknownName(_)) => Err(self.unknown_tool(name, caller)),
+            Err(error) => Ok(Called::Failed(tool_error(name, &error))),
+        }
+    }
+
     fn unknown_prompt(&self, name: &str) -> McpError {
         let available = self.catalog.prompt_names();
         McpError::invalid_params(
@@ -121,6 +148,12 @@ impl NbaMcpServer {
             Some(json!({ "prompt": name, "available": available })),
         )
     }
+}
+
+/// What a `tools/call` came to, short of a JSON-RPC error.
+pub(crate) enum Called {
+    Answer(Answer),
+    Failed(CallToolResult),
 }
 
 /// A failed tool call as the model should see it: a result with `isError` and a message it
@@ -246,31 +279,17 @@ impl ServerHandler for NbaMcpServer {
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, McpError> {
         let caller = self.caller(&context)?;
-        let name = request.name.as_ref();
-        if self.catalog.tool(name).is_none() {
-            return Err(self.unknown_tool(name, &caller));
-        }
         let arguments = Value::Object(request.arguments.unwrap_or_default());
-        let started = Instant::now();
-        let outcome = self.app.call_tool_answer(&caller, name, arguments).await;
-        tracing::debug!(
-            tool = name,
-            ok = outcome.is_ok(),
-            elapsed_ms = started.elapsed().as_millis() as u64,
-            "tool call"
-        );
-        let result = match outcome {
+        let result = match self.call(&caller, &request.name, arguments).await? {
             // Hosts that ignore structuredContent read the same JSON from the text item.
             // The text is the encoded answer itself, not a second encoding of the value.
-            Ok(answer) => {
+            Called::Answer(answer) => {
                 let mut result = CallToolResult::structured(Value::Null);
                 result.content = vec![ContentBlock::text(answer.text())];
                 result.structured_content = Some(answer.to_value());
                 result
             }
-            // The catalog said the tool exists; the app disagreeing is a routing error.
-            Err(AppError::UnknownName(_)) => return Err(self.unknown_tool(name, &caller)),
-            Err(error) => tool_error(name, &error),
+            Called::Failed(result) => result,
         };
         Ok(result.into())
     }

@@ -6,6 +6,7 @@
 //! schemas and errors.
 
 mod catalog;
+mod direct;
 mod error;
 mod handler;
 mod jsonrpc;

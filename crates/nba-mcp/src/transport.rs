@@ -46,13 +46,16 @@ pub struct McpHttpService {
     inner: Arc<Inner>,
     app: App,
     sessions: Arc<Registry>,
+    /// The handler, for stateless `tools/call` requests answered directly (`crate::direct`).
+    server: NbaMcpServer,
+    hosts: Arc<crate::direct::Hosts>,
 }
 
 const SESSION_HEADER: &str = "mcp-session-id";
 
-fn json_reply(status: http::StatusCode, body: Value, retry_after_s: Option<u64>) -> Reply {
+fn json_bytes_reply(status: http::StatusCode, body: Vec<u8>) -> Reply {
     let mut response = http::Response::new(
-        http_body_util::Full::new(bytes::Bytes::from(body.to_string()))
+        http_body_util::Full::new(bytes::Bytes::from(body))
             .map_err(|e: Infallible| match e {})
             .boxed(),
     );
@@ -61,6 +64,11 @@ fn json_reply(status: http::StatusCode, body: Value, retry_after_s: Option<u64>)
         http::header::CONTENT_TYPE,
         http::HeaderValue::from_static("application/json"),
     );
+    response
+}
+
+fn json_reply(status: http::StatusCode, body: Value, retry_after_s: Option<u64>) -> Reply {
+    let mut response = json_bytes_reply(status, body.to_string().into_bytes());
     if let Some(s) = retry_after_s {
         response
             .headers_mut()
@@ -119,6 +127,7 @@ where
     fn call(&mut self, request: http::Request<B>) -> Self::Future {
         let inner = self.inner.clone();
         let (app, sessions) = (self.app.clone(), self.sessions.clone());
+        let (server, hosts) = (self.server.clone(), self.hosts.clone());
         Box::pin(async move {
             let caller = request.extensions().get::<Caller>().cloned();
             let principal = caller
@@ -181,6 +190,17 @@ where
                 Ok(m) => m,
                 Err(reply) => return Ok(*reply),
             };
+            if session.is_none() && message.method.as_deref() == Some("tools/call") {
+                if let (Some(caller), true) = (&caller, crate::direct::is_request_id(&message.id)) {
+                    if let Some(call) = crate::direct::direct_call(&parts, &bytes, &hosts) {
+                        nba_app::record_mcp_message("direct");
+                        let (status, body) =
+                            crate::direct::answer(&server, caller, &message.id, call).await;
+                        return Ok(json_bytes_reply(status, body));
+                    }
+                }
+            }
+            nba_app::record_mcp_message("rmcp");
             let forward = http::Request::from_parts(parts, http_body_util::Full::new(bytes));
             let is_initialize = message.method.as_deref() == Some("initialize");
             if !is_initialize || session.is_some() {
@@ -325,10 +345,14 @@ pub fn streamable_http_service(
         inner: LocalSessionManager::default(),
         registry: sessions.clone(),
     };
+    let hosts = Arc::new(crate::direct::Hosts::new(&config.allowed_hosts));
+    let direct = server.clone();
     let inner = StreamableHttpService::new(move || Ok(server.clone()), Arc::new(manager), config);
     McpHttpService {
         inner: Arc::new(inner),
         app,
         sessions,
+        server: direct,
+        hosts,
     }
 }

@@ -27,7 +27,10 @@ pub use dashboard::PAGE as DASHBOARD_PAGE;
 pub use drift::{DriftConfig, DriftMonitor, DriftReport};
 pub use health::{ComponentHealth, HealthCheck, HealthChecker, HealthReport, Probes, Status};
 pub use metrics::encode::CONTENT_TYPE as METRICS_CONTENT_TYPE;
-pub use metrics::{metrics, record_cache, record_ingest, record_shed, record_tool_call, Metrics};
+pub use metrics::{
+    metrics, record_cache, record_ingest, record_mcp_message, record_shed, record_tool_call,
+    Metrics,
+};
 pub use ops::{Ops, OpsBuilder, OpsError, OpsHandle};
 pub use sources::{
     DriftSource, ModelCatalog, ModelInfo, PerformanceObservation, PerformanceSource, Published,

@@ -224,6 +224,11 @@ pub fn encode_registry(m: &Metrics, out: &mut Exposition) {
         "MCP Streamable HTTP sessions open now.",
         m.mcp_sessions.get() as f64,
     );
+    out.counters(
+        "nba_mcp_mcp_messages_total",
+        "JSON-RPC messages posted to /mcp, by the path that answered them (direct: stateless tools/call; rmcp: the rest).",
+        &m.mcp_messages,
+    );
     out.gauges(
         "nba_mcp_log_rows",
         "Rows kept in the prediction and audit logs (as of the last retention pass).",

@@ -62,6 +62,9 @@ pub struct Metrics {
     pub http_connections_closed: Family<Counter>,
     /// `nba_mcp_mcp_sessions_open`
     pub mcp_sessions: Gauge,
+    /// `nba_mcp_mcp_messages_total{path}`: JSON-RPC messages posted to `/mcp`, by who answered
+    /// them: `direct` (the stateless `tools/call` path) or `rmcp` (everything else).
+    pub mcp_messages: Family<Counter>,
     /// `nba_mcp_log_rows{log}`: rows kept in the prediction and audit logs (sampled).
     pub log_rows: Family<Gauge>,
     /// `nba_mcp_log_pruned_rows_total{log}`: rows removed by retention.
@@ -110,6 +113,7 @@ impl Metrics {
             http_connections: Gauge::default(),
             http_connections_closed: Family::new(&["reason"]),
             mcp_sessions: Gauge::default(),
+            mcp_messages: Family::new(&["path"]),
             log_rows: Family::new(&["log"]),
             log_pruned: Family::new(&["log"]),
             audit_queue: Gauge::default(),
@@ -209,6 +213,11 @@ pub fn record_tool_call(tool: &str, outcome: Result<(), &str>, elapsed: Duration
 /// Counts one piece of work refused at a limit.
 pub fn record_shed(reason: &str) {
     metrics().shed.with(&[reason], |c| c.inc());
+}
+
+/// Counts one JSON-RPC message posted to `/mcp` by the path that answered it.
+pub fn record_mcp_message(path: &str) {
+    metrics().mcp_messages.with(&[path], |c| c.inc());
 }
 
 /// Records one cache lookup in the process registry.

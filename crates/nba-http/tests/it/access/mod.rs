@@ -22,6 +22,7 @@ use tower::ServiceExt;
 
 mod admin_tools;
 mod credentials;
+mod direct;
 mod limits;
 mod matrix;
 
