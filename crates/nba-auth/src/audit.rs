@@ -29,6 +29,12 @@ pub struct AuditEntry {
     pub request_id: String,
     /// `mcp-stdio`, `mcp-http`, `http`, `cli`.
     pub transport: String,
+    /// The credential the request authenticated with, never its secret: `key:<key id>` for
+    /// an API key (so after a leak its entries can be told apart from the principal's other
+    /// keys), `oauth:<issuer>` for a token; empty for local and configured callers and for
+    /// entries written before this field existed.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub credential: String,
 }
 
 /// An entry as stored, with its place in the chain.
@@ -60,6 +66,12 @@ pub fn chain_hash(prev_hash: &str, seq: i64, e: &AuditEntry) -> String {
     ] {
         h.update((field.len() as u64).to_be_bytes());
         h.update(field.as_bytes());
+    }
+    // Hashed only when present, so entries from before the field existed still verify;
+    // fields are length-prefixed, so an entry with it never hashes like one without.
+    if !e.credential.is_empty() {
+        h.update((e.credential.len() as u64).to_be_bytes());
+        h.update(e.credential.as_bytes());
     }
     hex::encode(h.finalize())
 }
@@ -263,6 +275,11 @@ mod tests {
             outcome: "ok".into(),
             request_id: format!("req-{i}"),
             transport: "http".into(),
+            credential: if i.is_multiple_of(2) {
+                format!("key:key_{i}")
+            } else {
+                String::new()
+            },
         }
     }
 

@@ -86,6 +86,7 @@ const AUDIT: Table = Table {
         ("transport", Kind::S),
         ("prev_hash", Kind::S),
         ("hash", Kind::S),
+        ("credential", Kind::S),
     ],
 };
 
@@ -346,6 +347,7 @@ impl Store {
                     Val::S(Some(e.transport)),
                     Val::S(Some(r.prev_hash)),
                     Val::S(Some(r.hash)),
+                    Val::S(Some(e.credential)),
                 ]
             })
             .collect();
@@ -588,6 +590,7 @@ async fn fetch_audit<'e>(
                     outcome: r.try_get(6)?,
                     request_id: r.try_get(7)?,
                     transport: r.try_get(8)?,
+                    credential: r.try_get(11)?,
                 },
                 prev_hash: r.try_get(9)?,
                 hash: r.try_get(10)?,

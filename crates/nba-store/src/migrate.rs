@@ -13,6 +13,10 @@ const SQLITE: &[(i64, &str)] = &[
     ),
     (3, include_str!("../migrations/sqlite/0003_access.sql")),
     (4, include_str!("../migrations/sqlite/0004_retention.sql")),
+    (
+        5,
+        include_str!("../migrations/sqlite/0005_audit_credential.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -22,6 +26,10 @@ const POSTGRES: &[(i64, &str)] = &[
     ),
     (3, include_str!("../migrations/postgres/0003_access.sql")),
     (4, include_str!("../migrations/postgres/0004_retention.sql")),
+    (
+        5,
+        include_str!("../migrations/postgres/0005_audit_credential.sql"),
+    ),
 ];
 
 pub(crate) async fn run(store: &Store) -> Result<(), StoreError> {

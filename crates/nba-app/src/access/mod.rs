@@ -123,7 +123,7 @@ pub(crate) fn audit_entry(
     target: &str,
     outcome: &str,
 ) -> nba_auth::audit::AuditEntry {
-    audit::entry(
+    let mut entry = audit::entry(
         &caller.principal.id,
         caller.principal.role_label(),
         action,
@@ -131,7 +131,18 @@ pub(crate) fn audit_entry(
         outcome,
         &caller.request_id,
         caller.transport,
-    )
+    );
+    entry.credential = credential(&caller.principal.method);
+    entry
+}
+
+/// How the audit log names the credential a caller used (never its secret).
+fn credential(method: &nba_auth::AuthMethod) -> String {
+    match method {
+        nba_auth::AuthMethod::ApiKey { key_id } => format!("key:{key_id}"),
+        nba_auth::AuthMethod::Jwt { issuer } => format!("oauth:{issuer}"),
+        nba_auth::AuthMethod::Config | nba_auth::AuthMethod::RbacDisabled => String::new(),
+    }
 }
 
 /// The principal of a local client given a role by configuration.

@@ -137,6 +137,8 @@ pub struct AuditRow {
     pub outcome: String,
     pub request_id: String,
     pub transport: String,
+    /// `key:<key id>` or `oauth:<issuer>`; empty for local and configured callers.
+    pub credential: String,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -317,6 +319,7 @@ impl App {
                 outcome: r.entry.outcome.clone(),
                 request_id: r.entry.request_id.clone(),
                 transport: r.entry.transport.clone(),
+                credential: r.entry.credential.clone(),
             })
             .collect();
         Ok(AuditLogOutput {

@@ -617,6 +617,7 @@ fn audit_entries_survive_a_clean_shutdown() {
     let verify = t.ok(&["audit", "verify"]);
     assert!(verify.contains("audit log OK"), "{verify}");
     let export = t.ok(&["audit", "export"]);
+    let key_id = keys_of(&t, "ana")[0]["id"].as_str().unwrap().to_string();
     let calls = export
         .lines()
         .map(|l| serde_json::from_str::<Value>(l).unwrap())
@@ -626,6 +627,8 @@ fn audit_entries_survive_a_clean_shutdown() {
             assert_eq!(r["role"], "viewer");
             assert_eq!(r["transport"], "http");
             assert!(r["principal"].as_str().unwrap().starts_with("usr_"));
+            // The entry names the key used (its id, never the secret).
+            assert_eq!(r["credential"], format!("key:{key_id}"));
         })
         .count();
     assert_eq!(calls, CALLS, "{export}");

@@ -76,6 +76,7 @@ fn entry(tag: &str, i: usize) -> AuditEntry {
         outcome: "ok".into(),
         request_id: format!("req-{tag}-{i}"),
         transport: "http".into(),
+        credential: format!("key:key_{tag}"),
     }
 }
 

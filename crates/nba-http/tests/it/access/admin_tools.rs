@@ -132,4 +132,11 @@ async fn revoking_a_key_through_the_admin_tool_applies_at_once() {
     assert!(entries.iter().any(|e| e["action"] == "tools/call"
         && e["target"] == "revoke_api_key"
         && e["outcome"] == "ok"));
+    // The viewer's call before the revocation names the key it used, so a leaked key's
+    // actions can be listed.
+    let whoami = entries
+        .iter()
+        .find(|e| e["target"] == "whoami" && e["role"] == "viewer" && e["outcome"] == "ok")
+        .unwrap();
+    assert_eq!(whoami["credential"], format!("key:{key_id}"), "{whoami}");
 }
