@@ -38,6 +38,8 @@ pub struct Settings {
     pub tls_key: Option<PathBuf>,
     /// "1.3" (default) or "1.2" (also accept TLS 1.2 clients).
     pub tls_min_version: String,
+    /// The key file that encrypts backups (64 hex digits; `backup keygen` writes one).
+    pub backup_key_file: Option<PathBuf>,
     /// Serve plain HTTP on a non-loopback address (behind a proxy that terminates TLS).
     pub allow_plain_http: bool,
     /// Authentication, roles, rate limits (see SECURITY.md).
@@ -88,6 +90,7 @@ struct FileSettings {
     tls_cert: Option<PathBuf>,
     tls_key: Option<PathBuf>,
     tls_min_version: Option<String>,
+    backup_key_file: Option<PathBuf>,
     allow_plain_http: Option<bool>,
     enable_rbac: Option<bool>,
     stdio_role: Option<String>,
@@ -199,6 +202,9 @@ impl Settings {
         };
         let tls_cert = env("NBA_MCP_TLS_CERT").map(PathBuf::from).or(file.tls_cert);
         let tls_key = env("NBA_MCP_TLS_KEY").map(PathBuf::from).or(file.tls_key);
+        let backup_key_file = env("NBA_MCP_BACKUP_KEY_FILE")
+            .map(PathBuf::from)
+            .or(file.backup_key_file);
         let mut ops = file.ops.unwrap_or_default();
         ops.apply_env(env).map_err(|e| anyhow::anyhow!("{e}"))?;
         ops.validate().map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -275,6 +281,7 @@ impl Settings {
             tls_cert,
             tls_key,
             tls_min_version,
+            backup_key_file,
             allow_plain_http,
             ops,
             model_store,
@@ -299,11 +306,12 @@ impl Settings {
                 .unwrap_or_else(|| "\"\" # not set".into())
         };
         let tls = format!(
-            "tls_cert = {}\ntls_key = {}\ntls_min_version = {:?}\nallow_plain_http = {}\n",
+            "tls_cert = {}\ntls_key = {}\ntls_min_version = {:?}\nallow_plain_http = {}\nbackup_key_file = {}\n",
             path(&self.tls_cert),
             path(&self.tls_key),
             self.tls_min_version,
-            self.allow_plain_http
+            self.allow_plain_http,
+            path(&self.backup_key_file)
         );
         format!(
             "database_url = {:?}\nstate_dir = {:?}\ndata_dir = {}\nbind = \"{}\"\nlog_level = \"{}\"\nlog_format = \"{}\"\ndb_max_connections = {}\nallowed_hosts = {}\nauto_load = {}\nmodel_store = {:?}\nmodel = {:?}\n",

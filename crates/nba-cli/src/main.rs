@@ -2,6 +2,7 @@
 //! stdio, or serve HTTP (API + MCP at /mcp) until a shutdown signal.
 
 mod access_cmd;
+mod backup_cmd;
 mod config;
 mod ingest;
 mod limits;
@@ -106,6 +107,11 @@ enum Command {
     Models {
         #[command(subcommand)]
         cmd: model_cmd::ModelsCmd,
+    },
+    /// Backups of the store and the model store: create, list, verify, restore, keygen.
+    Backup {
+        #[command(subcommand)]
+        cmd: backup_cmd::BackupCmd,
     },
 }
 
@@ -275,6 +281,7 @@ async fn run() -> Result<()> {
             store.close().await;
             done
         }
+        Command::Backup { cmd } => backup_cmd::run(&settings, cmd).await,
         Command::Users { cmd } => {
             let store = open(&settings).await?;
             let done = access_cmd::users(&store, cmd).await;

@@ -42,6 +42,9 @@ pub struct StoreOptions {
     /// Defaults: 100 for PostgreSQL, 8 for SQLite (one writer at a time anyway).
     pub max_connections: Option<u32>,
     pub acquire_timeout: Duration,
+    /// Migrate only up to this schema version (a restore builds the schema a backup was
+    /// taken at, loads it, then migrates on); none: to this build's latest.
+    pub migrate_to: Option<i64>,
 }
 
 impl StoreOptions {
@@ -50,6 +53,7 @@ impl StoreOptions {
             url: url.into(),
             max_connections: None,
             acquire_timeout: Duration::from_secs(10),
+            migrate_to: None,
         }
     }
 }
@@ -96,8 +100,13 @@ impl Store {
             .connect(&url)
             .await?;
         let store = Store { pool, backend };
-        migrate::run(&store).await?;
+        migrate::run(&store, options.migrate_to).await?;
         Ok(store)
+    }
+
+    /// Applies every migration not applied yet.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        migrate::run(self, None).await
     }
 }
 

@@ -19,6 +19,9 @@ pub enum StoreError {
     /// A row with the same unique id, name or hash already exists; the text names it.
     #[error("{0}")]
     Conflict(String),
+    /// A snapshot (backup) could not be taken or loaded; the text says why.
+    #[error("snapshot: {0}")]
+    Snapshot(String),
 }
 
 impl StoreError {
@@ -53,6 +56,7 @@ impl StoreError {
             StoreError::Corrupt(_) => "store_corrupt",
             StoreError::Timeout { .. } => "statement_timeout",
             StoreError::Conflict(_) => "conflict",
+            StoreError::Snapshot(_) => "snapshot_failed",
         }
     }
 }

@@ -13,12 +13,14 @@ mod predictions;
 mod queries;
 mod readonly_sql;
 mod rows;
+pub mod snapshot;
 mod tables;
 
 pub use access::*;
 pub use connect::{redact_url, Backend, StoreOptions};
 pub use error::StoreError;
 pub use load::{search_key, LoadSummary, Provenance};
+pub use migrate::latest_schema_version;
 pub use model::*;
 pub use predictions::PredictionLogRow;
 pub use readonly_sql::{json_size, ReadOnlyRows, READABLE_TABLES};

@@ -32,7 +32,20 @@ const POSTGRES: &[(i64, &str)] = &[
     ),
 ];
 
-pub(crate) async fn run(store: &Store) -> Result<(), StoreError> {
+/// The schema version this build migrates a `backend` store to.
+pub fn latest_schema_version(backend: Backend) -> i64 {
+    migrations(backend).last().map_or(0, |(v, _)| *v)
+}
+
+fn migrations(backend: Backend) -> &'static [(i64, &'static str)] {
+    match backend {
+        Backend::Sqlite => SQLITE,
+        Backend::Postgres => POSTGRES,
+    }
+}
+
+/// Applies the migrations not applied yet, up to `until` (none: all of them).
+pub(crate) async fn run(store: &Store, until: Option<i64>) -> Result<(), StoreError> {
     let pool = &store.pool;
     pool.execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at TEXT NOT NULL)",
@@ -41,11 +54,10 @@ pub(crate) async fn run(store: &Store) -> Result<(), StoreError> {
     let applied: Vec<(i64,)> = sqlx::query_as("SELECT version FROM schema_migrations")
         .fetch_all(pool)
         .await?;
-    let migrations = match store.backend {
-        Backend::Sqlite => SQLITE,
-        Backend::Postgres => POSTGRES,
-    };
-    for (version, sql) in migrations {
+    for (version, sql) in migrations(store.backend) {
+        if until.is_some_and(|u| *version > u) {
+            break;
+        }
         if applied.iter().any(|(v,)| v == version) {
             continue;
         }

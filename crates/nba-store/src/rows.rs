@@ -72,17 +72,6 @@ impl Table {
         rows: &[Vec<Val>],
         upsert: bool,
     ) -> Result<(), StoreError> {
-        // SQLite looks `$N` names up linearly per bind, which is quadratic for multi-row
-        // statements; its anonymous `?` is not. PostgreSQL needs `$N`.
-        let numbered = tx.backend_name() != "SQLite";
-        if rows.is_empty() {
-            return Ok(());
-        }
-        let width = self.key.len() + self.cols.len();
-        // Statements of a few shapes only (power-of-two row counts), so the connection's
-        // statement cache holds them: a log batch of any size is not parsed anew.
-        let per_chunk = pow2_floor((20_000 / width).max(1));
-        let names = self.select_list();
         let keys = self
             .key
             .iter()
@@ -95,54 +84,77 @@ impl Table {
             .map(|(c, _)| format!("{c} = excluded.{c}"))
             .collect::<Vec<_>>()
             .join(", ");
-        let mut rest = rows;
-        while !rest.is_empty() {
-            let (chunk, tail) = rest.split_at(pow2_floor(rest.len()).min(per_chunk));
-            rest = tail;
-            let mut sql = format!("INSERT INTO {} ({names}) VALUES ", self.name);
-            let mut n = 0;
-            for (r, row) in chunk.iter().enumerate() {
-                debug_assert_eq!(row.len(), width);
-                if r > 0 {
+        let conflict = if !upsert {
+            String::new()
+        } else if set.is_empty() {
+            format!(" ON CONFLICT ({keys}) DO NOTHING")
+        } else {
+            format!(" ON CONFLICT ({keys}) DO UPDATE SET {set}")
+        };
+        let width = self.key.len() + self.cols.len();
+        insert_rows(tx, self.name, &self.select_list(), width, &conflict, rows).await
+    }
+}
+
+/// Writes `rows` (each `width` values, in the order of `columns`) into `table` as
+/// multi-row INSERTs ending in `conflict` (empty, or an ON CONFLICT clause).
+pub(crate) async fn insert_rows(
+    tx: &mut Transaction<'static, Any>,
+    table: &str,
+    columns: &str,
+    width: usize,
+    conflict: &str,
+    rows: &[Vec<Val>],
+) -> Result<(), StoreError> {
+    // SQLite looks `$N` names up linearly per bind, which is quadratic for multi-row
+    // statements; its anonymous `?` is not. PostgreSQL needs `$N`.
+    let numbered = tx.backend_name() != "SQLite";
+    // Statements of a few shapes only (power-of-two row counts), so the connection's
+    // statement cache holds them: a log batch of any size is not parsed anew.
+    let per_chunk = pow2_floor((20_000 / width.max(1)).max(1));
+    let mut rest = rows;
+    while !rest.is_empty() {
+        let (chunk, tail) = rest.split_at(pow2_floor(rest.len()).min(per_chunk));
+        rest = tail;
+        let mut sql = format!("INSERT INTO {table} ({columns}) VALUES ");
+        let mut n = 0;
+        for (r, row) in chunk.iter().enumerate() {
+            debug_assert_eq!(row.len(), width);
+            if r > 0 {
+                sql.push(',');
+            }
+            sql.push('(');
+            for c in 0..width {
+                if c > 0 {
                     sql.push(',');
                 }
-                sql.push('(');
-                for c in 0..width {
-                    if c > 0 {
-                        sql.push(',');
-                    }
-                    n += 1;
-                    if numbered {
-                        sql.push_str(&format!("${n}"));
-                    } else {
-                        sql.push('?');
-                    }
-                }
-                sql.push(')');
-            }
-            if upsert && set.is_empty() {
-                sql.push_str(&format!(" ON CONFLICT ({keys}) DO NOTHING"));
-            } else if upsert {
-                sql.push_str(&format!(" ON CONFLICT ({keys}) DO UPDATE SET {set}"));
-            }
-            let mut q = sqlx::query(&sql);
-            for row in chunk {
-                for v in row {
-                    q = match v {
-                        Val::I(x) => q.bind(*x),
-                        // sqlx 0.8 binds a NULL f64 through `Any` as FLOAT4 on PostgreSQL, which
-                        // poisons the cached statement for later non-NULL FLOAT8 values; a NULL
-                        // f32 is bound as FLOAT8.
-                        Val::F(Some(x)) => q.bind(*x),
-                        Val::F(None) => q.bind(None::<f32>),
-                        Val::S(x) => q.bind(x.clone()),
-                    };
+                n += 1;
+                if numbered {
+                    sql.push_str(&format!("${n}"));
+                } else {
+                    sql.push('?');
                 }
             }
-            q.execute(&mut **tx).await?;
+            sql.push(')');
         }
-        Ok(())
+        sql.push_str(conflict);
+        let mut q = sqlx::query(&sql);
+        for row in chunk {
+            for v in row {
+                q = match v {
+                    Val::I(x) => q.bind(*x),
+                    // sqlx 0.8 binds a NULL f64 through `Any` as FLOAT4 on PostgreSQL, which
+                    // poisons the cached statement for later non-NULL FLOAT8 values; a NULL
+                    // f32 is bound as FLOAT8.
+                    Val::F(Some(x)) => q.bind(*x),
+                    Val::F(None) => q.bind(None::<f32>),
+                    Val::S(x) => q.bind(x.clone()),
+                };
+            }
+        }
+        q.execute(&mut **tx).await?;
     }
+    Ok(())
 }
 
 /// The largest power of two not above `n` (`n` >= 1).

@@ -12,9 +12,9 @@ fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_nba-mcp")
 }
 
-struct Temp(PathBuf);
+pub(super) struct Temp(pub(super) PathBuf);
 impl Temp {
-    fn new(tag: &str) -> Temp {
+    pub(super) fn new(tag: &str) -> Temp {
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap()
@@ -47,7 +47,7 @@ impl Temp {
     }
 
     /// Runs a command that must succeed; returns its stdout.
-    fn ok(&self, args: &[&str]) -> String {
+    pub(super) fn ok(&self, args: &[&str]) -> String {
         let out = self.run(args);
         assert!(
             out.status.success(),
@@ -59,7 +59,7 @@ impl Temp {
     }
 
     /// Runs a command that must fail; returns stdout and stderr together.
-    fn fails(&self, args: &[&str]) -> String {
+    pub(super) fn fails(&self, args: &[&str]) -> String {
         let out = self.run(args);
         assert!(
             !out.status.success(),
@@ -545,7 +545,7 @@ fn audit_verify_catches_edits_and_deletions() {
 
 /// `serve` on `t`'s store on a free loopback port (access control on, nothing loaded at
 /// start), with `env` added: the child, its address and what it printed before listening.
-fn serve(t: &Temp, env: &[(&str, &str)]) -> (std::process::Child, String, String) {
+pub(super) fn serve(t: &Temp, env: &[(&str, &str)]) -> (std::process::Child, String, String) {
     use std::io::{BufRead, BufReader};
     use std::process::Stdio;
     let mut server = Command::new(bin())

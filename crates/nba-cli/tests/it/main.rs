@@ -3,6 +3,7 @@
 //! official Python SDK), TLS, and hostile callers and faults.
 
 mod access_cli;
+mod backup_cli;
 mod cli;
 mod hostile;
 mod mcp_e2e;

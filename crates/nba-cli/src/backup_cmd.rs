@@ -1,0 +1,207 @@
+//! `nba-mcp backup`: create, list, verify and restore backups of the store and the model
+//! store, and generate the key that encrypts them.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use clap::Subcommand;
+use nba_backup::BackupKey;
+use secrecy::ExposeSecret;
+
+use crate::config::Settings;
+
+#[derive(Subcommand, Debug)]
+pub enum BackupCmd {
+    /// Back up the store and the model store (consistent while a server runs).
+    Create {
+        /// The folder to write the backup into (created if needed).
+        #[arg(long)]
+        to: PathBuf,
+        /// The key file (64 hex digits); default NBA_MCP_BACKUP_KEY_FILE.
+        #[arg(long)]
+        key_file: Option<PathBuf>,
+        /// Write the backup unencrypted (otherwise a key is required).
+        #[arg(long)]
+        no_encryption: bool,
+        /// Print the manifest as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the complete backups in a folder, oldest first.
+    List {
+        #[arg(long)]
+        from: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Read a backup back and check every file, row and model against its manifest.
+    Verify {
+        id: String,
+        #[arg(long)]
+        from: PathBuf,
+        #[arg(long)]
+        key_file: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Restore a backup into the configured store (stop the servers first). Refuses a
+    /// store holding data unless --replace; the replaced store is kept beside it.
+    Restore {
+        id: String,
+        #[arg(long)]
+        from: PathBuf,
+        #[arg(long)]
+        key_file: Option<PathBuf>,
+        #[arg(long)]
+        replace: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write a new random backup key to a file (readable by its owner only).
+    Keygen {
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+fn key(settings: &Settings, given: &Option<PathBuf>) -> Result<Option<BackupKey>> {
+    match given.as_ref().or(settings.backup_key_file.as_ref()) {
+        Some(path) => Ok(Some(
+            BackupKey::from_file(path).map_err(|e| anyhow::anyhow!(e))?,
+        )),
+        None => Ok(None),
+    }
+}
+
+fn registry(settings: &Settings) -> nba_registry::FolderRegistry {
+    nba_registry::FolderRegistry::new(settings.model_store.clone())
+}
+
+pub async fn run(settings: &Settings, cmd: BackupCmd) -> Result<()> {
+    match cmd {
+        BackupCmd::Keygen { out } => {
+            let key = BackupKey::generate()?;
+            key.write_new(&out)
+                .with_context(|| format!("writing {}", out.display()))?;
+            println!(
+                "wrote a new backup key to {} (fingerprint {}); keep a copy apart from the backups",
+                out.display(),
+                key.fingerprint()
+            );
+            Ok(())
+        }
+        BackupCmd::Create {
+            to,
+            key_file,
+            no_encryption,
+            json,
+        } => {
+            let key = key(settings, &key_file)?;
+            anyhow::ensure!(
+                key.is_some() || no_encryption,
+                "backups are encrypted: give --key-file (or NBA_MCP_BACKUP_KEY_FILE; \
+                 `nba-mcp backup keygen --out FILE` makes one), or pass --no-encryption"
+            );
+            let key = if no_encryption { None } else { key };
+            let store = crate::open(settings).await?;
+            let done = nba_backup::create(&store, &registry(settings), &to, key.as_ref()).await;
+            store.close().await;
+            let m = done?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&m)?);
+            } else {
+                println!(
+                    "backup {} written to {}: {} tables, {} rows, {} models, {} bytes{} in {:.2}s",
+                    m.id,
+                    to.join(&m.id).display(),
+                    m.tables.len(),
+                    m.rows(),
+                    m.models.len(),
+                    m.bytes,
+                    if m.key_fingerprint.is_some() {
+                        ", encrypted"
+                    } else {
+                        ", NOT encrypted"
+                    },
+                    m.seconds
+                );
+            }
+            Ok(())
+        }
+        BackupCmd::List { from, json } => {
+            let all = nba_backup::list(&from)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&all)?);
+                return Ok(());
+            }
+            if all.is_empty() {
+                println!("no backups in {}", from.display());
+            }
+            for m in all {
+                println!(
+                    "{}  {}  schema {}  {} rows  {} models  {} bytes  {}",
+                    m.id,
+                    m.backend,
+                    m.schema_version,
+                    m.rows(),
+                    m.models.len(),
+                    m.bytes,
+                    m.key_fingerprint
+                        .map(|f| format!("key {f}"))
+                        .unwrap_or_else(|| "not encrypted".into())
+                );
+            }
+            Ok(())
+        }
+        BackupCmd::Verify {
+            id,
+            from,
+            key_file,
+            json,
+        } => {
+            let key = key(settings, &key_file)?;
+            let r = nba_backup::verify(&from, &id, key.as_ref()).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&r)?);
+            } else {
+                println!(
+                    "backup {} verifies: {} tables, {} rows, {} models, {} bytes read in {:.2}s",
+                    r.id, r.tables, r.rows, r.models, r.bytes, r.seconds
+                );
+            }
+            Ok(())
+        }
+        BackupCmd::Restore {
+            id,
+            from,
+            key_file,
+            replace,
+            json,
+        } => {
+            let key = key(settings, &key_file)?;
+            let url = settings.database_url.expose_secret().to_string();
+            let r =
+                nba_backup::restore(&from, &id, key.as_ref(), &url, &registry(settings), replace)
+                    .await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&r)?);
+            } else {
+                println!(
+                    "restored backup {} into {}: {} tables, {} rows, {} models, schema {} -> {}, in {:.2}s{}",
+                    r.id,
+                    nba_store::redact_url(&url),
+                    r.tables,
+                    r.rows,
+                    r.models,
+                    r.schema_from,
+                    r.schema_to,
+                    r.seconds,
+                    r.replaced
+                        .map(|p| format!("; the replaced store is kept as {p}"))
+                        .unwrap_or_default()
+                );
+            }
+            Ok(())
+        }
+    }
+}
