@@ -14,11 +14,13 @@ pub mod crypto;
 mod files;
 mod manifest;
 mod restore;
+mod retention;
 
 pub use create::create;
 pub use crypto::BackupKey;
 pub use manifest::{list, read_manifest, Manifest, ModelEntry, TableEntry};
 pub use restore::{restore, verify, RestoreReport, VerifyReport};
+pub use retention::{prune, PruneReport, Retention};
 
 use thiserror::Error;
 

@@ -57,6 +57,20 @@ pub enum BackupCmd {
         #[arg(long)]
         json: bool,
     },
+    /// Delete old backups: older than --max-age-days (default 30) or beyond --keep-last,
+    /// never the newest --keep-at-least (default 1); and leftovers of killed backups.
+    Prune {
+        #[arg(long)]
+        from: PathBuf,
+        #[arg(long, default_value_t = 30)]
+        max_age_days: u32,
+        #[arg(long)]
+        keep_last: Option<usize>,
+        #[arg(long, default_value_t = 1)]
+        keep_at_least: usize,
+        #[arg(long)]
+        json: bool,
+    },
     /// Write a new random backup key to a file (readable by its owner only).
     Keygen {
         #[arg(long)]
@@ -149,6 +163,34 @@ pub async fn run(settings: &Settings, cmd: BackupCmd) -> Result<()> {
                     m.key_fingerprint
                         .map(|f| format!("key {f}"))
                         .unwrap_or_else(|| "not encrypted".into())
+                );
+            }
+            Ok(())
+        }
+        BackupCmd::Prune {
+            from,
+            max_age_days,
+            keep_last,
+            keep_at_least,
+            json,
+        } => {
+            let rule = nba_backup::Retention {
+                max_age_days: Some(max_age_days),
+                keep_last,
+                keep_at_least,
+            };
+            let r = nba_backup::prune(&from, rule, chrono::Utc::now())?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&r)?);
+            } else {
+                for id in &r.removed {
+                    println!("removed {id}");
+                }
+                println!(
+                    "{} backups removed, {} kept, {} leftovers of stopped backups removed",
+                    r.removed.len(),
+                    r.kept.len(),
+                    r.leftovers_removed.len()
                 );
             }
             Ok(())
