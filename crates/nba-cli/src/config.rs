@@ -40,6 +40,12 @@ pub struct Settings {
     pub tls_min_version: String,
     /// The key file that encrypts backups (64 hex digits; `backup keygen` writes one).
     pub backup_key_file: Option<PathBuf>,
+    /// Where `serve` writes scheduled backups (none: the server takes none).
+    pub backup_dir: Option<PathBuf>,
+    /// Seconds between scheduled backups (default a day).
+    pub backup_interval_s: u64,
+    /// Scheduled backups older than this many days are pruned (the newest is always kept).
+    pub backup_max_age_days: u32,
     /// Serve plain HTTP on a non-loopback address (behind a proxy that terminates TLS).
     pub allow_plain_http: bool,
     /// Authentication, roles, rate limits (see SECURITY.md).
@@ -91,6 +97,9 @@ struct FileSettings {
     tls_key: Option<PathBuf>,
     tls_min_version: Option<String>,
     backup_key_file: Option<PathBuf>,
+    backup_dir: Option<PathBuf>,
+    backup_interval_s: Option<u64>,
+    backup_max_age_days: Option<u32>,
     allow_plain_http: Option<bool>,
     enable_rbac: Option<bool>,
     stdio_role: Option<String>,
@@ -205,6 +214,36 @@ impl Settings {
         let backup_key_file = env("NBA_MCP_BACKUP_KEY_FILE")
             .map(PathBuf::from)
             .or(file.backup_key_file);
+        let backup_dir = env("NBA_MCP_BACKUP_DIR")
+            .map(PathBuf::from)
+            .or(file.backup_dir);
+        let backup_interval_s = match env("NBA_MCP_BACKUP_INTERVAL_S") {
+            Some(v) => v
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|n| *n >= 60)
+                .ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "NBA_MCP_BACKUP_INTERVAL_S: '{v}' is not a number of seconds >= 60"
+                    )
+                })?,
+            None => file.backup_interval_s.unwrap_or(86_400),
+        };
+        anyhow::ensure!(
+            backup_interval_s >= 60,
+            "backup_interval_s: {backup_interval_s} is below the minimum of 60 seconds"
+        );
+        let backup_max_age_days = match env("NBA_MCP_BACKUP_MAX_AGE_DAYS") {
+            Some(v) => v.trim().parse::<u32>().map_err(|_| {
+                anyhow::anyhow!("NBA_MCP_BACKUP_MAX_AGE_DAYS: '{v}' is not a number of days")
+            })?,
+            None => file.backup_max_age_days.unwrap_or(30),
+        };
+        anyhow::ensure!(
+            backup_dir.is_none() || backup_key_file.is_some(),
+            "NBA_MCP_BACKUP_DIR is set but no NBA_MCP_BACKUP_KEY_FILE: scheduled backups are encrypted (`nba-mcp backup keygen --out FILE` makes a key)"
+        );
         let mut ops = file.ops.unwrap_or_default();
         ops.apply_env(env).map_err(|e| anyhow::anyhow!("{e}"))?;
         ops.validate().map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -282,6 +321,9 @@ impl Settings {
             tls_key,
             tls_min_version,
             backup_key_file,
+            backup_dir,
+            backup_interval_s,
+            backup_max_age_days,
             allow_plain_http,
             ops,
             model_store,
@@ -306,12 +348,15 @@ impl Settings {
                 .unwrap_or_else(|| "\"\" # not set".into())
         };
         let tls = format!(
-            "tls_cert = {}\ntls_key = {}\ntls_min_version = {:?}\nallow_plain_http = {}\nbackup_key_file = {}\n",
+            "tls_cert = {}\ntls_key = {}\ntls_min_version = {:?}\nallow_plain_http = {}\nbackup_key_file = {}\nbackup_dir = {}\nbackup_interval_s = {}\nbackup_max_age_days = {}\n",
             path(&self.tls_cert),
             path(&self.tls_key),
             self.tls_min_version,
             self.allow_plain_http,
-            path(&self.backup_key_file)
+            path(&self.backup_key_file),
+            path(&self.backup_dir),
+            self.backup_interval_s,
+            self.backup_max_age_days
         );
         format!(
             "database_url = {:?}\nstate_dir = {:?}\ndata_dir = {}\nbind = \"{}\"\nlog_level = \"{}\"\nlog_format = \"{}\"\ndb_max_connections = {}\nallowed_hosts = {}\nauto_load = {}\nmodel_store = {:?}\nmodel = {:?}\n",

@@ -7,6 +7,7 @@ mod config;
 mod ingest;
 mod limits;
 mod model_cmd;
+mod scheduled_backup;
 mod serve;
 mod tls;
 

@@ -165,8 +165,12 @@ async fn start_ops(
 ) -> Result<nba_ops::OpsHandle> {
     let drift = Arc::new(nba_ops::Published::<nba_ops::DriftReport>::default());
     let performance = Arc::new(nba_ops::Published::<nba_ops::PerformanceObservation>::default());
-    let ops = nba_ops::Ops::builder(store.clone(), settings.ops.clone())
-        .health_check(app.model_health_check())
+    let mut builder = nba_ops::Ops::builder(store.clone(), settings.ops.clone())
+        .health_check(app.model_health_check());
+    if let Some(check) = crate::scheduled_backup::start(store, settings, token)? {
+        builder = builder.health_check(check);
+    }
+    let ops = builder
         .drift_source(drift.clone())
         .performance_source(performance.clone())
         .model_catalog(app.model_catalog())

@@ -98,6 +98,7 @@ pub struct AlertsConfig {
     pub latency_p95: RuleOverrides,
     pub feature_drift: RuleOverrides,
     pub performance_degradation: RuleOverrides,
+    pub backup_stale: RuleOverrides,
     pub channels: Vec<ChannelConfig>,
     pub delivery: DeliveryConfig,
 }
@@ -114,6 +115,7 @@ impl Default for AlertsConfig {
             latency_p95: RuleOverrides::default(),
             feature_drift: RuleOverrides::default(),
             performance_degradation: RuleOverrides::default(),
+            backup_stale: RuleOverrides::default(),
             channels: Vec::new(),
             delivery: DeliveryConfig::default(),
         }

@@ -273,3 +273,90 @@ fn killed_backups_and_restores_leave_nothing_half_written() {
         store.close().await;
     });
 }
+
+fn get(addr: &str, key: &str, path: &str) -> String {
+    let out = Command::new("curl")
+        .args(["-s", "-H", &format!("Authorization: Bearer {key}")])
+        .arg(format!("http://{addr}{path}"))
+        .output()
+        .expect("curl");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// With NBA_MCP_BACKUP_DIR the server takes a backup at start-up (none is newer than the
+/// interval), reports it in `/health` and `/metrics`, and the backup verifies.
+#[test]
+fn the_server_takes_scheduled_backups_and_reports_them() {
+    let t = Temp::new("backup_sched");
+    let dir = t.0.join("scheduled").display().to_string();
+    let key_file = t.0.join("backup.key").display().to_string();
+    t.ok(&["users", "add", "op", "--role", "admin"]);
+    let key = t.ok(&["keys", "create", "op"]).trim().to_string();
+    t.ok(&["backup", "keygen", "--out", &key_file]);
+    let env = [
+        ("NBA_MCP_BACKUP_DIR", dir.as_str()),
+        ("NBA_MCP_BACKUP_KEY_FILE", key_file.as_str()),
+        ("NBA_MCP_BACKUP_INTERVAL_S", "3600"),
+        ("NBA_MCP_HEALTH_INTERVAL_S", "1"),
+    ];
+    let (server, addr, _) = serve(&t, &env);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let health = loop {
+        let h: serde_json::Value =
+            serde_json::from_str(&get(&addr, &key, "/health")).unwrap_or_default();
+        let msg = h["components"]["backup"]["message"]
+            .as_str()
+            .unwrap_or("")
+            .to_string();
+        if msg.starts_with("newest good backup") {
+            break h;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no scheduled backup reported: {h}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    assert_eq!(
+        health["components"]["backup"]["status"], "healthy",
+        "{health}"
+    );
+    let metrics = get(&addr, &key, "/metrics");
+    let last = metrics
+        .lines()
+        .find(|l| l.starts_with("nba_mcp_backup_last_success_timestamp_seconds "))
+        .unwrap_or_else(|| panic!("no backup metric in:\n{metrics}"));
+    let at: f64 = last.split(' ').nth(1).unwrap().parse().unwrap();
+    assert!(at > 1.7e9, "{last}");
+    assert!(
+        metrics.contains("nba_mcp_backup_runs_total{outcome=\"ok\"} 1"),
+        "{metrics}"
+    );
+    stop(server);
+    let listed = t.ok(&["backup", "list", "--from", &dir, "--json"]);
+    let all: Vec<serde_json::Value> = serde_json::from_str(&listed).unwrap();
+    assert_eq!(
+        all.len(),
+        1,
+        "one backup at start-up, the next an interval later"
+    );
+    let id = all[0]["id"].as_str().unwrap();
+    t.ok(&[
+        "backup",
+        "verify",
+        id,
+        "--from",
+        &dir,
+        "--key-file",
+        &key_file,
+    ]);
+    // A folder without a key is refused at start-up, saying why.
+    let db = format!("sqlite://{}/nba.db", t.0.display());
+    let e = nba(&t, &db, &["config", "check"])
+        .env("NBA_MCP_BACKUP_DIR", &dir)
+        .output()
+        .unwrap();
+    assert!(!e.status.success());
+    let e = String::from_utf8_lossy(&e.stderr);
+    assert!(e.contains("NBA_MCP_BACKUP_KEY_FILE"), "{e}");
+}

@@ -22,15 +22,17 @@ pub enum RuleKind {
     LatencyP95,
     FeatureDrift,
     PerformanceDegradation,
+    BackupStale,
 }
 
 impl RuleKind {
-    pub const ALL: [RuleKind; 5] = [
+    pub const ALL: [RuleKind; 6] = [
         RuleKind::SystemUnhealthy,
         RuleKind::ErrorRate,
         RuleKind::LatencyP95,
         RuleKind::FeatureDrift,
         RuleKind::PerformanceDegradation,
+        RuleKind::BackupStale,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -40,6 +42,7 @@ impl RuleKind {
             RuleKind::LatencyP95 => "latency_p95",
             RuleKind::FeatureDrift => "feature_drift",
             RuleKind::PerformanceDegradation => "performance_degradation",
+            RuleKind::BackupStale => "backup_stale",
         }
     }
 
@@ -61,6 +64,7 @@ impl RuleKind {
             RuleKind::LatencyP95 => rule(Severity::Warning, 100.0, 300, 20),
             RuleKind::FeatureDrift => rule(Severity::Warning, 1.0, 0, 0),
             RuleKind::PerformanceDegradation => rule(Severity::Warning, 0.02, 0, 50),
+            RuleKind::BackupStale => rule(Severity::Warning, 0.0, 0, 1),
         }
     }
 }
@@ -111,6 +115,7 @@ impl Rule {
             RuleKind::LatencyP95 => &config.latency_p95,
             RuleKind::FeatureDrift => &config.feature_drift,
             RuleKind::PerformanceDegradation => &config.performance_degradation,
+            RuleKind::BackupStale => &config.backup_stale,
         };
         let d = kind.defaults();
         Rule {
@@ -131,7 +136,20 @@ impl Rule {
             RuleKind::ErrorRate | RuleKind::LatencyP95 => self.traffic(input.sampler),
             RuleKind::FeatureDrift => self.drift(input.drift.as_ref()),
             RuleKind::PerformanceDegradation => self.performance(input.performance.as_ref()),
+            RuleKind::BackupStale => self.backup_stale(input.health),
         }
+    }
+
+    /// The `backup` health component (present when the server schedules backups) is not
+    /// healthy: the last backup failed, or the newest good one is too old.
+    fn backup_stale(&self, health: Option<&HealthReport>) -> Observation {
+        let Some(backup) = health.and_then(|r| r.components.get("backup")) else {
+            return Observation::clear("no scheduled backups");
+        };
+        if backup.status == Status::Healthy {
+            return Observation::clear(backup.message.clone());
+        }
+        Observation::breach(None, format!("Backups: {}", backup.message))
     }
 
     fn system_unhealthy(&self, health: Option<&HealthReport>) -> Observation {

@@ -257,6 +257,23 @@ pub fn encode_registry(m: &Metrics, out: &mut Exposition) {
         "Requests let in from the last-known-good key cache while the database could not be asked.",
         m.auth_stale.get() as f64,
     );
+    out.counters(
+        "nba_mcp_backup_runs_total",
+        "Scheduled backups by outcome (ok, failed).",
+        &m.backup_runs,
+    );
+    out.single(
+        "nba_mcp_backup_last_success_timestamp_seconds",
+        "gauge",
+        "When the newest good backup was taken (Unix seconds; 0: none known).",
+        m.backup_last_success.get() as f64,
+    );
+    out.single(
+        "nba_mcp_backup_last_bytes",
+        "gauge",
+        "Bytes of the newest good backup.",
+        m.backup_last_bytes.get() as f64,
+    );
 }
 
 fn escape(v: &str) -> String {

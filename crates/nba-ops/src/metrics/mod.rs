@@ -76,6 +76,13 @@ pub struct Metrics {
     /// `nba_mcp_auth_stale_total`: requests let in from the last-known-good key cache while
     /// the database could not be asked.
     pub auth_stale: Counter,
+    /// `nba_mcp_backup_runs_total{outcome}`: scheduled backups, ok or failed.
+    pub backup_runs: Family<Counter>,
+    /// `nba_mcp_backup_last_success_timestamp_seconds`: when the newest good backup was
+    /// taken (Unix time; 0: none known).
+    pub backup_last_success: Gauge,
+    /// `nba_mcp_backup_last_bytes`: the size of the newest good backup.
+    pub backup_last_bytes: Gauge,
 }
 
 impl Default for Metrics {
@@ -119,6 +126,9 @@ impl Metrics {
             audit_queue: Gauge::default(),
             audit_spill: Gauge::default(),
             auth_stale: Counter::default(),
+            backup_runs: Family::new(&["outcome"]),
+            backup_last_success: Gauge::default(),
+            backup_last_bytes: Gauge::default(),
         }
     }
 

@@ -1,0 +1,205 @@
+//! Backups the server takes itself when `NBA_MCP_BACKUP_DIR` is set: one every
+//! `backup_interval_s` (the first at start-up when the newest in the folder is older than
+//! that), each followed by pruning to `backup_max_age_days`; a `backup` health component,
+//! metrics for the age and size of the newest good backup, and the `backup_stale` alert
+//! through that component.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use anyhow::Result;
+use chrono::{DateTime, Utc};
+use nba_ops::health::{check_fn, ComponentHealth, HealthCheck};
+use nba_store::Store;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::Settings;
+
+#[derive(Default)]
+struct State {
+    /// The newest good backup: when, which, how big.
+    last_ok: Option<(DateTime<Utc>, String, u64)>,
+    /// The last failure, if it came after the last success.
+    last_error: Option<(DateTime<Utc>, String)>,
+    /// Whether an attempt has ended since start-up.
+    attempted: bool,
+}
+
+/// After a failure the next attempt comes this soon (or at the interval, if shorter).
+const RETRY: Duration = Duration::from_secs(600);
+
+/// Starts the schedule; returns its health check, or none when no folder is configured.
+pub fn start(
+    store: &Store,
+    settings: &Settings,
+    token: &CancellationToken,
+) -> Result<Option<Arc<dyn HealthCheck>>> {
+    let Some(dir) = settings.backup_dir.clone() else {
+        return Ok(None);
+    };
+    let key_file = settings
+        .backup_key_file
+        .as_ref()
+        .expect("checked when the settings were read");
+    let key = nba_backup::BackupKey::from_file(key_file).map_err(|e| anyhow::anyhow!(e))?;
+    let interval = Duration::from_secs(settings.backup_interval_s);
+    let retention = nba_backup::Retention {
+        max_age_days: Some(settings.backup_max_age_days),
+        keep_last: None,
+        keep_at_least: 1,
+    };
+    let state = Arc::new(Mutex::new(State::default()));
+    if let Some(newest) = nba_backup::list(&dir)?.pop() {
+        if let Ok(at) = DateTime::parse_from_rfc3339(&newest.created_at) {
+            record_ok(&state, at.with_timezone(&Utc), newest.id, newest.bytes);
+        }
+    }
+    let registry = nba_registry::FolderRegistry::new(settings.model_store.clone());
+    let (store, token, task_state) = (store.clone(), token.clone(), state.clone());
+    tokio::spawn(async move {
+        loop {
+            let wait = next_wait(&task_state, interval);
+            tokio::select! {
+                _ = token.cancelled() => break,
+                _ = tokio::time::sleep(wait) => {}
+            }
+            // Bounded: a backup that cannot finish within half the interval is abandoned
+            // (its `.partial-` folder is swept by a later prune).
+            let run = nba_backup::create(&store, &registry, &dir, Some(&key));
+            let outcome = match tokio::time::timeout(interval / 2, run).await {
+                Ok(Ok(m)) => Ok(m),
+                Ok(Err(e)) => Err(e.to_string()),
+                Err(_) => Err(format!(
+                    "did not finish within {} s",
+                    (interval / 2).as_secs()
+                )),
+            };
+            let m = nba_ops::metrics();
+            match outcome {
+                Ok(manifest) => {
+                    m.backup_runs.with(&["ok"], |c| c.inc());
+                    tracing::info!(
+                        backup = manifest.id,
+                        bytes = manifest.bytes,
+                        "scheduled backup written"
+                    );
+                    record_ok(&task_state, Utc::now(), manifest.id, manifest.bytes);
+                    match nba_backup::prune(&dir, retention, Utc::now()) {
+                        Ok(r) if !r.removed.is_empty() => {
+                            tracing::info!(removed = r.removed.len(), "old backups pruned")
+                        }
+                        Ok(_) => {}
+                        Err(e) => tracing::warn!(error = %e, "pruning old backups failed"),
+                    }
+                }
+                Err(e) => {
+                    m.backup_runs.with(&["failed"], |c| c.inc());
+                    tracing::error!(error = %e, "scheduled backup failed");
+                    let mut s = task_state.lock().expect("backup state");
+                    s.last_error = Some((Utc::now(), e));
+                    s.attempted = true;
+                }
+            }
+        }
+    });
+    let grace = interval + interval / 2;
+    let check = check_fn("backup", move || {
+        let state = state.clone();
+        async move { health(&state.lock().expect("backup state"), grace, Utc::now()) }
+    });
+    Ok(Some(Arc::new(check)))
+}
+
+fn record_ok(state: &Mutex<State>, at: DateTime<Utc>, id: String, bytes: u64) {
+    let m = nba_ops::metrics();
+    m.backup_last_success.set(at.timestamp());
+    m.backup_last_bytes
+        .set(i64::try_from(bytes).unwrap_or(i64::MAX));
+    let mut s = state.lock().expect("backup state");
+    s.last_ok = Some((at, id, bytes));
+    s.last_error = None;
+    s.attempted = true;
+}
+
+/// How long until the next backup is due.
+fn next_wait(state: &Mutex<State>, interval: Duration) -> Duration {
+    let s = state.lock().expect("backup state");
+    if s.last_error.is_some() {
+        return RETRY.min(interval);
+    }
+    match &s.last_ok {
+        None => Duration::ZERO,
+        Some((at, _, _)) => {
+            let due =
+                *at + chrono::Duration::from_std(interval).unwrap_or(chrono::Duration::days(1));
+            (due - Utc::now()).to_std().unwrap_or(Duration::ZERO)
+        }
+    }
+}
+
+fn health(s: &State, grace: Duration, now: DateTime<Utc>) -> ComponentHealth {
+    let newest = s.last_ok.as_ref().map(|(at, id, _)| {
+        let age = (now - *at).to_std().unwrap_or(Duration::ZERO);
+        (age, format!("{id} ({} old)", human(age)))
+    });
+    match (&s.last_error, newest) {
+        (Some((at, e)), newest) => ComponentHealth::degraded(format!(
+            "the last backup failed at {}: {e}; newest good backup: {}",
+            at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            newest.map(|(_, n)| n).unwrap_or_else(|| "none".into())
+        )),
+        (None, Some((age, n))) if age > grace => ComponentHealth::degraded(format!(
+            "the newest good backup is {n}, older than {}",
+            human(grace)
+        )),
+        (None, Some((_, n))) => ComponentHealth::healthy(format!("newest good backup: {n}")),
+        (None, None) if !s.attempted => {
+            ComponentHealth::healthy("no backup yet; the first is being taken")
+        }
+        (None, None) => ComponentHealth::degraded("no backup yet"),
+    }
+}
+
+fn human(d: Duration) -> String {
+    let s = d.as_secs();
+    if s >= 2 * 3600 {
+        format!("{} h", s / 3600)
+    } else if s >= 120 {
+        format!("{} min", s / 60)
+    } else {
+        format!("{s} s")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn health_says_fresh_stale_failed_and_first() {
+        let now = Utc::now();
+        let grace = Duration::from_secs(3600);
+        let mut s = State::default();
+        assert!(health(&s, grace, now)
+            .message
+            .contains("first is being taken"));
+        s.attempted = true;
+        assert_eq!(
+            health(&s, grace, now).status,
+            nba_ops::health::Status::Degraded
+        );
+        s.last_ok = Some((now - chrono::Duration::minutes(10), "nba-x".into(), 1));
+        let h = health(&s, grace, now);
+        assert_eq!(h.status, nba_ops::health::Status::Healthy, "{}", h.message);
+        s.last_ok = Some((now - chrono::Duration::hours(3), "nba-x".into(), 1));
+        let h = health(&s, grace, now);
+        assert!(h.message.contains("older than"), "{}", h.message);
+        s.last_error = Some((now, "disk full".into()));
+        let h = health(&s, grace, now);
+        assert!(
+            h.message.contains("disk full") && h.message.contains("nba-x"),
+            "{}",
+            h.message
+        );
+    }
+}
