@@ -165,8 +165,15 @@ pub struct RestoreReport {
 
 /// Where a restore writes, from the configured database URL.
 enum Target {
-    Sqlite { path: PathBuf },
-    Postgres { admin_url: String, db: String },
+    Sqlite {
+        path: PathBuf,
+    },
+    Postgres {
+        admin_url: String,
+        db: String,
+        /// The URL with `{db}` in place of the database name.
+        template: String,
+    },
 }
 
 fn target(url: &str) -> Result<Target, BackupError> {
@@ -207,6 +214,7 @@ fn target(url: &str) -> Result<Target, BackupError> {
             };
             Ok(Target::Postgres {
                 admin_url: format!("{}/postgres{q}", &base[..slash]),
+                template: format!("{}/{{db}}{q}", &base[..slash]),
                 db,
             })
         }
@@ -303,7 +311,11 @@ pub async fn restore(
             };
             (format!("sqlite://{}", fresh.display()), in_use)
         }
-        Target::Postgres { admin_url, db } => {
+        Target::Postgres {
+            admin_url,
+            db,
+            template,
+        } => {
             let mut admin = sqlx::PgConnection::connect(admin_url).await?;
             let exists: Option<i32> =
                 sqlx::query_scalar("SELECT 1 FROM pg_database WHERE datname = $1")
@@ -318,7 +330,7 @@ pub async fn restore(
                 .execute(&mut admin)
                 .await?;
             admin.close().await?;
-            let fresh_url = url.replacen(&format!("/{db}"), &format!("/{fresh}"), 1);
+            let fresh_url = template.replace("{db}", &fresh);
             (fresh_url, exists.map(|_| url.to_string()))
         }
     };
@@ -352,7 +364,7 @@ pub async fn restore(
     // The switch.
     let replaced = match &target {
         Target::Sqlite { path } => switch_sqlite(path, &fresh_url, in_use.is_some()).await,
-        Target::Postgres { admin_url, db } => {
+        Target::Postgres { admin_url, db, .. } => {
             switch_postgres(admin_url, db, &fresh_url, in_use.is_some()).await
         }
     };
@@ -655,4 +667,44 @@ async fn switch_postgres(
     tx.commit().await?;
     admin.close().await?;
     Ok(existed.then_some(keep))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets_come_from_the_database_url() {
+        let Target::Postgres {
+            admin_url,
+            db,
+            template,
+        } = target("postgres://u:p@nba-host:5432/nba?sslmode=disable").unwrap()
+        else {
+            panic!("a PostgreSQL target");
+        };
+        assert_eq!(db, "nba");
+        assert_eq!(
+            admin_url,
+            "postgres://u:p@nba-host:5432/postgres?sslmode=disable"
+        );
+        assert_eq!(
+            template.replace("{db}", "nba_restore_1"),
+            "postgres://u:p@nba-host:5432/nba_restore_1?sslmode=disable",
+            "a host named like the database is left alone"
+        );
+        assert!(target("postgres://h:5432/postgres").is_err());
+        assert!(target("postgres://h:5432").is_err());
+        let Target::Sqlite { path } = target("sqlite:///var/lib/nba.db?mode=rwc").unwrap() else {
+            panic!("an SQLite target");
+        };
+        assert_eq!(path, PathBuf::from("/var/lib/nba.db"));
+        assert!(target("sqlite://:memory:").is_err());
+        assert!(target("mysql://h/db").is_err());
+        assert_eq!(db_of("postgres://h/x_restore_1?a=b"), "x_restore_1");
+        assert_eq!(
+            pg_name(&"d".repeat(80), "replaced_20261204t120000123").len(),
+            63
+        );
+    }
 }

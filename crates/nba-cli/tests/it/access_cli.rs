@@ -585,7 +585,7 @@ fn audit_entries_survive_a_clean_shutdown() {
     let t = Temp::new("shutdown");
     t.ok(&["users", "add", "ana", "--role", "viewer"]);
     let key = t.ok(&["keys", "create", "ana"]).trim().to_string();
-    let (mut server, addr, before) = serve(&t, &[("NBA_MCP_RATE_LIMIT_PER_S", "0")]);
+    let (server, addr, before) = serve(&t, &[("NBA_MCP_RATE_LIMIT_PER_S", "0")]);
     assert!(
         !before.contains("no accounts yet"),
         "there is one: {before}"
@@ -605,14 +605,7 @@ fn audit_entries_survive_a_clean_shutdown() {
             .expect("curl");
         assert_eq!(String::from_utf8_lossy(&out.stdout), "200", "call {i}");
     }
-    let pid = server.id().to_string();
-    assert!(Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .unwrap()
-        .success());
-    let status = server.wait().unwrap();
-    assert!(status.success(), "serve exited with {status}");
+    super::backup_cli::stop(server);
 
     let verify = t.ok(&["audit", "verify"]);
     assert!(verify.contains("audit log OK"), "{verify}");

@@ -38,7 +38,8 @@ fn restore(t: &Temp, id: &str, out: &str, key_file: &str, replace: bool, ok: boo
     }
 }
 
-fn stop(mut server: std::process::Child) {
+/// Stops a server with SIGTERM; it must exit cleanly.
+pub(super) fn stop(mut server: std::process::Child) {
     let pid = server.id().to_string();
     assert!(Command::new("kill")
         .args(["-TERM", &pid])
