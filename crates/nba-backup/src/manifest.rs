@@ -73,6 +73,11 @@ impl Manifest {
         self.tables.iter().map(|t| t.digest.rows).sum()
     }
 
+    /// The key its files are read with: none for an unencrypted backup, whatever was given.
+    pub(crate) fn key_for<'k>(&self, key: Option<&'k BackupKey>) -> Option<&'k BackupKey> {
+        key.filter(|_| self.key_fingerprint.is_some())
+    }
+
     /// Checks the format, then (encrypted backups) that `key` is the backup's and the
     /// manifest is unaltered.
     pub fn check(&self, key: Option<&BackupKey>) -> Result<(), BackupError> {

@@ -50,6 +50,7 @@ pub async fn verify(
     let started = Instant::now();
     let manifest = read_manifest(dest, id)?;
     manifest.check(key)?;
+    let key = manifest.key_for(key);
     let root = dest.join(id);
     let (m, key) = (manifest.clone(), key.cloned());
     tokio::task::spawn_blocking(move || -> Result<(), BackupError> {
@@ -267,6 +268,7 @@ pub async fn restore(
     let started = Instant::now();
     let manifest = read_manifest(dest, id)?;
     manifest.check(key)?;
+    let key = manifest.key_for(key);
     let target = target(url)?;
     let backend = Backend::from_url(url)?;
     let latest = nba_store::latest_schema_version(backend);

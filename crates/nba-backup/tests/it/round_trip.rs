@@ -275,6 +275,10 @@ async fn newer_schemas_busy_and_non_empty_stores_are_refused_and_replace_keeps_t
         nba_backup::verify(&out, &m.id, None)
             .await
             .expect("unencrypted backups verify without a key");
+        let any_key = BackupKey::generate().unwrap();
+        nba_backup::verify(&out, &m.id, Some(&any_key))
+            .await
+            .expect("a key given for an unencrypted backup is not used");
 
         // A backup from a newer release.
         let newer = {
