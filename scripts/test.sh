@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The test command: everything the test suite needs, then the whole workspace's tests.
 # Needs PostgreSQL on 127.0.0.1:5432 (trust auth) and ../shared/data (see README); installs
-# the official Python MCP SDK (.venv-mcp) and Debian's chromium (dashboard test) when missing.
+# the official Python MCP SDK and moto (.venv-mcp) and Debian's chromium (dashboard test) when
+# missing. Starts one S3 API server (moto, in memory, on a free loopback port) for the run;
+# the tests that need it take buckets of their own from NBA_MCP_TEST_S3_ENDPOINT.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/ensure-postgres.sh
@@ -12,4 +14,15 @@ scripts/setup-chromium.sh >/dev/null
 if ! cargo nextest --version >/dev/null 2>&1; then
   cargo install cargo-nextest --locked
 fi
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+# Upload parts of 64 KiB allowed (nba_testkit::s3::PART_MIN), so small tests reach multipart.
+S3_UPLOAD_PART_MIN_SIZE=65536 .venv-mcp/bin/moto_server -H 127.0.0.1 -p "$port" >/dev/null 2>&1 &
+moto_pid=$!
+trap 'kill "$moto_pid" 2>/dev/null || true' EXIT
+for _ in $(seq 1 150); do
+  curl -s -o /dev/null "http://127.0.0.1:$port/" && break
+  sleep 0.2
+done
+curl -s -o /dev/null "http://127.0.0.1:$port/" || { echo "error: moto_server did not start" >&2; exit 1; }
+export NBA_MCP_TEST_S3_ENDPOINT="http://127.0.0.1:$port"
 cargo nextest run --workspace --no-fail-fast "$@"

@@ -1,12 +1,12 @@
 //! Taking a backup.
 
-use std::path::Path;
 use std::time::Instant;
 
 use nba_registry::ModelRegistry;
 use nba_store::Store;
 
-use crate::files::{stored_name, sync_dir, write_file};
+use crate::dest::Destination;
+use crate::files::{stored_name, write_file};
 use crate::manifest::{Manifest, ModelEntry, TableEntry, FORMAT};
 use crate::{io_err, BackupError, BackupKey};
 
@@ -22,34 +22,32 @@ fn new_id() -> String {
     )
 }
 
-/// Takes a backup of `store` and `models` into the folder `dest` (created if needed),
+/// Takes a backup of `store` and `models` into `dest` (a folder is created if needed),
 /// encrypted under `key` unless none is given. The store keeps serving meanwhile: tables
-/// are read in one consistent snapshot.
+/// are read in one consistent snapshot. The backup is listed only once it is whole.
 pub async fn create(
     store: &Store,
     models: &dyn ModelRegistry,
-    dest: &Path,
+    dest: &Destination,
     key: Option<&BackupKey>,
 ) -> Result<Manifest, BackupError> {
     let started = Instant::now();
     let id = new_id();
-    let partial = dest.join(format!(".partial-{id}"));
-    for sub in ["tables", "models"] {
-        std::fs::create_dir_all(partial.join(sub))
-            .map_err(io_err(format!("creating {}", partial.display())))?;
+    dest.begin(&id).await?;
+    let result = async {
+        let manifest = write_all(store, models, dest, &id, key, started).await?;
+        let text = serde_json::to_string_pretty(&manifest).expect("manifest serialises");
+        dest.commit(&id, text.as_bytes()).await?;
+        Ok(manifest)
     }
-    let result = write_all(store, models, &partial, &id, key, started).await;
+    .await;
     let manifest = match result {
         Ok(m) => m,
         Err(e) => {
-            let _ = std::fs::remove_dir_all(&partial);
+            dest.abandon(&id).await;
             return Err(e);
         }
     };
-    let done = dest.join(&id);
-    std::fs::rename(&partial, &done)
-        .map_err(io_err(format!("renaming into {}", done.display())))?;
-    sync_dir(dest).map_err(io_err(format!("syncing {}", dest.display())))?;
     tracing::info!(
         backup = id,
         tables = manifest.tables.len(),
@@ -64,7 +62,7 @@ pub async fn create(
 async fn write_all(
     store: &Store,
     models: &dyn ModelRegistry,
-    dir: &Path,
+    dest: &Destination,
     id: &str,
     key: Option<&BackupKey>,
     started: Instant,
@@ -76,11 +74,12 @@ async fn write_all(
         let rel = stored_name(&format!("tables/{table}.jsonl"), key.is_some());
         let aad = format!("{id}/{rel}");
         let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<u8>>(4);
-        let (root, key_owned) = (dir.to_path_buf(), key.cloned());
+        let (dest_w, id_w, key_owned) = (dest.clone(), id.to_string(), key.cloned());
         let rel_w = rel.clone();
         let writer = tokio::task::spawn_blocking(move || {
             write_file(
-                &root,
+                &dest_w,
+                &id_w,
                 &rel_w,
                 &aad,
                 key_owned.as_ref(),
@@ -109,10 +108,12 @@ async fn write_all(
         let text = artifact.to_file_string();
         let rel = stored_name(&format!("models/{model}.json"), key.is_some());
         let aad = format!("{id}/{rel}");
-        let (root, key_owned, rel_w) = (dir.to_path_buf(), key.cloned(), rel.clone());
+        let (dest_w, id_w, key_owned, rel_w) =
+            (dest.clone(), id.to_string(), key.cloned(), rel.clone());
         let file = tokio::task::spawn_blocking(move || {
             write_file(
-                &root,
+                &dest_w,
+                &id_w,
                 &rel_w,
                 &aad,
                 key_owned.as_ref(),
@@ -156,18 +157,5 @@ async fn write_all(
     if let Some(key) = key {
         manifest.mac = Some(key.mac(&manifest.signed_bytes()));
     }
-    let path = dir.join("manifest.json");
-    let text = serde_json::to_string_pretty(&manifest).expect("manifest serialises");
-    let write = || -> std::io::Result<()> {
-        use std::io::Write;
-        let mut f = std::fs::File::create(&path)?;
-        f.write_all(text.as_bytes())?;
-        f.sync_all()?;
-        for sub in ["tables", "models", ""] {
-            sync_dir(&dir.join(sub))?;
-        }
-        Ok(())
-    };
-    write().map_err(io_err(format!("writing {}", path.display())))?;
     Ok(manifest)
 }

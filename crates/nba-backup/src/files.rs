@@ -1,14 +1,15 @@
-//! Backup files on disk: gzip, then (with a key) encryption, with the stored bytes hashed
-//! on the way in and out. All of it is blocking IO, run on blocking threads.
+//! Backup files: gzip, then (with a key) encryption, with the stored bytes hashed on the
+//! way in and out, to and from a [`Destination`]. All of it is blocking IO, run on blocking
+//! threads.
 
 use std::io::{self, BufRead, BufReader, Read, Write};
-use std::path::{Path, PathBuf};
 
 use flate2::read::GzDecoder;
 use flate2::write::GzEncoder;
 use sha2::{Digest, Sha256};
 
 use crate::crypto::{hex, DecryptReader, EncryptWriter};
+use crate::dest::Destination;
 use crate::manifest::FileEntry;
 use crate::BackupKey;
 
@@ -56,19 +57,19 @@ pub(crate) fn stored_name(logical: &str, encrypted: bool) -> String {
     }
 }
 
-/// Writes what arrives on `chunks` to `root/rel`, compressed and (with a key) encrypted
-/// under the associated data `aad`; fsyncs it and returns its entry.
+/// Writes what arrives on `chunks` to file `rel` of backup `id` being written to `dest`,
+/// compressed and (with a key) encrypted under the associated data `aad`; makes it durable
+/// and returns its entry.
 pub(crate) fn write_file(
-    root: &Path,
+    dest: &Destination,
+    id: &str,
     rel: &str,
     aad: &str,
     key: Option<&BackupKey>,
     chunks: impl Iterator<Item = Vec<u8>>,
 ) -> io::Result<FileEntry> {
-    let path = root.join(rel);
-    let file = std::fs::File::create(&path)?;
     let mut hashing = Hashing {
-        inner: io::BufWriter::new(file),
+        inner: dest.writer(id, rel)?,
         hash: Sha256::new(),
         bytes: 0,
     };
@@ -91,7 +92,7 @@ pub(crate) fn write_file(
     }
     hashing.flush()?;
     let Hashing { inner, hash, bytes } = hashing;
-    inner.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+    inner.finish()?;
     Ok(FileEntry {
         path: rel.to_string(),
         bytes,
@@ -106,20 +107,22 @@ pub(crate) struct Scanned {
     pub sha256: String,
 }
 
-/// Reads `root/entry.path` back: decrypts (authenticating every chunk), decompresses, and
+/// Reads file `entry.path` of backup `id` in `dest` back: decrypts (authenticating every chunk), decompresses, and
 /// hands the content to `each` in batches of whole lines (each ending in `\n`) with the
 /// number of the batch's first line. Fails when the stored bytes do not match the entry.
 pub(crate) fn scan_file(
-    root: &Path,
+    dest: &Destination,
+    id: &str,
     entry: &FileEntry,
     aad: &str,
     key: Option<&BackupKey>,
     mut each: impl FnMut(&[u8], u64) -> Result<(), String>,
 ) -> Result<Scanned, String> {
-    let path: PathBuf = root.join(&entry.path);
-    let file = std::fs::File::open(&path).map_err(|e| format!("{}: {e}", entry.path))?;
+    let source = dest
+        .reader(id, &entry.path)
+        .map_err(|e| format!("{}: {e}", entry.path))?;
     let mut raw = HashingRead {
-        inner: io::BufReader::new(file),
+        inner: source,
         hash: Sha256::new(),
         bytes: 0,
     };
@@ -170,9 +173,4 @@ pub(crate) fn scan_file(
         lines,
         sha256: hex(&hash.finalize()),
     })
-}
-
-/// Flushes a folder's entries (a rename or a new file) to disk.
-pub(crate) fn sync_dir(dir: &Path) -> io::Result<()> {
-    std::fs::File::open(dir)?.sync_all()
 }

@@ -4,13 +4,14 @@
 //! chain head; verification that reads everything back; and a restore that builds a fresh
 //! store, proves it equal to the backup, and only then switches to it.
 //!
-//! Layout under a destination folder: `<id>/manifest.json`, `<id>/tables/<table>.jsonl.gz`
-//! and `<id>/models/<name>@<version>.json.gz`, each with `.enc` when encrypted. A backup is
-//! written to `.partial-<id>/` and renamed into place once complete, so a backup killed
-//! midway never shows up as one.
+//! Layout in a destination (a folder, or `s3://bucket/prefix` on the S3 API):
+//! `<id>/manifest.json`, `<id>/tables/<table>.jsonl.gz` and
+//! `<id>/models/<name>@<version>.json.gz`, each with `.enc` when encrypted. A backup killed
+//! midway never shows up as one (see [`dest`]).
 
 mod create;
 pub mod crypto;
+pub mod dest;
 mod files;
 mod manifest;
 mod restore;
@@ -18,6 +19,7 @@ mod retention;
 
 pub use create::create;
 pub use crypto::BackupKey;
+pub use dest::{Destination, S3Options};
 pub use manifest::{list, read_manifest, Manifest, ModelEntry, TableEntry};
 pub use restore::{restore, verify, RestoreReport, VerifyReport};
 pub use retention::{prune, PruneReport, Retention};

@@ -1,12 +1,12 @@
 //! The manifest: what a backup holds and the checksums that prove it.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use nba_store::snapshot::TableDigest;
 use serde::{Deserialize, Serialize};
 
-use crate::{io_err, BackupError, BackupKey};
+use crate::dest::Destination;
+use crate::{BackupError, BackupKey};
 
 pub const FORMAT: &str = "nba-mcp-backup/1";
 
@@ -115,19 +115,12 @@ impl Manifest {
     }
 }
 
-/// Reads `<dest>/<id>/manifest.json`.
-pub fn read_manifest(dest: &Path, id: &str) -> Result<Manifest, BackupError> {
-    check_id(id)?;
-    let path = dest.join(id).join("manifest.json");
-    let text = match std::fs::read_to_string(&path) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(BackupError::Refused(format!(
-                "no backup '{id}' in {} (`backup list --from {}` shows them)",
-                dest.display(),
-                dest.display()
-            )))
-        }
-        r => r.map_err(io_err(format!("reading {}", path.display())))?,
+/// Reads backup `id`'s manifest from `dest`.
+pub async fn read_manifest(dest: &Destination, id: &str) -> Result<Manifest, BackupError> {
+    let Some(text) = dest.manifest_text(id).await? else {
+        return Err(BackupError::Refused(format!(
+            "no backup '{id}' in {dest} (`backup list --from {dest}` shows them)"
+        )));
     };
     serde_json::from_str(&text).map_err(|e| BackupError::Invalid {
         id: id.into(),
@@ -150,23 +143,15 @@ pub(crate) fn check_id(id: &str) -> Result<(), BackupError> {
     }
 }
 
-/// The complete backups under `dest`, oldest first (ids sort by time). Folders without a
-/// readable manifest (a backup still being written, or foreign) are left out.
-pub fn list(dest: &Path) -> Result<Vec<Manifest>, BackupError> {
-    let entries = match std::fs::read_dir(dest) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        r => r.map_err(io_err(format!("listing {}", dest.display())))?,
-    };
+/// The complete backups in `dest`, oldest first (ids sort by time). Ids without a readable
+/// manifest (a backup still being written, or foreign) are left out.
+pub async fn list(dest: &Destination) -> Result<Vec<Manifest>, BackupError> {
     let mut out = Vec::new();
-    for entry in entries {
-        let entry = entry.map_err(io_err(format!("listing {}", dest.display())))?;
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if check_id(&name).is_err() {
-            continue;
-        }
-        match read_manifest(dest, &name) {
+    for id in dest.ids().await? {
+        match read_manifest(dest, &id).await {
             Ok(m) => out.push(m),
-            Err(e) => tracing::warn!(backup = name, error = %e, "skipping an unreadable backup"),
+            Err(BackupError::Refused(_)) => {} // no manifest: not (yet) a backup
+            Err(e) => tracing::warn!(backup = id, error = %e, "skipping an unreadable backup"),
         }
     }
     out.sort_by(|a, b| a.id.cmp(&b.id));

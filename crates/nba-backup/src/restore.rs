@@ -14,6 +14,7 @@ use nba_store::{Backend, Store, StoreOptions};
 use serde::Serialize;
 use sqlx::Connection;
 
+use crate::dest::Destination;
 use crate::files::scan_file;
 use crate::manifest::{read_manifest, Manifest};
 use crate::{BackupError, BackupKey};
@@ -43,21 +44,21 @@ fn aad(m: &Manifest, rel: &str) -> String {
 /// Reads every file of backup `id` back (decrypting and decompressing it, checking each
 /// row against its table's columns) and compares it with the manifest.
 pub async fn verify(
-    dest: &Path,
+    dest: &Destination,
     id: &str,
     key: Option<&BackupKey>,
 ) -> Result<VerifyReport, BackupError> {
     let started = Instant::now();
-    let manifest = read_manifest(dest, id)?;
+    let manifest = read_manifest(dest, id).await?;
     manifest.check(key)?;
     let key = manifest.key_for(key);
-    let root = dest.join(id);
-    let (m, key) = (manifest.clone(), key.cloned());
+    let (m, key, dest) = (manifest.clone(), key.cloned(), dest.clone());
     tokio::task::spawn_blocking(move || -> Result<(), BackupError> {
         for t in &m.tables {
             let shape = &t.digest.shape;
             let scanned = scan_file(
-                &root,
+                &dest,
+                &m.id,
                 &t.file,
                 &aad(&m, &t.file.path),
                 key.as_ref(),
@@ -74,7 +75,7 @@ pub async fn verify(
             )?;
         }
         for entry in &m.models {
-            load_artifact(&m, &root, entry, key.as_ref())?;
+            load_artifact(&m, &dest, entry, key.as_ref())?;
         }
         Ok(())
     })
@@ -125,15 +126,22 @@ fn compare(
 
 fn load_artifact(
     m: &Manifest,
-    root: &Path,
+    dest: &Destination,
     entry: &crate::ModelEntry,
     key: Option<&BackupKey>,
 ) -> Result<Artifact, BackupError> {
     let mut text = Vec::new();
-    scan_file(root, &entry.file, &aad(m, &entry.file.path), key, |b, _| {
-        text.extend_from_slice(b);
-        Ok(())
-    })
+    scan_file(
+        dest,
+        &m.id,
+        &entry.file,
+        &aad(m, &entry.file.path),
+        key,
+        |b, _| {
+            text.extend_from_slice(b);
+            Ok(())
+        },
+    )
     .map_err(|e| invalid(m, e))?;
     let text =
         String::from_utf8(text).map_err(|_| invalid(m, format!("{} is not text", entry.model)))?;
@@ -258,7 +266,7 @@ async fn rows_in(store: &Store) -> Result<i64, BackupError> {
 /// Restores backup `id` from `dest` into the store at `url` and the registry `models`.
 /// Refuses a target that holds data unless `replace`; refuses a backup from a newer schema.
 pub async fn restore(
-    dest: &Path,
+    dest: &Destination,
     id: &str,
     key: Option<&BackupKey>,
     url: &str,
@@ -266,7 +274,7 @@ pub async fn restore(
     replace: bool,
 ) -> Result<RestoreReport, BackupError> {
     let started = Instant::now();
-    let manifest = read_manifest(dest, id)?;
+    let manifest = read_manifest(dest, id).await?;
     manifest.check(key)?;
     let key = manifest.key_for(key);
     let target = target(url)?;
@@ -278,12 +286,10 @@ pub async fn restore(
             manifest.schema_version, manifest.written_by
         )));
     }
-    let root = dest.join(id);
-
     // Models first checked, saved only after the switch.
     let mut artifacts = Vec::new();
     for entry in &manifest.models {
-        let (m, r, e, k) = (manifest.clone(), root.clone(), entry.clone(), key.cloned());
+        let (m, r, e, k) = (manifest.clone(), dest.clone(), entry.clone(), key.cloned());
         let a = tokio::task::spawn_blocking(move || load_artifact(&m, &r, &e, k.as_ref()))
             .await
             .map_err(|e| BackupError::Refused(format!("model check failed to run: {e}")))??;
@@ -354,7 +360,7 @@ pub async fn restore(
         }
     }
 
-    let result = load_and_check(&manifest, &root, key, &fresh_url).await;
+    let result = load_and_check(&manifest, dest, key, &fresh_url).await;
     let schema_to = match result {
         Ok(v) => v,
         Err(e) => {
@@ -403,7 +409,7 @@ pub async fn restore(
 /// manifest and the audit chain whole, then migrates it on. Returns the schema version.
 async fn load_and_check(
     manifest: &Manifest,
-    root: &Path,
+    dest: &Destination,
     key: Option<&BackupKey>,
     fresh_url: &str,
 ) -> Result<i64, BackupError> {
@@ -443,14 +449,15 @@ async fn load_and_check(
             let shape = t.digest.shape.clone();
             import.clear(&shape).await?;
             let (tx, mut rx) = tokio::sync::mpsc::channel::<(Vec<u8>, u64)>(4);
-            let (r, entry, a, k) = (
-                root.to_path_buf(),
+            let (d, entry, a, k) = (
+                dest.clone(),
                 t.file.clone(),
                 aad(manifest, &t.file.path),
                 key.cloned(),
             );
+            let manifest_id = manifest.id.clone();
             let reader = tokio::task::spawn_blocking(move || {
-                scan_file(&r, &entry, &a, k.as_ref(), |batch, first| {
+                scan_file(&d, &manifest_id, &entry, &a, k.as_ref(), |batch, first| {
                     tx.blocking_send((batch.to_vec(), first))
                         .map_err(|_| "the restore stopped".to_string())
                 })
@@ -632,7 +639,7 @@ async fn switch_sqlite(
         path.display()
     )))?;
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        let _ = crate::files::sync_dir(dir);
+        let _ = crate::dest::sync_dir(dir);
     }
     Ok(replaced)
 }

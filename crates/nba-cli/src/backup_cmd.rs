@@ -14,9 +14,11 @@ use crate::config::Settings;
 pub enum BackupCmd {
     /// Back up the store and the model store (consistent while a server runs).
     Create {
-        /// The folder to write the backup into (created if needed).
+        /// Where to write the backup: a folder (created if needed) or s3://bucket/prefix
+        /// (reached with the AWS_* variables: AWS_ENDPOINT_URL, AWS_REGION,
+        /// AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY).
         #[arg(long)]
-        to: PathBuf,
+        to: String,
         /// The key file (64 hex digits); default NBA_MCP_BACKUP_KEY_FILE.
         #[arg(long)]
         key_file: Option<PathBuf>,
@@ -27,18 +29,20 @@ pub enum BackupCmd {
         #[arg(long)]
         json: bool,
     },
-    /// List the complete backups in a folder, oldest first.
+    /// List the complete backups in a folder or s3://bucket/prefix, oldest first.
     List {
+        /// A folder or s3://bucket/prefix.
         #[arg(long)]
-        from: PathBuf,
+        from: String,
         #[arg(long)]
         json: bool,
     },
     /// Read a backup back and check every file, row and model against its manifest.
     Verify {
         id: String,
+        /// A folder or s3://bucket/prefix.
         #[arg(long)]
-        from: PathBuf,
+        from: String,
         #[arg(long)]
         key_file: Option<PathBuf>,
         #[arg(long)]
@@ -48,8 +52,9 @@ pub enum BackupCmd {
     /// store holding data unless --replace; the replaced store is kept beside it.
     Restore {
         id: String,
+        /// A folder or s3://bucket/prefix.
         #[arg(long)]
-        from: PathBuf,
+        from: String,
         #[arg(long)]
         key_file: Option<PathBuf>,
         #[arg(long)]
@@ -60,8 +65,9 @@ pub enum BackupCmd {
     /// Delete old backups: older than --max-age-days (default 30) or beyond --keep-last,
     /// never the newest --keep-at-least (default 1); and leftovers of killed backups.
     Prune {
+        /// A folder or s3://bucket/prefix.
         #[arg(long)]
-        from: PathBuf,
+        from: String,
         #[arg(long, default_value_t = 30)]
         max_age_days: u32,
         #[arg(long)]
@@ -85,6 +91,14 @@ fn key(settings: &Settings, given: &Option<PathBuf>) -> Result<Option<BackupKey>
         )),
         None => Ok(None),
     }
+}
+
+/// A `--to`/`--from` value: a folder or `s3://bucket/prefix`.
+fn dest(spec: &str) -> Result<nba_backup::Destination> {
+    Ok(nba_backup::Destination::parse(
+        spec,
+        &nba_backup::S3Options::default(),
+    )?)
 }
 
 fn registry(settings: &Settings) -> nba_registry::FolderRegistry {
@@ -117,6 +131,7 @@ pub async fn run(settings: &Settings, cmd: BackupCmd) -> Result<()> {
                  `nba-mcp backup keygen --out FILE` makes one), or pass --no-encryption"
             );
             let key = if no_encryption { None } else { key };
+            let to = dest(&to)?;
             let store = crate::open(settings).await?;
             let done = nba_backup::create(&store, &registry(settings), &to, key.as_ref()).await;
             store.close().await;
@@ -125,9 +140,10 @@ pub async fn run(settings: &Settings, cmd: BackupCmd) -> Result<()> {
                 println!("{}", serde_json::to_string_pretty(&m)?);
             } else {
                 println!(
-                    "backup {} written to {}: {} tables, {} rows, {} models, {} bytes{} in {:.2}s",
+                    "backup {} written to {}/{}: {} tables, {} rows, {} models, {} bytes{} in {:.2}s",
                     m.id,
-                    to.join(&m.id).display(),
+                    to,
+                    m.id,
                     m.tables.len(),
                     m.rows(),
                     m.models.len(),
@@ -143,13 +159,14 @@ pub async fn run(settings: &Settings, cmd: BackupCmd) -> Result<()> {
             Ok(())
         }
         BackupCmd::List { from, json } => {
-            let all = nba_backup::list(&from)?;
+            let from = dest(&from)?;
+            let all = nba_backup::list(&from).await?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&all)?);
                 return Ok(());
             }
             if all.is_empty() {
-                println!("no backups in {}", from.display());
+                println!("no backups in {from}");
             }
             for m in all {
                 println!(
@@ -179,7 +196,7 @@ pub async fn run(settings: &Settings, cmd: BackupCmd) -> Result<()> {
                 keep_last,
                 keep_at_least,
             };
-            let r = nba_backup::prune(&from, rule, chrono::Utc::now())?;
+            let r = nba_backup::prune(&dest(&from)?, rule, chrono::Utc::now()).await?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&r)?);
             } else {
@@ -202,7 +219,7 @@ pub async fn run(settings: &Settings, cmd: BackupCmd) -> Result<()> {
             json,
         } => {
             let key = key(settings, &key_file)?;
-            let r = nba_backup::verify(&from, &id, key.as_ref()).await?;
+            let r = nba_backup::verify(&dest(&from)?, &id, key.as_ref()).await?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&r)?);
             } else {
@@ -222,6 +239,7 @@ pub async fn run(settings: &Settings, cmd: BackupCmd) -> Result<()> {
         } => {
             let key = key(settings, &key_file)?;
             let url = settings.database_url.expose_secret().to_string();
+            let from = dest(&from)?;
             let r =
                 nba_backup::restore(&from, &id, key.as_ref(), &url, &registry(settings), replace)
                     .await?;

@@ -29,14 +29,17 @@ struct State {
 const RETRY: Duration = Duration::from_secs(600);
 
 /// Starts the schedule; returns its health check, or none when no folder is configured.
-pub fn start(
+pub async fn start(
     store: &Store,
     settings: &Settings,
     token: &CancellationToken,
 ) -> Result<Option<Arc<dyn HealthCheck>>> {
-    let Some(dir) = settings.backup_dir.clone() else {
+    let Some(dir) = settings.backup_dir.as_ref() else {
         return Ok(None);
     };
+    let dir =
+        nba_backup::Destination::parse(&dir.to_string_lossy(), &nba_backup::S3Options::default())
+            .map_err(|e| anyhow::anyhow!("NBA_MCP_BACKUP_DIR: {e}"))?;
     let key_file = settings
         .backup_key_file
         .as_ref()
@@ -49,7 +52,7 @@ pub fn start(
         keep_at_least: 1,
     };
     let state = Arc::new(Mutex::new(State::default()));
-    if let Some(newest) = nba_backup::list(&dir)?.pop() {
+    if let Some(newest) = nba_backup::list(&dir).await?.pop() {
         if let Ok(at) = DateTime::parse_from_rfc3339(&newest.created_at) {
             record_ok(&state, at.with_timezone(&Utc), newest.id, newest.bytes);
         }
@@ -84,7 +87,7 @@ pub fn start(
                         "scheduled backup written"
                     );
                     record_ok(&task_state, Utc::now(), manifest.id, manifest.bytes);
-                    match nba_backup::prune(&dir, retention, Utc::now()) {
+                    match nba_backup::prune(&dir, retention, Utc::now()).await {
                         Ok(r) if !r.removed.is_empty() => {
                             tracing::info!(removed = r.removed.len(), "old backups pruned")
                         }

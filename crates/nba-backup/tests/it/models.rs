@@ -2,6 +2,7 @@
 //! a backup, or a different artifact of the same name and version already stored, stops
 //! the restore before it changes anything.
 
+use crate::d;
 use chrono::NaiveDate;
 use nba_backup::BackupKey;
 use nba_model::train::train_artifact;
@@ -74,7 +75,7 @@ async fn artifacts_and_aliases_come_back_and_conflicts_stop_the_restore() {
             .unwrap();
         let key = BackupKey::generate().unwrap();
         let out = dir.0.join("out");
-        let m = nba_backup::create(&store, &source, &out, Some(&key))
+        let m = nba_backup::create(&store, &source, &d(&out), Some(&key))
             .await
             .unwrap();
         assert_eq!(m.models.len(), 2);
@@ -82,7 +83,7 @@ async fn artifacts_and_aliases_come_back_and_conflicts_stop_the_restore() {
         // A registry whose copy of `m` is lost restores it and both aliases.
         let target = FolderRegistry::new(dir.0.join("restored-models"));
         let url = format!("sqlite://{}", dir.0.join("r1.db").display());
-        let r = nba_backup::restore(&out, &m.id, Some(&key), &url, &target, false)
+        let r = nba_backup::restore(&d(&out), &m.id, Some(&key), &url, &target, false)
             .await
             .expect("restore");
         assert_eq!(r.models, 2);
@@ -101,7 +102,7 @@ async fn artifacts_and_aliases_come_back_and_conflicts_stop_the_restore() {
         changed.training.games += 1;
         clash.save(&changed).await.unwrap();
         let url2 = format!("sqlite://{}", dir.0.join("r2.db").display());
-        let e = nba_backup::restore(&out, &m.id, Some(&key), &url2, &clash, false)
+        let e = nba_backup::restore(&d(&out), &m.id, Some(&key), &url2, &clash, false)
             .await
             .unwrap_err();
         assert!(e.to_string().contains("already holds a different"), "{e}");
@@ -113,14 +114,14 @@ async fn artifacts_and_aliases_come_back_and_conflicts_stop_the_restore() {
         let at = bytes.len() - 20;
         bytes[at] ^= 1;
         std::fs::write(&file, bytes).unwrap();
-        let e = nba_backup::verify(&out, &m.id, Some(&key))
+        let e = nba_backup::verify(&d(&out), &m.id, Some(&key))
             .await
             .unwrap_err();
         assert!(e.to_string().contains("fails authentication"), "{e}");
         let fresh = FolderRegistry::new(dir.0.join("fresh"));
         let url3 = format!("sqlite://{}", dir.0.join("r3.db").display());
         assert!(
-            nba_backup::restore(&out, &m.id, Some(&key), &url3, &fresh, false)
+            nba_backup::restore(&d(&out), &m.id, Some(&key), &url3, &fresh, false)
                 .await
                 .is_err()
         );

@@ -1,6 +1,7 @@
 //! Retention removes backups by age and count, never the newest ones, and sweeps the
 //! leftovers of killed backups but not a backup being written.
 
+use crate::d;
 use nba_backup::{prune, Retention};
 use nba_registry::FolderRegistry;
 use nba_testkit::temp_dir;
@@ -14,7 +15,7 @@ async fn old_and_surplus_backups_go_the_newest_stay() {
     let mut ids = Vec::new();
     for _ in 0..4 {
         ids.push(
-            nba_backup::create(&store, &models, &out, None)
+            nba_backup::create(&store, &models, &d(&out), None)
                 .await
                 .unwrap()
                 .id,
@@ -41,7 +42,7 @@ async fn old_and_surplus_backups_go_the_newest_stay() {
         .success());
 
     let r = prune(
-        &out,
+        &d(&out),
         Retention {
             max_age_days: Some(30),
             keep_last: None,
@@ -49,6 +50,7 @@ async fn old_and_surplus_backups_go_the_newest_stay() {
         },
         now,
     )
+    .await
     .unwrap();
     let mut removed = r.removed.clone();
     removed.sort();
@@ -58,7 +60,8 @@ async fn old_and_surplus_backups_go_the_newest_stay() {
         !partial_old.exists() && partial_new.exists(),
         "a backup being written is left alone"
     );
-    let listed: Vec<String> = nba_backup::list(&out)
+    let listed: Vec<String> = nba_backup::list(&d(&out))
+        .await
         .unwrap()
         .into_iter()
         .map(|m| m.id)
@@ -67,7 +70,7 @@ async fn old_and_surplus_backups_go_the_newest_stay() {
 
     // A count limit keeps the newest; even an age limit of 0 days keeps the newest one.
     let r = prune(
-        &out,
+        &d(&out),
         Retention {
             max_age_days: None,
             keep_last: Some(1),
@@ -75,11 +78,12 @@ async fn old_and_surplus_backups_go_the_newest_stay() {
         },
         now,
     )
+    .await
     .unwrap();
     assert_eq!(r.removed, vec![ids[2].clone()]);
     let later = now + chrono::Duration::days(365);
     let r = prune(
-        &out,
+        &d(&out),
         Retention {
             max_age_days: Some(0),
             keep_last: None,
@@ -87,10 +91,11 @@ async fn old_and_surplus_backups_go_the_newest_stay() {
         },
         later,
     )
+    .await
     .unwrap();
     assert!(r.removed.is_empty());
     assert_eq!(r.kept, vec![ids[3].clone()]);
-    nba_backup::verify(&out, &ids[3], None)
+    nba_backup::verify(&d(&out), &ids[3], None)
         .await
         .expect("the kept backup is whole");
 }

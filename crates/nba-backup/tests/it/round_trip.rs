@@ -3,6 +3,7 @@
 //! damaged, altered or foreign backup, a newer schema and a store in use are refused with
 //! a message that says why, and leave the target as it was.
 
+use crate::d;
 use std::path::Path;
 
 use nba_auth::audit::AuditEntry;
@@ -11,7 +12,7 @@ use nba_registry::FolderRegistry;
 use nba_store::{Backend, Store, StoreOptions};
 use nba_testkit::{on_store, postgres_base, temp_dir, unique};
 
-async fn exec(store: &Store, sql: &str) {
+pub(crate) async fn exec(store: &Store, sql: &str) {
     sqlx::query(sql)
         .execute(store.pool())
         .await
@@ -19,7 +20,7 @@ async fn exec(store: &Store, sql: &str) {
 }
 
 /// Rows in most tables: NULLs, unicode and quotes, extreme floats, and an audit chain.
-async fn populate(store: &Store) {
+pub(crate) async fn populate(store: &Store) {
     exec(store, "INSERT INTO franchises (id, abbr, city, nickname, full_name, year_founded) VALUES (1, 'BOS', 'Boston', 'Celtics', 'Boston Celtics', 1946), (2, 'LAL', 'Los Ángeles', 'Lakers \"LA\"', 'Los Angeles Lakers', NULL)").await;
     for i in 0..300 {
         exec(
@@ -58,7 +59,7 @@ async fn populate(store: &Store) {
     store.append_audit(entries).await.expect("audit");
 }
 
-async fn digests(store: &Store) -> Vec<(String, u64, String)> {
+pub(crate) async fn digests(store: &Store) -> Vec<(String, u64, String)> {
     let mut snap = store.snapshot().await.expect("snapshot");
     let names: Vec<String> = snap.tables().iter().map(|t| t.name.clone()).collect();
     let mut out = Vec::new();
@@ -70,7 +71,7 @@ async fn digests(store: &Store) -> Vec<(String, u64, String)> {
     out
 }
 
-fn of_manifest(m: &Manifest) -> Vec<(String, u64, String)> {
+pub(crate) fn of_manifest(m: &Manifest) -> Vec<(String, u64, String)> {
     m.tables
         .iter()
         .map(|t| {
@@ -114,7 +115,7 @@ async fn round_trip(source: Backend, target: Backend) {
         let dir = temp_dir("backup");
         let key = BackupKey::generate().unwrap();
         let models = FolderRegistry::new(dir.0.join("models"));
-        let m = nba_backup::create(&store, &models, &dir.0.join("out"), Some(&key))
+        let m = nba_backup::create(&store, &models, &d(&dir.0.join("out")), Some(&key))
             .await
             .expect("backup");
         assert_eq!(of_manifest(&m), digests(&store).await, "the manifest describes the store");
@@ -123,7 +124,7 @@ async fn round_trip(source: Backend, target: Backend) {
         // Writes after the backup are not in it.
         exec(&store, "INSERT INTO meta (key, value) VALUES ('after', 'backup')").await;
 
-        let report = nba_backup::verify(&dir.0.join("out"), &m.id, Some(&key)).await.expect("verify");
+        let report = nba_backup::verify(&d(&dir.0.join("out")), &m.id, Some(&key)).await.expect("verify");
         assert_eq!(report.rows, m.rows());
 
         let (url, pg_name) = match target {
@@ -138,7 +139,7 @@ async fn round_trip(source: Backend, target: Backend) {
                 std::fs::create_dir_all(dir).unwrap();
             }
         }
-        let restored = nba_backup::restore(&dir.0.join("out"), &m.id, Some(&key), &url, &models, false).await;
+        let restored = nba_backup::restore(&d(&dir.0.join("out")), &m.id, Some(&key), &url, &models, false).await;
         let check = async {
             let r = restored.expect("restore");
             assert_eq!(r.rows, m.rows());
@@ -194,19 +195,22 @@ async fn damaged_altered_and_foreign_backups_are_refused() {
         let out = dir.0.join("out");
         let key = BackupKey::generate().unwrap();
         let models = FolderRegistry::new(dir.0.join("models"));
-        let m = nba_backup::create(&store, &models, &out, Some(&key))
+        let m = nba_backup::create(&store, &models, &d(&out), Some(&key))
             .await
             .unwrap();
         let root = out.join(&m.id);
 
-        expect_err(nba_backup::verify(&out, &m.id, None).await, "is encrypted");
+        expect_err(
+            nba_backup::verify(&d(&out), &m.id, None).await,
+            "is encrypted",
+        );
         let other = BackupKey::generate().unwrap();
         expect_err(
-            nba_backup::verify(&out, &m.id, Some(&other)).await,
+            nba_backup::verify(&d(&out), &m.id, Some(&other)).await,
             "was encrypted with key",
         );
         expect_err(
-            nba_backup::verify(&out, "../etc", Some(&key)).await,
+            nba_backup::verify(&d(&out), "../etc", Some(&key)).await,
             "not a backup id",
         );
 
@@ -218,7 +222,7 @@ async fn damaged_altered_and_foreign_backups_are_refused() {
         bad[at] ^= 0x10;
         std::fs::write(&games, &bad).unwrap();
         expect_err(
-            nba_backup::verify(&out, &m.id, Some(&key)).await,
+            nba_backup::verify(&d(&out), &m.id, Some(&key)).await,
             "fails authentication",
         );
         // A restore of it changes nothing: the target stays absent.
@@ -226,7 +230,7 @@ async fn damaged_altered_and_foreign_backups_are_refused() {
         std::fs::create_dir_all(target.parent().unwrap()).unwrap();
         let url = format!("sqlite://{}", target.display());
         expect_err(
-            nba_backup::restore(&out, &m.id, Some(&key), &url, &models, false).await,
+            nba_backup::restore(&d(&out), &m.id, Some(&key), &url, &models, false).await,
             "fails authentication",
         );
         assert!(!target.exists());
@@ -238,11 +242,11 @@ async fn damaged_altered_and_foreign_backups_are_refused() {
         // A file of another table put in its place authenticates under neither name.
         std::fs::copy(root.join("tables/players.jsonl.gz.enc"), &games).unwrap();
         expect_err(
-            nba_backup::verify(&out, &m.id, Some(&key)).await,
+            nba_backup::verify(&d(&out), &m.id, Some(&key)).await,
             "fails authentication",
         );
         std::fs::write(&games, &good).unwrap();
-        nba_backup::verify(&out, &m.id, Some(&key))
+        nba_backup::verify(&d(&out), &m.id, Some(&key))
             .await
             .expect("the original file verifies");
 
@@ -253,7 +257,7 @@ async fn damaged_altered_and_foreign_backups_are_refused() {
         edited["schema_version"] = 4.into();
         std::fs::write(&path, edited.to_string()).unwrap();
         expect_err(
-            nba_backup::verify(&out, &m.id, Some(&key)).await,
+            nba_backup::verify(&d(&out), &m.id, Some(&key)).await,
             "manifest was altered",
         );
         std::fs::write(&path, &text).unwrap();
@@ -268,15 +272,15 @@ async fn newer_schemas_busy_and_non_empty_stores_are_refused_and_replace_keeps_t
         let dir = temp_dir("backup_refuse");
         let out = dir.0.join("out");
         let models = FolderRegistry::new(dir.0.join("models"));
-        let m = nba_backup::create(&store, &models, &out, None)
+        let m = nba_backup::create(&store, &models, &d(&out), None)
             .await
             .unwrap();
         assert_eq!(m.key_fingerprint, None);
-        nba_backup::verify(&out, &m.id, None)
+        nba_backup::verify(&d(&out), &m.id, None)
             .await
             .expect("unencrypted backups verify without a key");
         let any_key = BackupKey::generate().unwrap();
-        nba_backup::verify(&out, &m.id, Some(&any_key))
+        nba_backup::verify(&d(&out), &m.id, Some(&any_key))
             .await
             .expect("a key given for an unencrypted backup is not used");
 
@@ -295,10 +299,11 @@ async fn newer_schemas_busy_and_non_empty_stores_are_refused_and_replace_keeps_t
         let target = dir.0.join("t/nba.db");
         let url = format!("sqlite://{}", target.display());
         expect_err(
-            nba_backup::restore(&out, &newer.id, None, &url, &models, false).await,
+            nba_backup::restore(&d(&out), &newer.id, None, &url, &models, false).await,
             "newer than this build's",
         );
-        let listed: Vec<String> = nba_backup::list(&out)
+        let listed: Vec<String> = nba_backup::list(&d(&out))
+            .await
             .unwrap()
             .into_iter()
             .map(|m| m.id)
@@ -306,16 +311,16 @@ async fn newer_schemas_busy_and_non_empty_stores_are_refused_and_replace_keeps_t
         assert_eq!(listed.len(), 2);
         // A backup being written (or killed midway) is not listed.
         std::fs::create_dir_all(out.join(".partial-nba-20260101T000000000Z-00000000")).unwrap();
-        assert_eq!(nba_backup::list(&out).unwrap().len(), 2);
+        assert_eq!(nba_backup::list(&d(&out)).await.unwrap().len(), 2);
 
         // Into the source itself: it holds data; with --replace it is in use (open pool).
         let source_path = dir.0.join("src.db");
         let source_url = format!("sqlite://{}", source_path.display());
-        nba_backup::restore(&out, &m.id, None, &source_url, &models, false)
+        nba_backup::restore(&d(&out), &m.id, None, &source_url, &models, false)
             .await
             .expect("restore into an absent store");
         expect_err(
-            nba_backup::restore(&out, &m.id, None, &source_url, &models, false).await,
+            nba_backup::restore(&d(&out), &m.id, None, &source_url, &models, false).await,
             "holds data",
         );
         let busy = Store::open(&StoreOptions::new(source_url.clone()))
@@ -327,11 +332,11 @@ async fn newer_schemas_busy_and_non_empty_stores_are_refused_and_replace_keeps_t
         )
         .await;
         expect_err(
-            nba_backup::restore(&out, &m.id, None, &source_url, &models, true).await,
+            nba_backup::restore(&d(&out), &m.id, None, &source_url, &models, true).await,
             "in use",
         );
         busy.close().await;
-        let r = nba_backup::restore(&out, &m.id, None, &source_url, &models, true)
+        let r = nba_backup::restore(&d(&out), &m.id, None, &source_url, &models, true)
             .await
             .expect("replace");
         let kept = r.replaced.expect("the replaced store is kept");
@@ -366,17 +371,17 @@ async fn postgres_restore_switches_databases_only_when_no_one_is_connected() {
         let out = dir.0.join("out");
         let key = BackupKey::generate().unwrap();
         let models = FolderRegistry::new(dir.0.join("models"));
-        let m = nba_backup::create(&store, &models, &out, Some(&key)).await.unwrap();
+        let m = nba_backup::create(&store, &models, &d(&out), Some(&key)).await.unwrap();
 
         let (url, name) = pg_target();
         let check = async {
-            nba_backup::restore(&out, &m.id, Some(&key), &url, &models, false).await.expect("restore into a new database");
+            nba_backup::restore(&d(&out), &m.id, Some(&key), &url, &models, false).await.expect("restore into a new database");
             let held = Store::open(&StoreOptions::new(url.clone())).await.unwrap();
             exec(&held, "INSERT INTO meta (key, value) VALUES ('mark', 'old')").await;
-            expect_err(nba_backup::restore(&out, &m.id, Some(&key), &url, &models, false).await, "holds data");
-            expect_err(nba_backup::restore(&out, &m.id, Some(&key), &url, &models, true).await, "other sessions");
+            expect_err(nba_backup::restore(&d(&out), &m.id, Some(&key), &url, &models, false).await, "holds data");
+            expect_err(nba_backup::restore(&d(&out), &m.id, Some(&key), &url, &models, true).await, "other sessions");
             held.close().await;
-            let r = nba_backup::restore(&out, &m.id, Some(&key), &url, &models, true).await.expect("replace");
+            let r = nba_backup::restore(&d(&out), &m.id, Some(&key), &url, &models, true).await.expect("replace");
             let kept = r.replaced.expect("the old database is kept");
             let base = postgres_base();
             let old = Store::open(&StoreOptions::new(format!("{base}/{kept}"))).await.unwrap();
@@ -406,13 +411,13 @@ async fn a_backup_from_an_older_schema_restores_and_is_migrated_on() {
     assert_eq!(old.schema_version().await.unwrap(), 4);
     exec(&old, "INSERT INTO franchises (id, abbr, city, nickname, full_name) VALUES (1, 'BOS', 'Boston', 'Celtics', 'Boston Celtics')").await;
     let models = FolderRegistry::new(dir.0.join("models"));
-    let m = nba_backup::create(&old, &models, &dir.0.join("out"), None)
+    let m = nba_backup::create(&old, &models, &d(&dir.0.join("out")), None)
         .await
         .unwrap();
     old.close().await;
     assert_eq!(m.schema_version, 4);
     let url = format!("sqlite://{}", dir.0.join("new.db").display());
-    let r = nba_backup::restore(&dir.0.join("out"), &m.id, None, &url, &models, false)
+    let r = nba_backup::restore(&d(&dir.0.join("out")), &m.id, None, &url, &models, false)
         .await
         .expect("restore");
     assert_eq!(
