@@ -87,10 +87,12 @@ VIEWER_DATA_TOOLS = [
 # whoami is open to every principal; the other access tools need sql:query, audit:read and
 # users:manage.
 VIEWER_TOOLS = VIEWER_DATA_TOOLS + ["whoami"]
-ADMIN_ONLY_TOOLS = ["query_sql", "audit_log", "list_accounts", "revoke_api_key"]
+ADMIN_ONLY_TOOLS = ["query_sql", "audit_log", "list_accounts", "revoke_api_key", "backup_create", "backup_list", "backup_verify"]
 EXPECTED_TOOLS = VIEWER_TOOLS + ADMIN_ONLY_TOOLS
-# Tools that change state: not read-only, marked destructive.
-WRITING_TOOLS = ["revoke_api_key"]
+# Tools that change state: not read-only; revoking cannot be undone (destructive), a backup
+# only adds (not destructive, and not idempotent: each call makes a new one).
+WRITING_TOOLS = ["revoke_api_key", "backup_create"]
+DESTRUCTIVE_TOOLS = ["revoke_api_key"]
 HEALTH_STATUSES = ["healthy", "degraded", "unhealthy"]
 # Every team plays 82 regular-season games in 2015-16 (1230 games in all).
 GAMES_2015_16 = 82
@@ -294,6 +296,9 @@ async def check_access_tools(client: Client, args: argparse.Namespace, checks: C
         checks.expect(all(len(p) <= 16 for p in prefixes), f"list_accounts: key prefixes {prefixes} are too long")
         key = os.environ.get(args.bearer_env, "").strip() if args.bearer_env else ""
         checks.expect(not key or key not in json.dumps(accounts), "list_accounts shows our API key")
+    # This server has no backup destination: the backup tools say so and what to set.
+    for tool, arguments in [("backup_list", {}), ("backup_create", {}), ("backup_verify", {"id": "nba-20260101T000000000Z-00000000"})]:
+        await call_refused(client, checks, calls, tool, arguments, ["not configured", "NBA_MCP_BACKUP_DIR"])
     message = await call_refused(client, checks, calls, "revoke_api_key", {"key_id": "key_doesnotexist"}, ["no API key", "key_doesnotexist"])
     summary["revoke_unknown_key_message"] = message
 
@@ -422,7 +427,8 @@ async def run_admin(client: Client, args: argparse.Namespace, checks: Checks, su
         annotations = d.get("annotations", {})
         if tool.name in WRITING_TOOLS:
             checks.expect(annotations.get("readOnlyHint") is False, f"{tool.name}: readOnlyHint is not false")
-            checks.expect(annotations.get("destructiveHint") is True, f"{tool.name}: destructiveHint is not true")
+            destructive = tool.name in DESTRUCTIVE_TOOLS
+            checks.expect(annotations.get("destructiveHint") is destructive, f"{tool.name}: destructiveHint is not {destructive}")
         else:
             checks.expect(annotations.get("readOnlyHint") is True, f"{tool.name}: readOnlyHint is not true")
 

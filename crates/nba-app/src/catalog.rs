@@ -16,6 +16,10 @@ pub struct ToolSpec {
     pub output_schema: Arc<Map<String, Value>>,
     /// Reads only: hosts may auto-approve it.
     pub read_only: bool,
+    /// A write that cannot be undone (revoking a key); a write that only adds is not.
+    pub destructive: bool,
+    /// Calling it again with the same arguments has no further effect.
+    pub idempotent: bool,
     /// The permission a caller needs; `None`: any authenticated caller.
     pub permission: Option<nba_auth::Permission>,
 }
@@ -163,7 +167,7 @@ pub(crate) fn spec<I: JsonSchema, O: JsonSchema>(
     title: &'static str,
     description: &'static str,
     permission: Option<nba_auth::Permission>,
-    read_only: bool,
+    (read_only, destructive, idempotent): (bool, bool, bool),
 ) -> ToolSpec {
     ToolSpec {
         name,
@@ -172,6 +176,8 @@ pub(crate) fn spec<I: JsonSchema, O: JsonSchema>(
         input_schema: Arc::new(schema_of::<I>()),
         output_schema: Arc::new(output_schema_of::<O>()),
         read_only,
+        destructive,
+        idempotent,
         permission,
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod admin;
+pub mod backups;
 mod cache;
 pub mod catalog;
 pub mod demo;
@@ -58,6 +59,7 @@ struct Inner {
     answers: cache::answers::AnswerCache,
     predictions: predict::PredictService,
     ops: std::sync::OnceLock<nba_ops::OpsHandle>,
+    backups: std::sync::OnceLock<Arc<backups::Backups>>,
     access: access::Access,
     work: work::Work,
 }
@@ -139,6 +141,7 @@ impl App {
                 answers: cache::answers::AnswerCache::new(&limits.answer_cache),
                 predictions: predict::PredictService::new(models, logger),
                 ops: std::sync::OnceLock::new(),
+                backups: std::sync::OnceLock::new(),
                 access: access::Access::start(&store, access, &limits),
                 work: work::Work::new(limits),
             }),
@@ -148,6 +151,11 @@ impl App {
     /// Attaches the running operations layer (health, alerts) for the tools that report it.
     pub fn attach_ops(&self, ops: nba_ops::OpsHandle) {
         let _ = self.inner.ops.set(ops);
+    }
+
+    /// Attaches the backup service (the configured destination) for the backup tools.
+    pub fn attach_backups(&self, backups: Arc<backups::Backups>) {
+        let _ = self.inner.backups.set(backups);
     }
 
     pub(crate) fn ops(&self) -> Result<&nba_ops::OpsHandle, AppError> {

@@ -36,10 +36,13 @@ pub enum Permission {
     /// Read the server configuration.
     #[serde(rename = "config:manage")]
     ConfigManage,
+    /// Take, list and verify backups (restore is a CLI command).
+    #[serde(rename = "backups:manage")]
+    BackupsManage,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 9] = [
+    pub const ALL: [Permission; 10] = [
         Permission::DataRead,
         Permission::PredictionsRead,
         Permission::HealthRead,
@@ -49,6 +52,7 @@ impl Permission {
         Permission::AuditRead,
         Permission::UsersManage,
         Permission::ConfigManage,
+        Permission::BackupsManage,
     ];
 
     /// The permission's name, which is also its OAuth scope.
@@ -63,6 +67,7 @@ impl Permission {
             Permission::AuditRead => "audit:read",
             Permission::UsersManage => "users:manage",
             Permission::ConfigManage => "config:manage",
+            Permission::BackupsManage => "backups:manage",
         }
     }
 
@@ -79,6 +84,7 @@ impl Permission {
             Permission::AuditRead => "read and verify the audit log",
             Permission::UsersManage => "manage users, service accounts and API keys",
             Permission::ConfigManage => "read the server configuration",
+            Permission::BackupsManage => "take, list and verify backups",
         }
     }
 }

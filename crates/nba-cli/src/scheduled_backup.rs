@@ -2,13 +2,15 @@
 //! `backup_interval_s` (the first at start-up when the newest in the folder is older than
 //! that), each followed by pruning to `backup_max_age_days`; a `backup` health component,
 //! metrics for the age and size of the newest good backup, and the `backup_stale` alert
-//! through that component.
+//! through that component. The backup service it creates is the one the admin backup tools
+//! use.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::Result;
 use chrono::{DateTime, Utc};
+use nba_app::backups::{BackupConfig, Backups};
 use nba_ops::health::{check_fn, ComponentHealth, HealthCheck};
 use nba_store::Store;
 use tokio_util::sync::CancellationToken;
@@ -28,8 +30,12 @@ struct State {
 /// After a failure the next attempt comes this soon (or at the interval, if shorter).
 const RETRY: Duration = Duration::from_secs(600);
 
+/// When another backup operation holds the turn, the schedule looks again this soon.
+const BUSY_RETRY: Duration = Duration::from_secs(60);
+
 /// Starts the schedule; returns its health check, or none when no folder is configured.
 pub async fn start(
+    app: &nba_app::App,
     store: &Store,
     settings: &Settings,
     token: &CancellationToken,
@@ -37,7 +43,7 @@ pub async fn start(
     let Some(dir) = settings.backup_dir.as_ref() else {
         return Ok(None);
     };
-    let dir =
+    let dest =
         nba_backup::Destination::parse(&dir.to_string_lossy(), &nba_backup::S3Options::default())
             .map_err(|e| anyhow::anyhow!("NBA_MCP_BACKUP_DIR: {e}"))?;
     let key_file = settings
@@ -51,14 +57,27 @@ pub async fn start(
         keep_last: None,
         keep_at_least: 1,
     };
+    // Shared with the backup tools: one operation at a time, each within half the interval.
+    let backups = Backups::new(
+        store.clone(),
+        BackupConfig {
+            dest,
+            key: Some(key),
+            registry: Arc::new(nba_registry::FolderRegistry::new(
+                settings.model_store.clone(),
+            )),
+            max_run: interval / 2,
+        },
+    );
+    app.attach_backups(backups.clone());
     let state = Arc::new(Mutex::new(State::default()));
-    if let Some(newest) = nba_backup::list(&dir).await?.pop() {
-        if let Ok(at) = DateTime::parse_from_rfc3339(&newest.created_at) {
-            record_ok(&state, at.with_timezone(&Utc), newest.id, newest.bytes);
-        }
+    // The destination may be down now: the server serves anyway, and the first run says so.
+    match backups.newest().await {
+        Ok(Some((at, newest))) => record_ok(&state, at, newest.id, newest.bytes),
+        Ok(None) => {}
+        Err(e) => tracing::warn!(error = %e, "could not list the backups at start-up"),
     }
-    let registry = nba_registry::FolderRegistry::new(settings.model_store.clone());
-    let (store, token, task_state) = (store.clone(), token.clone(), state.clone());
+    let (token, task_state) = (token.clone(), state.clone());
     tokio::spawn(async move {
         loop {
             let wait = next_wait(&task_state, interval);
@@ -66,19 +85,8 @@ pub async fn start(
                 _ = token.cancelled() => break,
                 _ = tokio::time::sleep(wait) => {}
             }
-            // Bounded: a backup that cannot finish within half the interval is abandoned
-            // (its `.partial-` folder is swept by a later prune).
-            let run = nba_backup::create(&store, &registry, &dir, Some(&key));
-            let outcome = match tokio::time::timeout(interval / 2, run).await {
-                Ok(Ok(m)) => Ok(m),
-                Ok(Err(e)) => Err(e.to_string()),
-                Err(_) => Err(format!(
-                    "did not finish within {} s",
-                    (interval / 2).as_secs()
-                )),
-            };
             let m = nba_ops::metrics();
-            match outcome {
+            match backups.create("schedule").await {
                 Ok(manifest) => {
                     m.backup_runs.with(&["ok"], |c| c.inc());
                     tracing::info!(
@@ -87,7 +95,7 @@ pub async fn start(
                         "scheduled backup written"
                     );
                     record_ok(&task_state, Utc::now(), manifest.id, manifest.bytes);
-                    match nba_backup::prune(&dir, retention, Utc::now()).await {
+                    match nba_backup::prune(backups.destination(), retention, Utc::now()).await {
                         Ok(r) if !r.removed.is_empty() => {
                             tracing::info!(removed = r.removed.len(), "old backups pruned")
                         }
@@ -95,11 +103,18 @@ pub async fn start(
                         Err(e) => tracing::warn!(error = %e, "pruning old backups failed"),
                     }
                 }
+                // A backup asked for by an administrator is running: try again shortly.
+                Err(nba_app::AppError::Overloaded { .. }) => {
+                    tokio::select! {
+                        _ = token.cancelled() => break,
+                        _ = tokio::time::sleep(BUSY_RETRY) => {}
+                    }
+                }
                 Err(e) => {
                     m.backup_runs.with(&["failed"], |c| c.inc());
                     tracing::error!(error = %e, "scheduled backup failed");
                     let mut s = task_state.lock().expect("backup state");
-                    s.last_error = Some((Utc::now(), e));
+                    s.last_error = Some((Utc::now(), e.to_string()));
                     s.attempted = true;
                 }
             }

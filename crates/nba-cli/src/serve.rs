@@ -167,7 +167,7 @@ async fn start_ops(
     let performance = Arc::new(nba_ops::Published::<nba_ops::PerformanceObservation>::default());
     let mut builder = nba_ops::Ops::builder(store.clone(), settings.ops.clone())
         .health_check(app.model_health_check());
-    if let Some(check) = crate::scheduled_backup::start(store, settings, token).await? {
+    if let Some(check) = crate::scheduled_backup::start(app, store, settings, token).await? {
         builder = builder.health_check(check);
     }
     let ops = builder

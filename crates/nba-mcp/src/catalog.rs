@@ -62,14 +62,15 @@ impl Catalog {
     }
 }
 
-/// Tools give the same answer for the same data and talk to nothing outside the store; all
-/// but the admin's `revoke_api_key` only read, and hosts use these hints to auto-approve
-/// calls. A writing tool is marked destructive (revoking cannot be undone).
+/// Tools give the same answer for the same data and talk to nothing outside the server; all
+/// but the admin's `revoke_api_key` and `backup_create` only read, and hosts use these hints
+/// to auto-approve calls. Revoking is destructive (it cannot be undone); a backup only adds,
+/// and each call makes a new one (not idempotent).
 fn tool(spec: &ToolSpec) -> Tool {
     let annotations = ToolAnnotations::with_title(spec.title)
         .read_only(spec.read_only)
-        .destructive(!spec.read_only)
-        .idempotent(true)
+        .destructive(spec.destructive)
+        .idempotent(spec.idempotent)
         .open_world(false);
     Tool::new(spec.name, spec.description, spec.input_schema.clone())
         .with_title(spec.title)

@@ -2,6 +2,7 @@
 
 mod access;
 mod args;
+mod backups;
 mod compute;
 mod games;
 mod h2h;
@@ -30,6 +31,7 @@ use crate::catalog::{self, ToolSpec};
 use crate::{App, AppError};
 
 pub use access::{AuditLog, ListAccounts, QuerySql, RevokeApiKey, Whoami};
+pub use backups::{BackupCreate, BackupList, BackupVerify};
 pub use compute::ComputeMetrics;
 pub use games::{GetGame, GetGames};
 pub use h2h::HeadToHead;
@@ -53,6 +55,10 @@ pub trait Tool: 'static {
     const PERMISSION: Option<Permission>;
     /// Reads only (hosts may auto-approve it); `false` for tools that change state.
     const READ_ONLY: bool = true;
+    /// Changes state in a way that cannot be undone (default: every writing tool).
+    const DESTRUCTIVE: bool = !Self::READ_ONLY;
+    /// A repeated call with the same arguments changes nothing more.
+    const IDEMPOTENT: bool = true;
     /// The answer depends only on the arguments and the data (not on the caller, the clock
     /// or a model): kept in the answer cache per data version.
     const CACHEABLE: bool = false;
@@ -91,7 +97,7 @@ fn entry<T: Tool>() -> (ToolSpec, Handler) {
         T::TITLE,
         T::DESCRIPTION,
         T::PERMISSION,
-        T::READ_ONLY,
+        (T::READ_ONLY, T::DESTRUCTIVE, T::IDEMPOTENT),
     );
     (spec, handle::<T>)
 }
@@ -154,6 +160,9 @@ pub(crate) fn registry() -> &'static Registry {
             entry::<access::AuditLog>(),
             entry::<access::ListAccounts>(),
             entry::<access::RevokeApiKey>(),
+            entry::<backups::BackupCreate>(),
+            entry::<backups::BackupList>(),
+            entry::<backups::BackupVerify>(),
         ]
         .into_iter()
         .unzip();

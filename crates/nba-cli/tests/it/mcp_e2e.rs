@@ -4,7 +4,7 @@
 //! Python SDK (`tests/e2e/mcp_client.py`) over stdio (the server runs as the principal of
 //! `NBA_MCP_API_KEY`) and over Streamable HTTP (`nba-mcp serve --bind 127.0.0.1:0`, the key
 //! sent as `Authorization: Bearer`), in both protocol eras (legacy `initialize` handshake and
-//! stateless 2026-07-28). As an admin the client sees and calls all 23 tools; a viewer sees
+//! stateless 2026-07-28). As an admin the client sees and calls all 26 tools; a viewer sees
 //! only its 19 and is refused the others; without a key the SDK gets 401 and fails at once.
 //!
 //! Needs `.venv-mcp` (run `scripts/setup-python.sh`) and the shared data folder
@@ -82,7 +82,7 @@ const ADMIN: &str = "e2e-admin";
 const VIEWER: &str = "e2e-viewer";
 
 /// The tools an admin sees, in catalog order: a viewer sees the first 19.
-const TOOLS: [&str; 23] = [
+const TOOLS: [&str; 26] = [
     "list_teams",
     "find_team",
     "search_players",
@@ -106,8 +106,11 @@ const TOOLS: [&str; 23] = [
     "audit_log",
     "list_accounts",
     "revoke_api_key",
+    "backup_create",
+    "backup_list",
+    "backup_verify",
 ];
-/// What a viewer (data:read, predictions:read, health:read) may call: all but the last four.
+/// What a viewer (data:read, predictions:read, health:read) may call: all but the last seven.
 const VIEWER_TOOLS: usize = 19;
 
 static PREPARED: OnceLock<Prepared> = OnceLock::new();

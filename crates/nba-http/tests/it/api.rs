@@ -21,7 +21,7 @@ impl Drop for TempDir {
 }
 
 /// Every tool, in catalog order.
-const TOOLS: [&str; 23] = [
+const TOOLS: [&str; 26] = [
     "list_teams",
     "find_team",
     "search_players",
@@ -45,6 +45,9 @@ const TOOLS: [&str; 23] = [
     "audit_log",
     "list_accounts",
     "revoke_api_key",
+    "backup_create",
+    "backup_list",
+    "backup_verify",
 ];
 
 thread_local! {

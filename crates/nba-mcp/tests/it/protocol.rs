@@ -13,7 +13,7 @@ use rmcp::ServiceError;
 use serde_json::{json, Map, Value};
 
 /// Every tool, in catalog order.
-const TOOLS: [&str; 23] = [
+const TOOLS: [&str; 26] = [
     "list_teams",
     "find_team",
     "search_players",
@@ -37,6 +37,9 @@ const TOOLS: [&str; 23] = [
     "audit_log",
     "list_accounts",
     "revoke_api_key",
+    "backup_create",
+    "backup_list",
+    "backup_verify",
 ];
 
 fn object(value: Value) -> Map<String, Value> {
@@ -133,10 +136,16 @@ async fn lists_all_tools_with_schemas_and_read_only_hints() {
                 tool.name
             );
             let hints = tool.annotations.as_ref().expect("annotations");
-            let writes = tool.name == "revoke_api_key";
+            let writes = ["revoke_api_key", "backup_create"].contains(&tool.name.as_ref());
+            let adds = tool.name == "backup_create";
             assert_eq!(hints.read_only_hint, Some(!writes), "{}", tool.name);
-            assert_eq!(hints.destructive_hint, Some(writes));
-            assert_eq!(hints.idempotent_hint, Some(true));
+            assert_eq!(
+                hints.destructive_hint,
+                Some(writes && !adds),
+                "{}",
+                tool.name
+            );
+            assert_eq!(hints.idempotent_hint, Some(!adds), "{}", tool.name);
             assert_eq!(hints.open_world_hint, Some(false));
         }
         client.cancel().await.unwrap();
@@ -368,7 +377,15 @@ async fn a_stdio_viewer_sees_and_calls_only_viewer_tools() {
     let client = client_as(app.clone(), Role::Viewer).await;
     let tools = client.list_all_tools().await.expect("tools/list");
     let names: Vec<&str> = tools.iter().map(|t| t.name.as_ref()).collect();
-    for hidden in ["query_sql", "audit_log", "list_accounts", "revoke_api_key"] {
+    for hidden in [
+        "query_sql",
+        "audit_log",
+        "list_accounts",
+        "revoke_api_key",
+        "backup_create",
+        "backup_list",
+        "backup_verify",
+    ] {
         assert!(
             !names.contains(&hidden),
             "{hidden} listed for a viewer: {names:?}"
