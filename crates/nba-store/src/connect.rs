@@ -99,7 +99,15 @@ impl Store {
             })
             .connect(&url)
             .await?;
-        let store = Store { pool, backend };
+        let file = match backend {
+            Backend::Sqlite => FileId::of(&url).map(std::sync::Arc::new),
+            Backend::Postgres => None,
+        };
+        let store = Store {
+            pool,
+            backend,
+            file,
+        };
         migrate::run(&store, options.migrate_to).await?;
         Ok(store)
     }
@@ -111,6 +119,50 @@ impl Store {
 }
 
 /// Adds create-if-missing to an SQLite URL and makes sure its folder exists.
+/// An SQLite database file by path and identity (device, inode). Deleting or replacing the
+/// file under a running server leaves its connections on the old inode: everything written
+/// after that is lost when they close, so the health check says so.
+#[derive(Debug)]
+pub(crate) struct FileId {
+    path: std::path::PathBuf,
+    id: (u64, u64),
+}
+
+impl FileId {
+    fn of(url: &str) -> Option<FileId> {
+        use std::os::unix::fs::MetadataExt;
+        let rest = url.trim_start_matches("sqlite://");
+        let path = rest.split('?').next().unwrap_or("");
+        if path.is_empty() || path == ":memory:" {
+            return None;
+        }
+        let m = std::fs::metadata(path).ok()?;
+        Some(FileId {
+            path: path.into(),
+            id: (m.dev(), m.ino()),
+        })
+    }
+
+    /// Whether the path still names the file that was opened; the error says what changed.
+    pub(crate) fn check(&self) -> Result<(), StoreError> {
+        use std::os::unix::fs::MetadataExt;
+        match std::fs::metadata(&self.path) {
+            Ok(m) if (m.dev(), m.ino()) == self.id => Ok(()),
+            Ok(_) => Err(StoreError::FileLost(format!(
+                "the database file {} was replaced while the server had it open; what is \
+                 written now goes to the old file: stop the server and start it again",
+                self.path.display()
+            ))),
+            Err(e) => Err(StoreError::FileLost(format!(
+                "the database file {} is gone ({e}) while the server had it open; what is \
+                 written now is lost when the server stops: restore it from a backup \
+                 (`nba-mcp backup restore`) and restart",
+                self.path.display()
+            ))),
+        }
+    }
+}
+
 fn sqlite_url_with_options(url: &str) -> Result<String, StoreError> {
     let rest = url
         .trim_start_matches("sqlite://")

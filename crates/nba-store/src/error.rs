@@ -22,6 +22,9 @@ pub enum StoreError {
     /// A snapshot (backup) could not be taken or loaded; the text says why.
     #[error("snapshot: {0}")]
     Snapshot(String),
+    /// The SQLite database file was deleted or replaced under the running server.
+    #[error("{0}")]
+    FileLost(String),
 }
 
 impl StoreError {
@@ -57,6 +60,7 @@ impl StoreError {
             StoreError::Timeout { .. } => "statement_timeout",
             StoreError::Conflict(_) => "conflict",
             StoreError::Snapshot(_) => "snapshot_failed",
+            StoreError::FileLost(_) => "database_file_lost",
         }
     }
 }

@@ -32,6 +32,8 @@ use sqlx::AnyPool;
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// SQLite: the database file as opened, to notice it deleted or replaced under us.
+    file: Option<std::sync::Arc<connect::FileId>>,
 }
 
 impl Store {

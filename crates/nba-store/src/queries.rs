@@ -145,8 +145,12 @@ impl Store {
     }
 
     /// A cheap query that proves the database answers.
+    /// The database answers, and (SQLite) its file is still the one opened.
     pub async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1").fetch_one(&self.pool).await?;
+        if let Some(file) = &self.file {
+            file.check()?;
+        }
         Ok(())
     }
 

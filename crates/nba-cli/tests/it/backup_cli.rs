@@ -6,7 +6,7 @@ use std::process::Command;
 
 use super::access_cli::{serve, Temp};
 
-fn call(addr: &str, key: &str) -> String {
+pub(super) fn call(addr: &str, key: &str) -> String {
     let out = Command::new("curl")
         .args(["-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST"])
         .args(["-H", &format!("Authorization: Bearer {key}")])
@@ -275,7 +275,7 @@ fn killed_backups_and_restores_leave_nothing_half_written() {
     });
 }
 
-fn get(addr: &str, key: &str, path: &str) -> String {
+pub(super) fn get(addr: &str, key: &str, path: &str) -> String {
     let out = Command::new("curl")
         .args(["-s", "-H", &format!("Authorization: Bearer {key}")])
         .arg(format!("http://{addr}{path}"))
@@ -404,7 +404,7 @@ fn scheduled(t: &Temp, dir: &str) -> (String, String) {
 }
 
 /// POSTs `args` to tool `name` over the HTTP API; the status and the JSON answer.
-fn tool(addr: &str, key: &str, name: &str, args: &str) -> (u16, serde_json::Value) {
+pub(super) fn tool(addr: &str, key: &str, name: &str, args: &str) -> (u16, serde_json::Value) {
     let out = Command::new("curl")
         .args([
             "-s",

@@ -47,6 +47,10 @@ impl HealthCheck for DatabaseCheck {
                     ComponentHealth::healthy(message)
                 }
             }
+            Ok(Err(nba_store::StoreError::FileLost(message))) => {
+                tracing::error!(error = %message, "database file lost");
+                ComponentHealth::unhealthy(message)
+            }
             Ok(Err(e)) => {
                 tracing::warn!(error = %e, "database check failed");
                 ComponentHealth::unhealthy(format!("database query failed: {}", describe(&e)))
