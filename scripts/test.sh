@@ -2,13 +2,16 @@
 # The test command: everything the test suite needs, then the whole workspace's tests.
 # Needs PostgreSQL on 127.0.0.1:5432 (trust auth) and ../shared/data (see README); installs
 # the official Python MCP SDK and moto (.venv-mcp) and Debian's chromium (dashboard test) when
-# missing. Starts one S3 API server (moto, in memory, on a free loopback port) for the run;
-# the tests that need it take buckets of their own from NBA_MCP_TEST_S3_ENDPOINT.
+# missing, and promtool (the alert rules' unit tests). Starts one S3 API server (moto, in
+# memory, on a free loopback port) for the run; the tests that need it take buckets of their
+# own from NBA_MCP_TEST_S3_ENDPOINT.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/ensure-postgres.sh
 scripts/setup-python.sh >/dev/null
 scripts/setup-chromium.sh >/dev/null
+scripts/setup-promtool.sh >/dev/null
+export NBA_MCP_REQUIRE_PROMTOOL=1
 # nextest runs every test in a process of its own; the suites rely on it (metrics, the
 # audit writer and the outage flag are process-wide), so it is installed when missing.
 if ! cargo nextest --version >/dev/null 2>&1; then

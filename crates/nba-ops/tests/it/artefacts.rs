@@ -128,6 +128,11 @@ fn the_rules_pass_promtool_when_it_is_installed() {
         {
             Ok(out) => out,
             Err(_) => {
+                // scripts/test.sh installs it and says it must be there.
+                assert!(
+                    std::env::var_os("NBA_MCP_REQUIRE_PROMTOOL").is_none(),
+                    "promtool is missing: run scripts/setup-promtool.sh"
+                );
                 eprintln!(
                     "promtool not installed (Debian package prometheus); rules not validated"
                 );
