@@ -16,6 +16,9 @@ use serde::Serialize;
 
 use crate::AppError;
 
+/// Longest one journal export may run.
+const JOURNAL_LIMIT: Duration = Duration::from_secs(120);
+
 /// What the server backs up to.
 pub struct BackupConfig {
     pub dest: Destination,
@@ -57,6 +60,8 @@ pub struct Backups {
     config: BackupConfig,
     store: Store,
     state: Mutex<State>,
+    /// The newest complete backup known (the base journal segments go beside).
+    newest: Mutex<Option<Manifest>>,
 }
 
 /// Clears the running mark however the operation ends (also when its task is dropped).
@@ -78,6 +83,7 @@ impl Backups {
             config,
             store,
             state: Mutex::default(),
+            newest: Mutex::default(),
         })
     }
 
@@ -128,6 +134,9 @@ impl Backups {
                 self.config.max_run.as_secs()
             ))),
         };
+        if let Ok(m) = &result {
+            *self.newest.lock().expect("newest backup") = Some(m.clone());
+        }
         let (outcome, detail) = match &result {
             Ok(m) => ("ok", m.id.clone()),
             Err(e) => ("failed", e.to_string()),
@@ -172,11 +181,42 @@ impl Backups {
 
     /// When the newest complete backup was taken, if any (for the schedule).
     pub async fn newest(&self) -> Result<Option<(DateTime<Utc>, Manifest)>, AppError> {
-        Ok(self.list().await?.pop().and_then(|m| {
+        let newest = self.list().await?.pop();
+        *self.newest.lock().expect("newest backup") = newest.clone();
+        Ok(newest.and_then(|m| {
             DateTime::parse_from_rfc3339(&m.created_at)
                 .ok()
                 .map(|at| (at.with_timezone(&Utc), m))
         }))
+    }
+
+    /// Saves what the audit and prediction logs gained since the newest backup (and its
+    /// journal) as its next journal segment. False when there is no backup to journal
+    /// against yet; true when the logs are saved up to now (a segment was written, or
+    /// nothing was new). Not behind the turn: a long backup must not widen the loss window.
+    pub async fn journal(&self) -> Result<bool, AppError> {
+        let cached = self.newest.lock().expect("newest backup").clone();
+        let base = match cached {
+            Some(m) => m,
+            None => match self.newest().await? {
+                Some((_, m)) => m,
+                None => return Ok(false),
+            },
+        };
+        let run = nba_backup::journal::export(
+            &self.store,
+            &self.config.dest,
+            &base,
+            self.config.key.as_ref(),
+        );
+        match tokio::time::timeout(JOURNAL_LIMIT, run).await {
+            Ok(Ok(_)) => Ok(true),
+            Ok(Err(e)) => Err(backup_error(e)),
+            Err(_) => Err(AppError::Timeout(format!(
+                "the journal export did not finish within {} s",
+                JOURNAL_LIMIT.as_secs()
+            ))),
+        }
     }
 }
 

@@ -97,6 +97,13 @@ async fn write_all(
             file,
         });
     }
+    let mut high_water = std::collections::BTreeMap::new();
+    for (table, key) in crate::journal::TABLES {
+        if snapshot.tables().iter().any(|t| t.name == *table) {
+            let max = snapshot.max_key(table, key).await?.unwrap_or(0);
+            high_water.insert(table.to_string(), max);
+        }
+    }
     let audit_head = snapshot.audit_head().await?;
     let backend = snapshot.backend().as_str().to_string();
     let schema_version = snapshot.schema_version();
@@ -150,6 +157,7 @@ async fn write_all(
         audit_head,
         models: model_entries,
         aliases,
+        high_water,
         bytes,
         seconds: started.elapsed().as_secs_f64(),
         mac: None,

@@ -169,12 +169,21 @@ impl Destination {
         Ok(())
     }
 
-    /// A writer for file `rel` of backup `id` being written. Blocking: call it, and use
-    /// what it returns, on a blocking thread.
+    /// A writer for file `rel` of backup `id`: of the backup being written, or (`journal/`
+    /// files) beside a complete one. Blocking: call it, and use what it returns, on a
+    /// blocking thread.
     pub(crate) fn writer(&self, id: &str, rel: &str) -> io::Result<Box<dyn Sink>> {
         match self {
             Destination::Dir(dir) => {
-                let file = File::create(Self::partial(dir, id).join(rel))?;
+                let path = if rel.starts_with("journal/") {
+                    dir.join(id).join(rel)
+                } else {
+                    Self::partial(dir, id).join(rel)
+                };
+                if let Some(parent) = path.parent() {
+                    std::fs::create_dir_all(parent)?;
+                }
+                let file = File::create(path)?;
                 Ok(Box::new(FileSink(BufWriter::new(file))))
             }
             Destination::S3(s) => Ok(Box::new(S3Sink {
@@ -244,6 +253,151 @@ impl Destination {
         }
     }
 
+    /// Writes a small file `rel` beside the complete backup `id`, create-only: an existing
+    /// one is never overwritten (a folder: written aside, fsynced, then linked into place).
+    pub(crate) async fn put_small(
+        &self,
+        id: &str,
+        rel: &str,
+        bytes: &[u8],
+    ) -> Result<(), BackupError> {
+        match self {
+            Destination::Dir(dir) => {
+                let path = dir.join(id).join(rel);
+                let tmp = appended_name(&path, ".tmp");
+                let write = || -> io::Result<()> {
+                    if let Some(parent) = path.parent() {
+                        std::fs::create_dir_all(parent)?;
+                    }
+                    let mut f = File::create(&tmp)?;
+                    f.write_all(bytes)?;
+                    f.sync_all()?;
+                    // A hard link fails when the name exists: create-only, like S3's.
+                    let linked = std::fs::hard_link(&tmp, &path);
+                    let _ = std::fs::remove_file(&tmp);
+                    linked?;
+                    if let Some(parent) = path.parent() {
+                        sync_dir(parent)?;
+                    }
+                    Ok(())
+                };
+                write().map_err(io_err(format!("writing {}", path.display())))
+            }
+            Destination::S3(s) => {
+                let key = Self::key(s, id, rel);
+                let opts = PutOptions {
+                    mode: PutMode::Create,
+                    ..Default::default()
+                };
+                s.store
+                    .put_opts(&key, PutPayload::from(bytes.to_vec()), opts)
+                    .await
+                    .map_err(|e| s3_err(format!("writing {key}"), e))?;
+                Ok(())
+            }
+        }
+    }
+
+    /// The text of small file `rel` of backup `id` (at most 16 MiB); none when absent.
+    pub(crate) async fn small_file(
+        &self,
+        id: &str,
+        rel: &str,
+    ) -> Result<Option<String>, BackupError> {
+        check_id(id)?;
+        match self {
+            Destination::Dir(dir) => {
+                let path = dir.join(id).join(rel);
+                match std::fs::metadata(&path) {
+                    Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+                    Ok(m) if m.len() > 16 << 20 => {
+                        return Err(BackupError::Invalid {
+                            id: id.into(),
+                            reason: format!("{rel} is {} bytes, too large", m.len()),
+                        })
+                    }
+                    _ => {}
+                }
+                match std::fs::read_to_string(&path) {
+                    Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+                    r => r
+                        .map(Some)
+                        .map_err(io_err(format!("reading {}", path.display()))),
+                }
+            }
+            Destination::S3(s) => {
+                let key = Self::key(s, id, rel);
+                let got = match s.store.get(&key).await {
+                    Err(object_store::Error::NotFound { .. }) => return Ok(None),
+                    r => r.map_err(|e| s3_err(format!("reading {key}"), e))?,
+                };
+                if got.meta.size > 16 << 20 {
+                    return Err(BackupError::Invalid {
+                        id: id.into(),
+                        reason: format!("{rel} is {} bytes, too large", got.meta.size),
+                    });
+                }
+                let bytes = got
+                    .bytes()
+                    .await
+                    .map_err(|e| s3_err(format!("reading {key}"), e))?;
+                String::from_utf8(bytes.to_vec())
+                    .map(Some)
+                    .map_err(|_| BackupError::Invalid {
+                        id: id.into(),
+                        reason: format!("{rel} is not text"),
+                    })
+            }
+        }
+    }
+
+    /// The numbers of backup `id`'s journal segments (`journal/<n>.json`), in order.
+    pub(crate) async fn journal_numbers(&self, id: &str) -> Result<Vec<u32>, BackupError> {
+        check_id(id)?;
+        let names: Vec<String> = match self {
+            Destination::Dir(dir) => match std::fs::read_dir(dir.join(id).join("journal")) {
+                Err(e) if e.kind() == io::ErrorKind::NotFound => Vec::new(),
+                Err(e) => return Err(io_err(format!("listing {id}/journal"))(e)),
+                Ok(entries) => entries
+                    .flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect(),
+            },
+            Destination::S3(s) => {
+                let under = Self::key(s, id, "journal");
+                let mut listing = s.store.list(Some(&under));
+                let mut names = Vec::new();
+                while let Some(meta) = listing.next().await {
+                    let meta = meta.map_err(|e| s3_err(format!("listing {under}"), e))?;
+                    if let Some(name) = meta.location.filename() {
+                        names.push(name.to_string());
+                    }
+                }
+                names
+            }
+        };
+        let mut numbers: Vec<u32> = names
+            .iter()
+            .filter_map(|n| n.strip_suffix(".json"))
+            .filter(|n| n.len() == 6 && n.bytes().all(|b| b.is_ascii_digit()))
+            .filter_map(|n| n.parse().ok())
+            .collect();
+        numbers.sort_unstable();
+        Ok(numbers)
+    }
+
+    /// Deletes file `rel` of backup `id`, if it is there (best effort).
+    pub(crate) async fn remove_file(&self, id: &str, rel: &str) {
+        match self {
+            Destination::Dir(dir) => {
+                let _ = std::fs::remove_file(dir.join(id).join(rel));
+            }
+            Destination::S3(s) => {
+                let _ = s.store.delete(&Self::key(s, id, rel)).await;
+            }
+        }
+    }
+
     /// Removes what a backup that failed midway had written.
     pub(crate) async fn abandon(&self, id: &str) {
         match self {
@@ -260,41 +414,7 @@ impl Destination {
 
     /// The text of backup `id`'s manifest; none when there is no such (complete) backup.
     pub(crate) async fn manifest_text(&self, id: &str) -> Result<Option<String>, BackupError> {
-        check_id(id)?;
-        match self {
-            Destination::Dir(dir) => {
-                let path = dir.join(id).join("manifest.json");
-                match std::fs::read_to_string(&path) {
-                    Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-                    r => r
-                        .map(Some)
-                        .map_err(io_err(format!("reading {}", path.display()))),
-                }
-            }
-            Destination::S3(s) => {
-                let key = Self::key(s, id, "manifest.json");
-                let got = match s.store.get(&key).await {
-                    Err(object_store::Error::NotFound { .. }) => return Ok(None),
-                    r => r.map_err(|e| s3_err(format!("reading {key}"), e))?,
-                };
-                if got.meta.size > 16 << 20 {
-                    return Err(BackupError::Invalid {
-                        id: id.into(),
-                        reason: format!("its manifest is {} bytes, too large", got.meta.size),
-                    });
-                }
-                let bytes = got
-                    .bytes()
-                    .await
-                    .map_err(|e| s3_err(format!("reading {key}"), e))?;
-                String::from_utf8(bytes.to_vec())
-                    .map(Some)
-                    .map_err(|_| BackupError::Invalid {
-                        id: id.into(),
-                        reason: "manifest.json is not text".into(),
-                    })
-            }
-        }
+        self.small_file(id, "manifest.json").await
     }
 
     /// The ids present (complete or not), unsorted. Anything not named like a backup is
@@ -607,6 +727,12 @@ impl Read for S3Source {
         self.current = self.current.slice(n..);
         Ok(n)
     }
+}
+
+fn appended_name(path: &Path, tail: &str) -> PathBuf {
+    let mut s = path.as_os_str().to_owned();
+    s.push(tail);
+    PathBuf::from(s)
 }
 
 /// Flushes a folder's entries (a rename or a new file) to disk.

@@ -13,6 +13,7 @@ mod create;
 pub mod crypto;
 pub mod dest;
 mod files;
+pub mod journal;
 mod manifest;
 mod restore;
 mod retention;
@@ -21,7 +22,7 @@ pub use create::create;
 pub use crypto::BackupKey;
 pub use dest::{Destination, S3Options};
 pub use manifest::{list, read_manifest, Manifest, ModelEntry, TableEntry};
-pub use restore::{restore, verify, RestoreReport, VerifyReport};
+pub use restore::{restore, restore_with, verify, RestoreReport, VerifyReport};
 pub use retention::{prune, PruneReport, Retention};
 
 use thiserror::Error;

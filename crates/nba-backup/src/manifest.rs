@@ -27,6 +27,11 @@ pub struct Manifest {
     pub audit_head: Option<(i64, String)>,
     pub models: Vec<ModelEntry>,
     pub aliases: BTreeMap<String, String>,
+    /// The highest key of each journaled table at the snapshot (`audit_log` seq,
+    /// `prediction_log` id): journal segments go on from here. Empty in backups written
+    /// before journals.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub high_water: BTreeMap<String, i64>,
     /// Total bytes of the files.
     pub bytes: u64,
     pub seconds: f64,

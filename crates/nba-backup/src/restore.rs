@@ -169,6 +169,11 @@ pub struct RestoreReport {
     pub schema_to: i64,
     /// Where the store that was replaced is kept (none: the target was empty or absent).
     pub replaced: Option<String>,
+    /// Journal segments applied after the backup, and the log rows they held.
+    pub journal_segments: usize,
+    pub journal_rows: u64,
+    /// The time the restored logs reach: the last segment's, else the backup's.
+    pub recovered_to: String,
     pub seconds: f64,
 }
 
@@ -263,8 +268,9 @@ async fn rows_in(store: &Store) -> Result<i64, BackupError> {
     Ok(total)
 }
 
-/// Restores backup `id` from `dest` into the store at `url` and the registry `models`.
-/// Refuses a target that holds data unless `replace`; refuses a backup from a newer schema.
+/// Restores backup `id` from `dest` into the store at `url` and the registry `models`, with
+/// its journal. Refuses a target that holds data unless `replace`; refuses a backup from a
+/// newer schema.
 pub async fn restore(
     dest: &Destination,
     id: &str,
@@ -273,10 +279,28 @@ pub async fn restore(
     models: &dyn ModelRegistry,
     replace: bool,
 ) -> Result<RestoreReport, BackupError> {
+    restore_with(dest, id, key, url, models, replace, true).await
+}
+
+/// [`restore`], choosing whether the journal segments are applied (`journal`).
+pub async fn restore_with(
+    dest: &Destination,
+    id: &str,
+    key: Option<&BackupKey>,
+    url: &str,
+    models: &dyn ModelRegistry,
+    replace: bool,
+    journal: bool,
+) -> Result<RestoreReport, BackupError> {
     let started = Instant::now();
     let manifest = read_manifest(dest, id).await?;
     manifest.check(key)?;
     let key = manifest.key_for(key);
+    let segments = if journal {
+        crate::journal::segments(dest, &manifest, key).await?
+    } else {
+        Vec::new()
+    };
     let target = target(url)?;
     let backend = Backend::from_url(url)?;
     let latest = nba_store::latest_schema_version(backend);
@@ -360,7 +384,7 @@ pub async fn restore(
         }
     }
 
-    let result = load_and_check(&manifest, dest, key, &fresh_url).await;
+    let result = load_and_check(&manifest, &segments, dest, key, &fresh_url).await;
     let schema_to = match result {
         Ok(v) => v,
         Err(e) => {
@@ -401,6 +425,15 @@ pub async fn restore(
         schema_from: manifest.schema_version,
         schema_to,
         replaced,
+        journal_segments: segments.len(),
+        journal_rows: segments
+            .iter()
+            .flat_map(|s| &s.tables)
+            .map(|t| t.rows)
+            .sum(),
+        recovered_to: segments
+            .last()
+            .map_or(manifest.created_at.clone(), |s| s.created_at.clone()),
         seconds: started.elapsed().as_secs_f64(),
     })
 }
@@ -409,6 +442,7 @@ pub async fn restore(
 /// manifest and the audit chain whole, then migrates it on. Returns the schema version.
 async fn load_and_check(
     manifest: &Manifest,
+    segments: &[crate::journal::Segment],
     dest: &Destination,
     key: Option<&BackupKey>,
     fresh_url: &str,
@@ -448,33 +482,9 @@ async fn load_and_check(
         for t in &manifest.tables {
             let shape = t.digest.shape.clone();
             import.clear(&shape).await?;
-            let (tx, mut rx) = tokio::sync::mpsc::channel::<(Vec<u8>, u64)>(4);
-            let (d, entry, a, k) = (
-                dest.clone(),
-                t.file.clone(),
-                aad(manifest, &t.file.path),
-                key.cloned(),
-            );
-            let manifest_id = manifest.id.clone();
-            let reader = tokio::task::spawn_blocking(move || {
-                scan_file(&d, &manifest_id, &entry, &a, k.as_ref(), |batch, first| {
-                    tx.blocking_send((batch.to_vec(), first))
-                        .map_err(|_| "the restore stopped".to_string())
-                })
-            });
-            let mut loaded = Ok(());
-            while let Some((batch, first)) = rx.recv().await {
-                if let Err(e) = import.load(&shape, &batch, first).await {
-                    loaded = Err(e);
-                    break;
-                }
-            }
-            drop(rx);
-            let scanned = reader
-                .await
-                .map_err(|e| BackupError::Refused(format!("restore reader failed: {e}")))?;
-            loaded?;
-            let scanned = scanned.map_err(|e| invalid(manifest, e))?;
+            let scanned = load_file(&mut import, &shape, manifest, dest, &t.file, key)
+                .await?
+                .map_err(|e| invalid(manifest, e))?;
             compare(
                 manifest,
                 &shape,
@@ -500,6 +510,13 @@ async fn load_and_check(
             )?;
         }
         snap.finish().await?;
+        let mut expected_head = manifest.audit_head.clone();
+        for seg in segments {
+            apply_segment(manifest, seg, dest, key, &fresh).await?;
+            if seg.audit_head.is_some() {
+                expected_head = seg.audit_head.clone();
+            }
+        }
         // Migrated first: this build reads the audit log in its own schema.
         fresh.migrate().await?;
         if manifest.audit_head.is_some() {
@@ -513,10 +530,10 @@ async fn load_and_check(
                     ),
                 ));
             }
-            if Some(&head) != manifest.audit_head.as_ref() {
+            if Some(&head) != expected_head.as_ref() {
                 return Err(invalid(
                     manifest,
-                    "its audit head differs from the manifest's",
+                    "its audit head differs from the manifest's (or its journal's)",
                 ));
             }
         }
@@ -525,6 +542,85 @@ async fn load_and_check(
     .await;
     fresh.close().await;
     result
+}
+
+/// Streams one backup file's rows into `import`: read (and checked) on a blocking thread,
+/// inserted here. The inner error is what is wrong with the file.
+async fn load_file(
+    import: &mut nba_store::snapshot::Import,
+    shape: &TableShape,
+    manifest: &Manifest,
+    dest: &Destination,
+    entry: &crate::manifest::FileEntry,
+    key: Option<&BackupKey>,
+) -> Result<Result<crate::files::Scanned, String>, BackupError> {
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<(Vec<u8>, u64)>(4);
+    let (d, id, e, k) = (
+        dest.clone(),
+        manifest.id.clone(),
+        entry.clone(),
+        key.cloned(),
+    );
+    let a = aad(manifest, &entry.path);
+    let reader = tokio::task::spawn_blocking(move || {
+        scan_file(&d, &id, &e, &a, k.as_ref(), |batch, first| {
+            tx.blocking_send((batch.to_vec(), first))
+                .map_err(|_| "the restore stopped".to_string())
+        })
+    });
+    let mut loaded = Ok(());
+    while let Some((batch, first)) = rx.recv().await {
+        if let Err(e) = import.load(shape, &batch, first).await {
+            loaded = Err(e);
+            break;
+        }
+    }
+    drop(rx);
+    let scanned = reader
+        .await
+        .map_err(|e| BackupError::Refused(format!("restore reader failed: {e}")))?;
+    loaded?;
+    Ok(scanned)
+}
+
+/// Appends one journal segment's rows to the fresh store (one transaction) and moves the
+/// audit head; every file's rows and checksum must be the segment's.
+async fn apply_segment(
+    manifest: &Manifest,
+    seg: &crate::journal::Segment,
+    dest: &Destination,
+    key: Option<&BackupKey>,
+    fresh: &Store,
+) -> Result<(), BackupError> {
+    if seg.schema_version != manifest.schema_version {
+        return Err(invalid(
+            manifest,
+            format!(
+                "journal segment {} is at schema {}, the backup at {}",
+                seg.segment, seg.schema_version, manifest.schema_version
+            ),
+        ));
+    }
+    let mut import = fresh.begin_import().await?;
+    for t in &seg.tables {
+        import.check_shape(&t.shape)?;
+        let scanned = load_file(&mut import, &t.shape, manifest, dest, &t.file, key)
+            .await?
+            .map_err(|e| invalid(manifest, format!("journal: {e}")))?;
+        compare(
+            manifest,
+            &t.shape,
+            t.rows,
+            &t.sha256,
+            scanned.lines,
+            &scanned.sha256,
+        )?;
+    }
+    if let Some((seq, hash)) = &seg.audit_head {
+        import.set_audit_head(*seq, hash).await?;
+    }
+    import.finish().await?;
+    Ok(())
 }
 
 fn sibling(path: &Path, tag: &str) -> PathBuf {
@@ -593,22 +689,30 @@ async fn discard(target: &Target, fresh_url: &str) {
 
 /// Takes `path` out of WAL mode, which SQLite allows only with no other connection open:
 /// the proof that no server is using the file. The file is then self-contained.
-async fn exclusive_sqlite(path: &Path) -> Result<(), BackupError> {
+/// Whether no other connection has the file open: only then does SQLite leave WAL mode.
+/// Tried for `patience` (connections just closed may take a moment to let go).
+async fn exclusive_sqlite(path: &Path, patience: Duration) -> Result<(), BackupError> {
     use sqlx::sqlite::SqliteConnectOptions;
-    let options = SqliteConnectOptions::new()
-        .filename(path)
-        .busy_timeout(Duration::from_millis(500));
-    let mut conn = sqlx::SqliteConnection::connect_with(&options).await?;
-    let mode: Result<String, _> = sqlx::query_scalar("PRAGMA journal_mode = DELETE")
-        .fetch_one(&mut conn)
-        .await;
-    let _ = conn.close().await;
-    match mode {
-        Ok(m) if m.eq_ignore_ascii_case("delete") => Ok(()),
-        _ => Err(BackupError::Refused(format!(
-            "{} is in use (is a server running on it?); stop it before restoring",
-            path.display()
-        ))),
+    let deadline = Instant::now() + patience;
+    loop {
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .busy_timeout(Duration::from_millis(500));
+        let mut conn = sqlx::SqliteConnection::connect_with(&options).await?;
+        let mode: Result<String, _> = sqlx::query_scalar("PRAGMA journal_mode = DELETE")
+            .fetch_one(&mut conn)
+            .await;
+        let _ = conn.close().await;
+        match mode {
+            Ok(m) if m.eq_ignore_ascii_case("delete") => return Ok(()),
+            _ if Instant::now() < deadline => tokio::time::sleep(Duration::from_millis(100)).await,
+            _ => {
+                return Err(BackupError::Refused(format!(
+                    "{} is in use (is a server running on it?); stop it before restoring",
+                    path.display()
+                )))
+            }
+        }
     }
 }
 
@@ -618,10 +722,11 @@ async fn switch_sqlite(
     existed: bool,
 ) -> Result<Option<String>, BackupError> {
     let fresh = PathBuf::from(fresh_url.trim_start_matches("sqlite://"));
-    exclusive_sqlite(&fresh).await?;
+    // Ours alone: its pool was just closed.
+    exclusive_sqlite(&fresh, Duration::from_secs(10)).await?;
     let mut replaced = None;
     if existed {
-        exclusive_sqlite(path).await?;
+        exclusive_sqlite(path, Duration::from_secs(1)).await?;
         let keep = sibling(path, &format!("replaced-{}", replaced_tag()));
         // A second name for the old file, then the new one renamed over it: the configured
         // path always names a whole database.

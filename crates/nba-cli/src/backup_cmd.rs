@@ -59,6 +59,9 @@ pub enum BackupCmd {
         key_file: Option<PathBuf>,
         #[arg(long)]
         replace: bool,
+        /// Restore the backup alone, without the journal segments saved beside it since.
+        #[arg(long)]
+        no_journal: bool,
         #[arg(long)]
         json: bool,
     },
@@ -235,19 +238,27 @@ pub async fn run(settings: &Settings, cmd: BackupCmd) -> Result<()> {
             from,
             key_file,
             replace,
+            no_journal,
             json,
         } => {
             let key = key(settings, &key_file)?;
             let url = settings.database_url.expose_secret().to_string();
             let from = dest(&from)?;
-            let r =
-                nba_backup::restore(&from, &id, key.as_ref(), &url, &registry(settings), replace)
-                    .await?;
+            let r = nba_backup::restore_with(
+                &from,
+                &id,
+                key.as_ref(),
+                &url,
+                &registry(settings),
+                replace,
+                !no_journal,
+            )
+            .await?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&r)?);
             } else {
                 println!(
-                    "restored backup {} into {}: {} tables, {} rows, {} models, schema {} -> {}, in {:.2}s{}",
+                    "restored backup {} into {}: {} tables, {} rows, {} models, schema {} -> {}, {} journal segments ({} log rows, up to {}), in {:.2}s{}",
                     r.id,
                     nba_store::redact_url(&url),
                     r.tables,
@@ -255,6 +266,9 @@ pub async fn run(settings: &Settings, cmd: BackupCmd) -> Result<()> {
                     r.models,
                     r.schema_from,
                     r.schema_to,
+                    r.journal_segments,
+                    r.journal_rows,
+                    r.recovered_to,
                     r.seconds,
                     r.replaced
                         .map(|p| format!("; the replaced store is kept as {p}"))

@@ -44,6 +44,8 @@ pub struct Settings {
     pub backup_dir: Option<PathBuf>,
     /// Seconds between scheduled backups (default a day).
     pub backup_interval_s: u64,
+    /// Seconds between journal exports of the audit and prediction logs (0: none).
+    pub backup_journal_s: u64,
     /// Scheduled backups older than this many days are pruned (the newest is always kept).
     pub backup_max_age_days: u32,
     /// Serve plain HTTP on a non-loopback address (behind a proxy that terminates TLS).
@@ -99,6 +101,7 @@ struct FileSettings {
     backup_key_file: Option<PathBuf>,
     backup_dir: Option<PathBuf>,
     backup_interval_s: Option<u64>,
+    backup_journal_s: Option<u64>,
     backup_max_age_days: Option<u32>,
     allow_plain_http: Option<bool>,
     enable_rbac: Option<bool>,
@@ -234,6 +237,14 @@ impl Settings {
             backup_interval_s >= 60,
             "backup_interval_s: {backup_interval_s} is below the minimum of 60 seconds"
         );
+        let backup_journal_s = match env("NBA_MCP_BACKUP_JOURNAL_S") {
+            Some(v) => v.trim().parse::<u64>().map_err(|_| {
+                anyhow::anyhow!(
+                    "NBA_MCP_BACKUP_JOURNAL_S: '{v}' is not a number of seconds (0: off)"
+                )
+            })?,
+            None => file.backup_journal_s.unwrap_or(60),
+        };
         let backup_max_age_days = match env("NBA_MCP_BACKUP_MAX_AGE_DAYS") {
             Some(v) => v.trim().parse::<u32>().map_err(|_| {
                 anyhow::anyhow!("NBA_MCP_BACKUP_MAX_AGE_DAYS: '{v}' is not a number of days")
@@ -323,6 +334,7 @@ impl Settings {
             backup_key_file,
             backup_dir,
             backup_interval_s,
+            backup_journal_s,
             backup_max_age_days,
             allow_plain_http,
             ops,
@@ -348,7 +360,7 @@ impl Settings {
                 .unwrap_or_else(|| "\"\" # not set".into())
         };
         let tls = format!(
-            "tls_cert = {}\ntls_key = {}\ntls_min_version = {:?}\nallow_plain_http = {}\nbackup_key_file = {}\nbackup_dir = {}\nbackup_interval_s = {}\nbackup_max_age_days = {}\n",
+            "tls_cert = {}\ntls_key = {}\ntls_min_version = {:?}\nallow_plain_http = {}\nbackup_key_file = {}\nbackup_dir = {}\nbackup_interval_s = {}\nbackup_journal_s = {}\nbackup_max_age_days = {}\n",
             path(&self.tls_cert),
             path(&self.tls_key),
             self.tls_min_version,
@@ -356,6 +368,7 @@ impl Settings {
             path(&self.backup_key_file),
             path(&self.backup_dir),
             self.backup_interval_s,
+            self.backup_journal_s,
             self.backup_max_age_days
         );
         format!(

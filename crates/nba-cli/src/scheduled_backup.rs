@@ -77,6 +77,13 @@ pub async fn start(
         Ok(None) => {}
         Err(e) => tracing::warn!(error = %e, "could not list the backups at start-up"),
     }
+    if settings.backup_journal_s > 0 {
+        spawn_journal(
+            backups.clone(),
+            Duration::from_secs(settings.backup_journal_s),
+            token.clone(),
+        );
+    }
     let (token, task_state) = (token.clone(), state.clone());
     tokio::spawn(async move {
         loop {
@@ -126,6 +133,35 @@ pub async fn start(
         async move { health(&state.lock().expect("backup state"), grace, Utc::now()) }
     });
     Ok(Some(Arc::new(check)))
+}
+
+/// Every `every`, the audit and prediction logs' new rows go beside the newest backup as a
+/// journal segment: the loss window of a restore is then about `every`, not the interval.
+fn spawn_journal(backups: Arc<Backups>, every: Duration, token: CancellationToken) {
+    tokio::spawn(async move {
+        let mut failing = false;
+        loop {
+            tokio::select! {
+                _ = token.cancelled() => break,
+                _ = tokio::time::sleep(every) => {}
+            }
+            match backups.journal().await {
+                Ok(true) => {
+                    nba_ops::metrics()
+                        .backup_journal_last
+                        .set(Utc::now().timestamp());
+                    failing = false;
+                }
+                Ok(false) => {}
+                Err(e) if !failing => {
+                    // Said once per outage; the metric's age shows how long it lasts.
+                    tracing::warn!(error = %e, "journal export failed");
+                    failing = true;
+                }
+                Err(_) => {}
+            }
+        }
+    });
 }
 
 fn record_ok(state: &Mutex<State>, at: DateTime<Utc>, id: String, bytes: u64) {

@@ -244,7 +244,8 @@ fn kind_of(declared: &str) -> Option<ColumnKind> {
     }
 }
 
-fn select_sql(shape: &TableShape, backend: Backend) -> String {
+/// `filter`: empty, or a `WHERE` clause of integer comparisons built here (no input text).
+fn select_sql(shape: &TableShape, backend: Backend, filter: &str) -> String {
     let cols = shape
         .columns
         .iter()
@@ -272,7 +273,10 @@ fn select_sql(shape: &TableShape, backend: Backend) -> String {
         })
         .collect::<Vec<_>>()
         .join(", ");
-    format!("SELECT {cols} FROM {} ORDER BY {order}", shape.name)
+    format!(
+        "SELECT {cols} FROM {} {filter} ORDER BY {order}",
+        shape.name
+    )
 }
 
 impl Snapshot {
@@ -296,13 +300,76 @@ impl Snapshot {
         table: &str,
         out: Option<&tokio::sync::mpsc::Sender<Vec<u8>>>,
     ) -> Result<TableDigest, StoreError> {
-        let shape = self
-            .tables
+        self.dump_filtered(table, "", out).await
+    }
+
+    /// The rows of an append-only table with the integer key `key` above `after`, at most
+    /// `max_rows` of them, like [`Snapshot::dump`]; also returns the highest key dumped
+    /// (none: no rows). Journal segments are made of these.
+    pub async fn dump_after(
+        &mut self,
+        table: &str,
+        key: &str,
+        after: i64,
+        max_rows: i64,
+        out: Option<&tokio::sync::mpsc::Sender<Vec<u8>>>,
+    ) -> Result<(TableDigest, Option<i64>), StoreError> {
+        let shape = self.shape_of(table)?;
+        if shape.primary_key != [key.to_string()] {
+            return Err(StoreError::Snapshot(format!(
+                "table '{table}' is not keyed by '{key}' alone"
+            )));
+        }
+        let upper: Option<i64> = sqlx::query_scalar(&format!(
+            "SELECT MAX({key}) FROM (SELECT {key} FROM {table} WHERE {key} > {after} \
+             ORDER BY {key} LIMIT {max_rows}) AS upto"
+        ))
+        .fetch_one(&mut *self.tx)
+        .await?;
+        let Some(upper) = upper else {
+            let digest = self.dump_filtered(table, "WHERE 1 = 0", out).await?;
+            return Ok((digest, None));
+        };
+        let filter = format!("WHERE {key} > {after} AND {key} <= {upper}");
+        Ok((self.dump_filtered(table, &filter, out).await?, Some(upper)))
+    }
+
+    /// The highest value of the integer column `key` of `table` (none: no rows).
+    pub async fn max_key(&mut self, table: &str, key: &str) -> Result<Option<i64>, StoreError> {
+        self.shape_of(table)?;
+        Ok(
+            sqlx::query_scalar(&format!("SELECT MAX({key}) FROM {table}"))
+                .fetch_one(&mut *self.tx)
+                .await?,
+        )
+    }
+
+    /// The hash of audit entry `seq`, if it is in the store.
+    pub async fn audit_hash_at(&mut self, seq: i64) -> Result<Option<String>, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT hash FROM audit_log WHERE seq = $1")
+                .bind(seq)
+                .fetch_optional(&mut *self.tx)
+                .await?,
+        )
+    }
+
+    fn shape_of(&self, table: &str) -> Result<TableShape, StoreError> {
+        self.tables
             .iter()
             .find(|t| t.name == table)
             .cloned()
-            .ok_or_else(|| StoreError::Snapshot(format!("no table '{table}' in the store")))?;
-        let sql = select_sql(&shape, self.backend);
+            .ok_or_else(|| StoreError::Snapshot(format!("no table '{table}' in the store")))
+    }
+
+    async fn dump_filtered(
+        &mut self,
+        table: &str,
+        filter: &str,
+        out: Option<&tokio::sync::mpsc::Sender<Vec<u8>>>,
+    ) -> Result<TableDigest, StoreError> {
+        let shape = self.shape_of(table)?;
+        let sql = select_sql(&shape, self.backend, filter);
         let mut hash = Sha256::new();
         let mut rows_seen = 0u64;
         let mut buf = Vec::with_capacity(CHUNK_BYTES + 4096);
@@ -416,6 +483,15 @@ impl Import {
     /// Empties `table` (a fresh store holds the rows its migrations seed, such as the audit
     /// chain's genesis head), after checking that its columns are `shape`'s.
     pub async fn clear(&mut self, shape: &TableShape) -> Result<(), StoreError> {
+        self.check_shape(shape)?;
+        sqlx::query(&format!("DELETE FROM {}", shape.name))
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    /// Checks that `shape`'s columns are this store's for its table.
+    pub fn check_shape(&self, shape: &TableShape) -> Result<(), StoreError> {
         let ours = self
             .tables
             .iter()
@@ -434,7 +510,14 @@ impl Import {
                 column_list(&ours.columns)
             )));
         }
-        sqlx::query(&format!("DELETE FROM {}", shape.name))
+        Ok(())
+    }
+
+    /// Moves the audit chain's head (after appending journal entries).
+    pub async fn set_audit_head(&mut self, seq: i64, hash: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
+            .bind(seq)
+            .bind(hash)
             .execute(&mut *self.tx)
             .await?;
         Ok(())

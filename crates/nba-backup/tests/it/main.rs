@@ -1,5 +1,6 @@
 //! Backups end to end on real stores: SQLite files and PostgreSQL databases.
 
+mod journal;
 mod models;
 mod retention;
 mod round_trip;

@@ -274,6 +274,12 @@ pub fn encode_registry(m: &Metrics, out: &mut Exposition) {
         "Bytes of the newest good backup.",
         m.backup_last_bytes.get() as f64,
     );
+    out.single(
+        "nba_mcp_backup_journal_last_timestamp_seconds",
+        "gauge",
+        "When the audit and prediction logs were last saved beside the newest backup (Unix seconds; 0: never): the loss window of a restore starts here.",
+        m.backup_journal_last.get() as f64,
+    );
 }
 
 fn escape(v: &str) -> String {

@@ -83,6 +83,9 @@ pub struct Metrics {
     pub backup_last_success: Gauge,
     /// `nba_mcp_backup_last_bytes`: the size of the newest good backup.
     pub backup_last_bytes: Gauge,
+    /// `nba_mcp_backup_journal_last_timestamp_seconds`: when the logs were last known
+    /// saved (the newest journal segment, or a check that found nothing new).
+    pub backup_journal_last: Gauge,
 }
 
 impl Default for Metrics {
@@ -129,6 +132,7 @@ impl Metrics {
             backup_runs: Family::new(&["outcome"]),
             backup_last_success: Gauge::default(),
             backup_last_bytes: Gauge::default(),
+            backup_journal_last: Gauge::default(),
         }
     }
 
