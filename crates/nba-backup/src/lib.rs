@@ -22,7 +22,9 @@ pub use create::create;
 pub use crypto::BackupKey;
 pub use dest::{Destination, S3Options};
 pub use manifest::{list, read_manifest, Manifest, ModelEntry, TableEntry};
-pub use restore::{restore, restore_with, verify, RestoreReport, VerifyReport};
+pub use restore::{
+    restore, restore_models, restore_with, verify, ModelsReport, RestoreReport, VerifyReport,
+};
 pub use retention::{prune, PruneReport, Retention};
 
 use thiserror::Error;

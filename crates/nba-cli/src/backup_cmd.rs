@@ -62,6 +62,10 @@ pub enum BackupCmd {
         /// Restore the backup alone, without the journal segments saved beside it since.
         #[arg(long)]
         no_journal: bool,
+        /// Restore only model artifacts that are missing or damaged in the model store (and
+        /// missing aliases); the store is not touched, so servers may keep running.
+        #[arg(long)]
+        models_only: bool,
         #[arg(long)]
         json: bool,
     },
@@ -239,9 +243,34 @@ pub async fn run(settings: &Settings, cmd: BackupCmd) -> Result<()> {
             key_file,
             replace,
             no_journal,
+            models_only,
             json,
         } => {
             let key = key(settings, &key_file)?;
+            if models_only {
+                let r = nba_backup::restore_models(
+                    &dest(&from)?,
+                    &id,
+                    key.as_ref(),
+                    &registry(settings),
+                    replace,
+                )
+                .await?;
+                if json {
+                    println!("{}", serde_json::to_string_pretty(&r)?);
+                } else {
+                    println!(
+                        "models of backup {}: {} restored ({}), {} already whole, aliases set: {}, in {:.2}s",
+                        r.id,
+                        r.restored.len(),
+                        r.restored.join(", "),
+                        r.unchanged.len(),
+                        if r.aliases_set.is_empty() { "none".to_string() } else { r.aliases_set.join(", ") },
+                        r.seconds
+                    );
+                }
+                return Ok(());
+            }
             let url = settings.database_url.expose_secret().to_string();
             let from = dest(&from)?;
             let r = nba_backup::restore_with(

@@ -129,3 +129,83 @@ async fn artifacts_and_aliases_come_back_and_conflicts_stop_the_restore() {
     })
     .await;
 }
+
+/// The model corruption drill: the serving champion's artifact is damaged in the model store
+/// and another one is gone; `restore_models` checks the backup's copies, writes both back and
+/// leaves the store (and the whole ones) alone; the champion loads again with the backed-up
+/// checksum. The time it took is printed.
+#[tokio::test]
+async fn damaged_and_lost_artifacts_come_back_from_a_backup_alone() {
+    on_store(Backend::Sqlite, "backup_models_only", |store| async move {
+        let dir = temp_dir("backup_models_only");
+        let registry = FolderRegistry::new(dir.0.join("models"));
+        let (a, b, c) = (model("m"), model("other"), model("third"));
+        for x in [&a, &b, &c] {
+            registry.save(x).await.unwrap();
+        }
+        registry
+            .set_alias("champion", &ModelRef::of(&a))
+            .await
+            .unwrap();
+        let key = BackupKey::generate().unwrap();
+        let out = dir.0.join("out");
+        let m = nba_backup::create(&store, &registry, &d(&out), Some(&key))
+            .await
+            .unwrap();
+
+        // Damage the champion's file in place, delete another.
+        let file = |x: &Artifact| registry.path(&ModelRef::of(x)).unwrap();
+        let champion_file = file(&a);
+        let text = std::fs::read_to_string(&champion_file).unwrap();
+        std::fs::write(&champion_file, text.replacen("0.", "9.", 1)).unwrap();
+        assert!(registry.resolve("champion").await.is_err(), "damaged");
+        std::fs::remove_file(file(&b)).unwrap();
+
+        let started = std::time::Instant::now();
+        let r = nba_backup::restore_models(&d(&out), &m.id, Some(&key), &registry, false)
+            .await
+            .expect("models restored");
+        let took = started.elapsed();
+        let mut restored = r.restored.clone();
+        restored.sort();
+        let mut expected = vec![ModelRef::of(&a).to_string(), ModelRef::of(&b).to_string()];
+        expected.sort();
+        assert_eq!(restored, expected, "{r:?}");
+        assert_eq!(r.unchanged, vec![ModelRef::of(&c).to_string()]);
+        assert!(r.aliases_set.is_empty(), "the champion alias was there");
+        let back = registry
+            .resolve("champion")
+            .await
+            .expect("the champion loads");
+        assert_eq!(back.content_sha256(), a.content_sha256());
+        assert_eq!(
+            back.content_sha256(),
+            m.models
+                .iter()
+                .find(|e| e.model == ModelRef::of(&a).to_string())
+                .unwrap()
+                .content_sha256
+        );
+        eprintln!(
+            "drill model_corruption: 2 artifacts restored in {:.3} s",
+            took.as_secs_f64()
+        );
+
+        // Run again: nothing to do. A different artifact under the name: refused.
+        let again = nba_backup::restore_models(&d(&out), &m.id, Some(&key), &registry, false)
+            .await
+            .unwrap();
+        assert!(
+            again.restored.is_empty() && again.unchanged.len() == 3,
+            "{again:?}"
+        );
+        let mut changed = c.clone();
+        changed.training.games += 1;
+        registry.save(&changed).await.unwrap();
+        let e = nba_backup::restore_models(&d(&out), &m.id, Some(&key), &registry, false)
+            .await
+            .unwrap_err();
+        assert!(e.to_string().contains("already holds a different"), "{e}");
+    })
+    .await;
+}
