@@ -15,17 +15,19 @@ pub mod dest;
 mod files;
 pub mod journal;
 mod manifest;
+mod models_restore;
 mod restore;
 mod retention;
+mod verify;
 
 pub use create::create;
 pub use crypto::BackupKey;
 pub use dest::{Destination, S3Options};
 pub use manifest::{list, read_manifest, Manifest, ModelEntry, TableEntry};
-pub use restore::{
-    restore, restore_models, restore_with, verify, ModelsReport, RestoreReport, VerifyReport,
-};
+pub use models_restore::{restore_models, ModelsReport};
+pub use restore::{restore, restore_with, RestoreReport};
 pub use retention::{prune, PruneReport, Retention};
+pub use verify::{verify, VerifyReport};
 
 use thiserror::Error;
 

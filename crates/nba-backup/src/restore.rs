@@ -1,4 +1,4 @@
-//! Verifying and restoring a backup. A restore loads the backup into a fresh store beside
+//! Restoring a backup. A restore loads the backup into a fresh store beside
 //! the configured one (an SQLite file next to it, or a new PostgreSQL database), proves the
 //! fresh store equal to the backup (row counts and checksums per table, the audit chain),
 //! migrates it to this build's schema, and only then switches: the old store is kept under
@@ -7,9 +7,8 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use nba_model::Artifact;
 use nba_registry::ModelRegistry;
-use nba_store::snapshot::{check_line, TableShape};
+use nba_store::snapshot::TableShape;
 use nba_store::{Backend, Store, StoreOptions};
 use serde::Serialize;
 use sqlx::Connection;
@@ -17,146 +16,8 @@ use sqlx::Connection;
 use crate::dest::Destination;
 use crate::files::scan_file;
 use crate::manifest::{read_manifest, Manifest};
+use crate::verify::{aad, checked_artifact, compare, invalid};
 use crate::{BackupError, BackupKey};
-
-#[derive(Debug, Clone, Serialize)]
-pub struct VerifyReport {
-    pub id: String,
-    pub tables: usize,
-    pub rows: u64,
-    pub models: usize,
-    pub bytes: u64,
-    pub encrypted: bool,
-    pub seconds: f64,
-}
-
-fn invalid(m: &Manifest, reason: impl Into<String>) -> BackupError {
-    BackupError::Invalid {
-        id: m.id.clone(),
-        reason: reason.into(),
-    }
-}
-
-fn aad(m: &Manifest, rel: &str) -> String {
-    format!("{}/{rel}", m.id)
-}
-
-/// Reads every file of backup `id` back (decrypting and decompressing it, checking each
-/// row against its table's columns) and compares it with the manifest.
-pub async fn verify(
-    dest: &Destination,
-    id: &str,
-    key: Option<&BackupKey>,
-) -> Result<VerifyReport, BackupError> {
-    let started = Instant::now();
-    let manifest = read_manifest(dest, id).await?;
-    manifest.check(key)?;
-    let key = manifest.key_for(key);
-    let (m, key, dest) = (manifest.clone(), key.cloned(), dest.clone());
-    tokio::task::spawn_blocking(move || -> Result<(), BackupError> {
-        for t in &m.tables {
-            let shape = &t.digest.shape;
-            let scanned = scan_file(
-                &dest,
-                &m.id,
-                &t.file,
-                &aad(&m, &t.file.path),
-                key.as_ref(),
-                |batch, first| check_batch(shape, batch, first),
-            )
-            .map_err(|e| invalid(&m, e))?;
-            compare(
-                &m,
-                shape,
-                t.digest.rows,
-                &t.digest.sha256,
-                scanned.lines,
-                &scanned.sha256,
-            )?;
-        }
-        for entry in &m.models {
-            load_artifact(&m, &dest, entry, key.as_ref())?;
-        }
-        Ok(())
-    })
-    .await
-    .map_err(|e| BackupError::Refused(format!("verification failed to run: {e}")))??;
-    Ok(VerifyReport {
-        id: manifest.id.clone(),
-        tables: manifest.tables.len(),
-        rows: manifest.rows(),
-        models: manifest.models.len(),
-        bytes: manifest.bytes,
-        encrypted: manifest.key_fingerprint.is_some(),
-        seconds: started.elapsed().as_secs_f64(),
-    })
-}
-
-fn check_batch(shape: &TableShape, batch: &[u8], first: u64) -> Result<(), String> {
-    for (n, line) in batch
-        .split(|b| *b == b'\n')
-        .filter(|l| !l.is_empty())
-        .enumerate()
-    {
-        check_line(shape, line)
-            .map_err(|e| format!("table '{}', row {}: {e}", shape.name, first + n as u64))?;
-    }
-    Ok(())
-}
-
-fn compare(
-    m: &Manifest,
-    shape: &TableShape,
-    rows: u64,
-    sha: &str,
-    got_rows: u64,
-    got_sha: &str,
-) -> Result<(), BackupError> {
-    if rows != got_rows || sha != got_sha {
-        return Err(invalid(
-            m,
-            format!(
-                "table '{}' holds {got_rows} rows with sha256 {got_sha}; the manifest says {rows} rows, {sha}",
-                shape.name
-            ),
-        ));
-    }
-    Ok(())
-}
-
-fn load_artifact(
-    m: &Manifest,
-    dest: &Destination,
-    entry: &crate::ModelEntry,
-    key: Option<&BackupKey>,
-) -> Result<Artifact, BackupError> {
-    let mut text = Vec::new();
-    scan_file(
-        dest,
-        &m.id,
-        &entry.file,
-        &aad(m, &entry.file.path),
-        key,
-        |b, _| {
-            text.extend_from_slice(b);
-            Ok(())
-        },
-    )
-    .map_err(|e| invalid(m, e))?;
-    let text =
-        String::from_utf8(text).map_err(|_| invalid(m, format!("{} is not text", entry.model)))?;
-    let artifact = Artifact::from_file_str(Path::new(&entry.file.path), &text)
-        .map_err(|e| invalid(m, format!("model {}: {e}", entry.model)))?;
-    if artifact.content_sha256() != entry.content_sha256
-        || nba_model::ModelRef::of(&artifact).to_string() != entry.model
-    {
-        return Err(invalid(
-            m,
-            format!("model {} differs from the manifest", entry.model),
-        ));
-    }
-    Ok(artifact)
-}
 
 #[derive(Debug, Clone, Serialize)]
 pub struct RestoreReport {
@@ -175,80 +36,6 @@ pub struct RestoreReport {
     /// The time the restored logs reach: the last segment's, else the backup's.
     pub recovered_to: String,
     pub seconds: f64,
-}
-
-/// What a models-only restore did.
-#[derive(Debug, Clone, Serialize)]
-pub struct ModelsReport {
-    pub id: String,
-    /// Artifacts written back (missing or damaged in the model store), as `name@version`.
-    pub restored: Vec<String>,
-    /// Artifacts the model store already held, whole and identical.
-    pub unchanged: Vec<String>,
-    /// Aliases set because the model store had none of that name.
-    pub aliases_set: Vec<String>,
-    pub seconds: f64,
-}
-
-/// Restores backup `id`'s model artifacts into `models` and leaves the store alone: every
-/// artifact is checked against the backup's checksums first; one missing or damaged in the
-/// model store is written back (atomically, so servers may keep running), an identical one
-/// is left, a different one under the same name and version is refused unless `replace`.
-/// Aliases the model store lacks are set; existing ones are left as they are.
-pub async fn restore_models(
-    dest: &Destination,
-    id: &str,
-    key: Option<&BackupKey>,
-    models: &dyn ModelRegistry,
-    replace: bool,
-) -> Result<ModelsReport, BackupError> {
-    let started = Instant::now();
-    let manifest = read_manifest(dest, id).await?;
-    manifest.check(key)?;
-    let key = manifest.key_for(key);
-    let mut report = ModelsReport {
-        id: manifest.id.clone(),
-        restored: Vec::new(),
-        unchanged: Vec::new(),
-        aliases_set: Vec::new(),
-        seconds: 0.0,
-    };
-    let mut to_save = Vec::new();
-    for entry in &manifest.models {
-        let (m, d, e, k) = (manifest.clone(), dest.clone(), entry.clone(), key.cloned());
-        let a = tokio::task::spawn_blocking(move || load_artifact(&m, &d, &e, k.as_ref()))
-            .await
-            .map_err(|e| BackupError::Refused(format!("model check failed to run: {e}")))??;
-        match models.load(&nba_model::ModelRef::of(&a)).await {
-            Ok(existing) if existing.content_sha256() == a.content_sha256() => {
-                report.unchanged.push(entry.model.clone());
-            }
-            Ok(_) if !replace => {
-                return Err(BackupError::Refused(format!(
-                    "the model store already holds a different {}; pass --replace to overwrite it",
-                    entry.model
-                )))
-            }
-            // Missing, damaged (its checksum fails), or to be replaced.
-            _ => to_save.push(a),
-        }
-    }
-    for a in &to_save {
-        models.save(a).await?;
-        report.restored.push(nba_model::ModelRef::of(a).to_string());
-    }
-    let current = models.aliases().await.unwrap_or_default();
-    for (alias, model) in &manifest.aliases {
-        if !current.contains_key(alias) {
-            let (name, version) = model.split_once('@').unwrap_or((model, ""));
-            models
-                .set_alias(alias, &nba_model::ModelRef::new(name, version))
-                .await?;
-            report.aliases_set.push(alias.clone());
-        }
-    }
-    report.seconds = started.elapsed().as_secs_f64();
-    Ok(report)
 }
 
 /// Where a restore writes, from the configured database URL.
@@ -387,10 +174,7 @@ pub async fn restore_with(
     // Models first checked, saved only after the switch.
     let mut artifacts = Vec::new();
     for entry in &manifest.models {
-        let (m, r, e, k) = (manifest.clone(), dest.clone(), entry.clone(), key.cloned());
-        let a = tokio::task::spawn_blocking(move || load_artifact(&m, &r, &e, k.as_ref()))
-            .await
-            .map_err(|e| BackupError::Refused(format!("model check failed to run: {e}")))??;
+        let a = checked_artifact(&manifest, dest, entry, key).await?;
         if !replace {
             if let Ok(existing) = models.load(&nba_model::ModelRef::of(&a)).await {
                 if existing.content_sha256() != a.content_sha256() {
