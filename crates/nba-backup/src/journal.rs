@@ -146,14 +146,27 @@ pub async fn export(
             base.schema_version
         )));
     }
+    let after_of = |table: &str| match done.last() {
+        Some(p) => p.last_of(table),
+        None => base.high_water.get(table).copied(),
+    };
+    // Nothing new (the common case, every minute): no files written at all.
+    let mut pending = false;
+    for (table, column) in TABLES {
+        if let Some(after) = after_of(table) {
+            pending |= snapshot.max_key(table, column).await?.unwrap_or(0) > after;
+        }
+    }
+    if !pending {
+        snapshot.finish().await?;
+        return Ok(None);
+    }
     let mut tables = Vec::new();
     let mut any = false;
     for (table, column) in TABLES {
-        let after = match done.last() {
-            Some(p) => p.last_of(table),
-            None => base.high_water.get(*table).copied(),
+        let Some(after) = after_of(table) else {
+            continue;
         };
-        let Some(after) = after else { continue };
         let rel = stored_name(&format!("journal/{n:06}.{table}.jsonl"), key.is_some());
         let aad = format!("{}/{rel}", base.id);
         let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<u8>>(4);
