@@ -244,6 +244,22 @@ pub async fn receiver(failures: usize, fail_status: StatusCode) -> Receiver {
     }
 }
 
+/// Polls `f` every 100 ms (blocking) until it gives a value, for at most `limit`; for tests
+/// that drive a process from outside.
+pub fn poll_until<T>(limit: Duration, what: &str, mut f: impl FnMut() -> Option<T>) -> T {
+    let deadline = std::time::Instant::now() + limit;
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{what}: not within {limit:?}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 /// Waits until `f` holds, polling, for at most 10 s.
 pub async fn eventually(what: &str, mut f: impl FnMut() -> bool) {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);

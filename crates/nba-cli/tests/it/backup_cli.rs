@@ -4,6 +4,10 @@
 
 use std::process::Command;
 
+use std::time::Duration;
+
+use nba_testkit::poll_until;
+
 use super::access_cli::{serve, Temp};
 
 pub(super) fn call(addr: &str, key: &str) -> String {
@@ -327,13 +331,19 @@ fn scheduled_backups_go_to_s3_and_restore_from_there() {
     assert!(verify.contains("audit log OK"), "{verify}");
 }
 
-/// Runs a server with scheduled backups to `dir`; returns the backup's id and key file.
-fn scheduled(t: &Temp, dir: &str) -> (String, String) {
-    let dir = dir.to_string();
+/// An admin `op` with a key, and a backup key file in `t`: (API key, key file).
+pub(super) fn admin_and_backup_key(t: &Temp) -> (String, String) {
     let key_file = t.0.join("backup.key").display().to_string();
     t.ok(&["users", "add", "op", "--role", "admin"]);
     let key = t.ok(&["keys", "create", "op"]).trim().to_string();
     t.ok(&["backup", "keygen", "--out", &key_file]);
+    (key, key_file)
+}
+
+/// Runs a server with scheduled backups to `dir`; returns the backup's id and key file.
+fn scheduled(t: &Temp, dir: &str) -> (String, String) {
+    let dir = dir.to_string();
+    let (key, key_file) = admin_and_backup_key(t);
     let env = [
         ("NBA_MCP_BACKUP_DIR", dir.as_str()),
         ("NBA_MCP_BACKUP_KEY_FILE", key_file.as_str()),
@@ -341,23 +351,18 @@ fn scheduled(t: &Temp, dir: &str) -> (String, String) {
         ("NBA_MCP_HEALTH_INTERVAL_S", "1"),
     ];
     let (server, addr, _) = serve(t, &env);
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    let health = loop {
-        let h: serde_json::Value =
-            serde_json::from_str(&get(&addr, &key, "/health")).unwrap_or_default();
-        let msg = h["components"]["backup"]["message"]
-            .as_str()
-            .unwrap_or("")
-            .to_string();
-        if msg.starts_with("newest good backup") {
-            break h;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no scheduled backup reported: {h}"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(200));
-    };
+    let health = poll_until(
+        Duration::from_secs(60),
+        "a scheduled backup reported",
+        || {
+            let h: serde_json::Value =
+                serde_json::from_str(&get(&addr, &key, "/health")).unwrap_or_default();
+            h["components"]["backup"]["message"]
+                .as_str()
+                .is_some_and(|m| m.starts_with("newest good backup"))
+                .then_some(h)
+        },
+    );
     assert_eq!(
         health["components"]["backup"]["status"], "healthy",
         "{health}"
@@ -435,12 +440,9 @@ pub(super) fn tool(addr: &str, key: &str, name: &str, args: &str) -> (u16, serde
 fn admins_take_list_and_verify_backups_through_the_api() {
     let t = Temp::new("backup_tools");
     let dir = t.0.join("backups");
-    let key_file = t.0.join("backup.key").display().to_string();
-    t.ok(&["users", "add", "op", "--role", "admin"]);
-    let admin = t.ok(&["keys", "create", "op"]).trim().to_string();
+    let (admin, key_file) = admin_and_backup_key(&t);
     t.ok(&["users", "add", "val", "--role", "viewer"]);
     let viewer = t.ok(&["keys", "create", "val"]).trim().to_string();
-    t.ok(&["backup", "keygen", "--out", &key_file]);
     let dir_s = dir.display().to_string();
     let env = [
         ("NBA_MCP_BACKUP_DIR", dir_s.as_str()),
@@ -449,21 +451,15 @@ fn admins_take_list_and_verify_backups_through_the_api() {
     ];
     let (server, addr, _) = serve(&t, &env);
     // The start-up backup, then nothing running.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    let first = loop {
+    let first = poll_until(Duration::from_secs(60), "the start-up backup", || {
         let (status, list) = tool(&addr, &admin, "backup_list", "{}");
         assert_eq!(status, 200, "{list}");
-        if list["total"] == 1 && list["running"].is_null() {
+        (list["total"] == 1 && list["running"].is_null()).then(|| {
             assert_eq!(list["last_run"]["by"], "schedule", "{list}");
             assert_eq!(list["destination"], dir_s.as_str(), "{list}");
-            break list["backups"][0]["id"].as_str().unwrap().to_string();
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no start-up backup: {list}"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(200));
-    };
+            list["backups"][0]["id"].as_str().unwrap().to_string()
+        })
+    });
 
     let (status, made) = tool(&addr, &admin, "backup_create", "{}");
     assert_eq!(status, 200, "{made}");

@@ -8,7 +8,8 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 
 use super::access_cli::{serve, Temp};
-use super::backup_cli::{call, get, tool};
+use super::backup_cli::{admin_and_backup_key, call, get, tool};
+use nba_testkit::poll_until;
 
 fn report(drill: &str, numbers: &Value) {
     let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("drills");
@@ -16,18 +17,6 @@ fn report(drill: &str, numbers: &Value) {
     let text = serde_json::to_string_pretty(numbers).unwrap();
     std::fs::write(dir.join(format!("{drill}.json")), &text).unwrap();
     eprintln!("drill {drill}: {text}");
-}
-
-/// Polls `f` every 100 ms until it gives a value, for at most `limit`.
-fn within<T>(limit: Duration, what: &str, mut f: impl FnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + limit;
-    loop {
-        if let Some(v) = f() {
-            return v;
-        }
-        assert!(Instant::now() < deadline, "{what}: not within {limit:?}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
 }
 
 /// The SQLite file is deleted while the server serves (with scheduled backups and a journal
@@ -41,10 +30,7 @@ fn within<T>(limit: Duration, what: &str, mut f: impl FnMut() -> Option<T>) -> T
 fn database_lost_while_serving_is_detected_and_restored_from_the_newest_backup() {
     let t = Temp::new("drill_db_lost");
     let dir = t.0.join("backups").display().to_string();
-    let key_file = t.0.join("backup.key").display().to_string();
-    t.ok(&["users", "add", "op", "--role", "admin"]);
-    let key = t.ok(&["keys", "create", "op"]).trim().to_string();
-    t.ok(&["backup", "keygen", "--out", &key_file]);
+    let (key, key_file) = admin_and_backup_key(&t);
     let env = [
         ("NBA_MCP_BACKUP_DIR", dir.as_str()),
         ("NBA_MCP_BACKUP_KEY_FILE", key_file.as_str()),
@@ -54,7 +40,7 @@ fn database_lost_while_serving_is_detected_and_restored_from_the_newest_backup()
         ("NBA_MCP_RATE_LIMIT_PER_S", "0"),
     ];
     let (mut server, addr, _) = serve(&t, &env);
-    let backup_at = within(Duration::from_secs(60), "the start-up backup", || {
+    let backup_at = poll_until(Duration::from_secs(60), "the start-up backup", || {
         let (_, list) = tool(&addr, &key, "backup_list", "{}");
         (list["total"] == 1 && list["running"].is_null()).then(|| {
             list["backups"][0]["created_at"]
@@ -69,7 +55,7 @@ fn database_lost_while_serving_is_detected_and_restored_from_the_newest_backup()
         assert_eq!(call(&addr, &key), "200");
     }
     let worked = chrono::Utc::now().timestamp();
-    within(
+    poll_until(
         Duration::from_secs(30),
         "a journal segment after the work",
         || {
@@ -87,7 +73,7 @@ fn database_lost_while_serving_is_detected_and_restored_from_the_newest_backup()
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(t.0.join(format!("nba.db{suffix}")));
     }
-    let message = within(Duration::from_secs(15), "the lost file detected", || {
+    let message = poll_until(Duration::from_secs(15), "the lost file detected", || {
         let h: Value = serde_json::from_str(&get(&addr, &key, "/health")).ok()?;
         let db = &h["components"]["database"];
         (db["status"] == "unhealthy").then(|| db["message"].as_str().unwrap_or("").to_string())
@@ -133,7 +119,7 @@ fn database_lost_while_serving_is_detected_and_restored_from_the_newest_backup()
     let recovered_to =
         chrono::DateTime::parse_from_rfc3339(restored["recovered_to"].as_str().unwrap()).unwrap();
     let (server, addr, _) = serve(&t, &env);
-    within(Duration::from_secs(30), "serving again", || {
+    poll_until(Duration::from_secs(30), "serving again", || {
         (call(&addr, &key) == "200").then_some(())
     });
     let rto = failed.elapsed();
