@@ -136,7 +136,9 @@ impl App {
         let Some((registry, spec)) = p.registry().zip(p.spec()) else {
             return ComponentHealth::degraded("no model registry is configured".to_string());
         };
-        let stored = registry
+        // Past the model cache: the check reads what storage holds.
+        let storage = registry.behind().unwrap_or(&**registry);
+        let stored = storage
             .resolve(spec)
             .await
             .map(|a| format!("{}@{}", a.name, a.version))

@@ -39,6 +39,7 @@ pub enum BackupCmd {
     },
     /// Read a backup back and check every file, row and model against its manifest.
     Verify {
+        /// A backup id (as `list` shows it), or `latest` for the newest.
         id: String,
         /// A folder or s3://bucket/prefix.
         #[arg(long)]
@@ -51,6 +52,7 @@ pub enum BackupCmd {
     /// Restore a backup into the configured store (stop the servers first). Refuses a
     /// store holding data unless --replace; the replaced store is kept beside it.
     Restore {
+        /// A backup id (as `list` shows it), or `latest` for the newest.
         id: String,
         /// A folder or s3://bucket/prefix.
         #[arg(long)]
@@ -110,6 +112,17 @@ fn dest(spec: &str) -> Result<nba_backup::Destination> {
 
 fn registry(settings: &Settings) -> nba_registry::FolderRegistry {
     nba_registry::FolderRegistry::new(settings.model_store.clone())
+}
+
+/// `id`, or for `latest` the newest complete backup in `from`.
+async fn resolve(from: &nba_backup::Destination, id: String) -> Result<String> {
+    if id != "latest" {
+        return Ok(id);
+    }
+    match nba_backup::list(from).await?.pop() {
+        Some(m) => Ok(m.id),
+        None => anyhow::bail!("'latest': there are no complete backups in {from}"),
+    }
 }
 
 pub async fn run(settings: &Settings, cmd: BackupCmd) -> Result<()> {
@@ -226,7 +239,9 @@ pub async fn run(settings: &Settings, cmd: BackupCmd) -> Result<()> {
             json,
         } => {
             let key = key(settings, &key_file)?;
-            let r = nba_backup::verify(&dest(&from)?, &id, key.as_ref()).await?;
+            let from = dest(&from)?;
+            let id = resolve(&from, id).await?;
+            let r = nba_backup::verify(&from, &id, key.as_ref()).await?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&r)?);
             } else {
@@ -247,9 +262,11 @@ pub async fn run(settings: &Settings, cmd: BackupCmd) -> Result<()> {
             json,
         } => {
             let key = key(settings, &key_file)?;
+            let from = dest(&from)?;
+            let id = resolve(&from, id).await?;
             if models_only {
                 let r = nba_backup::restore_models(
-                    &dest(&from)?,
+                    &from,
                     &id,
                     key.as_ref(),
                     &registry(settings),
@@ -272,7 +289,6 @@ pub async fn run(settings: &Settings, cmd: BackupCmd) -> Result<()> {
                 return Ok(());
             }
             let url = settings.database_url.expose_secret().to_string();
-            let from = dest(&from)?;
             let r = nba_backup::restore_with(
                 &from,
                 &id,

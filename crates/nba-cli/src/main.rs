@@ -4,6 +4,7 @@
 mod access_cmd;
 mod backup_cmd;
 mod config;
+mod db_cmd;
 mod ingest;
 mod limits;
 mod model_cmd;
@@ -108,6 +109,16 @@ enum Command {
     Models {
         #[command(subcommand)]
         cmd: model_cmd::ModelsCmd,
+    },
+    /// Database maintenance: check (integrity, size, rows), optimize (statistics, VACUUM).
+    Db {
+        #[command(subcommand)]
+        cmd: db_cmd::DbCmd,
+    },
+    /// The servers' data caches: flush (after data was changed other than by ingest).
+    Cache {
+        #[command(subcommand)]
+        cmd: db_cmd::CacheCmd,
     },
     /// Backups of the store and the model store: create, list, verify, restore, keygen.
     Backup {
@@ -283,6 +294,18 @@ async fn run() -> Result<()> {
             done
         }
         Command::Backup { cmd } => backup_cmd::run(&settings, cmd).await,
+        Command::Db { cmd } => {
+            let store = open(&settings).await?;
+            let done = db_cmd::run(&store, cmd).await;
+            store.close().await;
+            done
+        }
+        Command::Cache { cmd } => {
+            let store = open(&settings).await?;
+            let done = db_cmd::cache(&store, cmd).await;
+            store.close().await;
+            done
+        }
         Command::Users { cmd } => {
             let store = open(&settings).await?;
             let done = access_cmd::users(&store, cmd).await;

@@ -83,6 +83,13 @@ pub trait ModelRegistry: Send + Sync + std::fmt::Debug {
         })
     }
 
+    /// For a cache in front of a registry, the registry that holds the artifacts (`None`:
+    /// this one does). Health checks read from it, so damage in storage shows while a cached
+    /// copy keeps serving.
+    fn behind(&self) -> Option<&dyn ModelRegistry> {
+        None
+    }
+
     /// Loads the model `spec` names.
     fn resolve<'a>(&'a self, spec: &'a str) -> BoxFuture<'a, Result<Artifact, ModelError>> {
         Box::pin(async move {

@@ -143,6 +143,10 @@ impl FileId {
         })
     }
 
+    pub(crate) fn path(&self) -> &std::path::Path {
+        &self.path
+    }
+
     /// Whether the path still names the file that was opened; the error says what changed.
     pub(crate) fn check(&self) -> Result<(), StoreError> {
         use std::os::unix::fs::MetadataExt;

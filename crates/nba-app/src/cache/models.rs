@@ -112,6 +112,10 @@ impl ModelRegistry for ModelCache {
         self.inner.location()
     }
 
+    fn behind(&self) -> Option<&dyn ModelRegistry> {
+        Some(&*self.inner)
+    }
+
     fn save<'a>(&'a self, artifact: &'a Artifact) -> BoxFuture<'a, Result<String, ModelError>> {
         Box::pin(async move {
             let saved = self.inner.save(artifact).await;

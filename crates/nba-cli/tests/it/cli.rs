@@ -14,7 +14,7 @@ fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_nba-mcp")
 }
 
-fn data_dir() -> PathBuf {
+pub(crate) fn data_dir() -> PathBuf {
     let dir = std::env::var("NBA_MCP_DATA_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|_| {

@@ -8,5 +8,6 @@ mod cli;
 mod drills;
 mod hostile;
 mod mcp_e2e;
+mod runbooks;
 mod support;
 mod tls;

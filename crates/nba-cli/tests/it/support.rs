@@ -3,7 +3,7 @@
 
 use std::process::Command;
 
-pub use nba_testkit::binary::{curl, rss_kb, until_closed, Answer, Binary, Served, Temp};
+pub use nba_testkit::binary::{curl, rss_kb, until_closed, Answer, Binary, Served, Temp, CLEAN};
 
 /// The binary under test.
 pub const NBA_MCP: Binary = Binary(env!("CARGO_BIN_EXE_nba-mcp"));

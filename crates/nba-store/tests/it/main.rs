@@ -4,5 +4,6 @@
 
 mod access;
 mod conformance;
+mod maintenance;
 mod readonly_sql;
 mod retention;

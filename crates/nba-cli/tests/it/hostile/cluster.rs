@@ -45,6 +45,14 @@ pub fn is_root() -> bool {
 
 impl Cluster {
     pub fn start() -> Cluster {
+        let c = Cluster::unstarted();
+        c.init();
+        c.up();
+        c
+    }
+
+    /// A folder (owned by the postgres user when running as root) and a free port.
+    fn unstarted() -> Cluster {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -58,7 +66,41 @@ impl Cluster {
                 .status()
                 .unwrap();
         }
-        let data = dir.join("data").display().to_string();
+        Cluster { dir, port }
+    }
+
+    /// A streaming replica of `primary` (pg_basebackup -R: a hot standby following it),
+    /// running on a port of its own.
+    pub fn replica_of(primary: &Cluster) -> Cluster {
+        let c = Cluster::unstarted();
+        let data = c.dir.join("data").display().to_string();
+        let out = as_postgres(&[
+            &pg_bin("pg_basebackup"),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &primary.port.to_string(),
+            "-U",
+            "postgres",
+            "-D",
+            &data,
+            "-R",
+            "-X",
+            "stream",
+            "-c",
+            "fast",
+        ]);
+        assert!(
+            out.status.success(),
+            "pg_basebackup: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        c.up();
+        c
+    }
+
+    fn init(&self) {
+        let data = self.dir.join("data").display().to_string();
         let out = as_postgres(&[
             &pg_bin("initdb"),
             "-D",
@@ -73,9 +115,38 @@ impl Cluster {
             "initdb: {}",
             String::from_utf8_lossy(&out.stderr)
         );
-        let c = Cluster { dir, port };
-        c.up();
-        c
+    }
+
+    /// The cluster lost: stopped without a shutdown and its data folder deleted.
+    pub fn lose(&self) {
+        self.down();
+        std::fs::remove_dir_all(self.dir.join("data")).unwrap();
+    }
+
+    /// A new, empty cluster in place of a lost one (same port), running.
+    pub fn rebuild(&self) {
+        self.init();
+        self.up();
+    }
+
+    /// Runs one SQL statement as `postgres` on the cluster's `postgres` database.
+    pub fn sql(&self, stmt: &str) {
+        let out = Command::new("psql")
+            .args(["-h", "127.0.0.1", "-p", &self.port.to_string()])
+            .args(["-U", "postgres", "-d", "postgres", "-v", "ON_ERROR_STOP=1"])
+            .args(["-c", stmt])
+            .output()
+            .expect("psql");
+        assert!(
+            out.status.success(),
+            "{stmt}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// The URL of database `db` on this cluster.
+    pub fn url_of(&self, db: &str) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/{db}", self.port)
     }
 
     pub fn up(&self) {
@@ -123,7 +194,7 @@ impl Cluster {
     }
 
     pub fn url(&self) -> String {
-        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
+        self.url_of("postgres")
     }
 }
 

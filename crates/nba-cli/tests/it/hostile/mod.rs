@@ -9,7 +9,7 @@
 //! audited. Figures measured here
 //! are printed (`--nocapture`) and quoted in OPERATIONS_GUIDE.md.
 
-mod cluster;
+pub(crate) mod cluster;
 mod connections;
 mod entry_points;
 mod first_start;

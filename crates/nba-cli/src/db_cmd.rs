@@ -1,0 +1,101 @@
+//! `nba-mcp db` and `nba-mcp cache`: database maintenance and the servers' data caches (the
+//! "Database maintenance" and "Cache management" runbooks).
+
+use anyhow::{bail, Result};
+use clap::Subcommand;
+use nba_store::Store;
+
+#[derive(Subcommand)]
+pub enum DbCmd {
+    /// Integrity check (SQLite integrity_check and foreign_key_check; PostgreSQL invalid
+    /// indexes), schema version, size and rows per table; exit code 1 when a problem is found.
+    Check {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Refresh the planner's statistics and give free space back (SQLite ANALYZE + VACUUM,
+    /// which holds the write lock while it rewrites the file; PostgreSQL VACUUM (ANALYZE),
+    /// online).
+    Optimize {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum CacheCmd {
+    /// Make every server on this store drop its cached answers and season data within its
+    /// data-version interval (1 s by default): after data was changed other than by `ingest`
+    /// (a hand-made SQL fix). Recorded in `status` as an ingest run of format cache-flush.
+    Flush {
+        /// Why, kept with the record.
+        #[arg(long, default_value = "flushed by hand")]
+        reason: String,
+    },
+}
+
+pub async fn cache(store: &Store, cmd: CacheCmd) -> Result<()> {
+    match cmd {
+        CacheCmd::Flush { reason } => {
+            let version = store.flush_caches(&reason).await?;
+            println!(
+                "data version is now {version}: servers on this store drop their cached answers within their data-version interval"
+            );
+            Ok(())
+        }
+    }
+}
+
+fn mib(bytes: i64) -> String {
+    format!("{:.1} MiB", bytes as f64 / (1024.0 * 1024.0))
+}
+
+pub async fn run(store: &Store, cmd: DbCmd) -> Result<()> {
+    match cmd {
+        DbCmd::Check { json } => {
+            let report = store.check().await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                println!(
+                    "{} database, schema version {} (this build {}), {}",
+                    report.backend,
+                    report.schema_version,
+                    report.latest_schema_version,
+                    mib(report.bytes)
+                );
+                for t in &report.tables {
+                    println!("  {:<20} {:>10} rows", t.table, t.rows);
+                }
+                for p in &report.problems {
+                    println!("problem: {p}");
+                }
+                if report.problems.is_empty() {
+                    println!("database OK");
+                }
+            }
+            if !report.problems.is_empty() {
+                bail!(
+                    "the database check found {} problem(s)",
+                    report.problems.len()
+                );
+            }
+            Ok(())
+        }
+        DbCmd::Optimize { json } => {
+            let report = store.optimize().await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                println!(
+                    "optimized the {} database in {:.2} s: {} -> {}",
+                    report.backend,
+                    report.seconds,
+                    mib(report.bytes_before),
+                    mib(report.bytes_after)
+                );
+            }
+            Ok(())
+        }
+    }
+}
