@@ -63,6 +63,22 @@ pub(crate) async fn audit(
     Ok(())
 }
 
+/// Removes all loaded data (games, box scores, players, teams, ingest runs) so another data
+/// set can be loaded: a demo store made ready for real data. Needs `config:manage` (the
+/// command line acts as an admin); audited as `data:reset` with the rows removed.
+pub async fn reset_data(
+    store: &Store,
+    actor: &Caller,
+) -> Result<Vec<nba_store::TableRows>, AppError> {
+    authorize(actor, Permission::ConfigManage)?;
+    let source = store.data_source().await?;
+    let removed = store.reset_data().await?;
+    let total: i64 = removed.iter().map(|t| t.rows).sum();
+    let target = format!("{} data, {total} rows", source.as_deref().unwrap_or("no"));
+    audit(store, actor, "data:reset", &target).await?;
+    Ok(removed)
+}
+
 fn conflict(e: StoreError) -> AppError {
     match e {
         StoreError::Conflict(m) => AppError::InvalidArgument(m),

@@ -4,6 +4,7 @@
 use anyhow::{bail, Result};
 use clap::Subcommand;
 use nba_store::Store;
+use secrecy::ExposeSecret;
 
 #[derive(Subcommand)]
 pub enum DbCmd {
@@ -98,4 +99,36 @@ pub async fn run(store: &Store, cmd: DbCmd) -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// `nba-mcp reset [--yes]`: lists, then (with `--yes`) removes the loaded data.
+pub async fn reset(store: &Store, settings: &crate::config::Settings, yes: bool) -> Result<()> {
+    let source = store.data_source().await?;
+    let where_ = nba_store::redact_url(settings.database_url.expose_secret());
+    if !yes {
+        println!("{where_} holds {} data:", source.as_deref().unwrap_or("no"));
+        for t in store.loaded_rows().await? {
+            println!("  {:<14} {:>10} rows", t.table, t.rows);
+        }
+        bail!(
+            "nothing removed: `nba-mcp reset --yes` deletes these rows (accounts, keys, the audit \
+             log and the prediction log are kept)"
+        );
+    }
+    let removed = nba_app::admin::reset_data(store, &nba_app::access::Caller::cli()).await?;
+    let total: i64 = removed.iter().map(|t| t.rows).sum();
+    println!(
+        "removed the {} data of {where_}: {total} rows; load data with `nba-mcp ingest`",
+        source.as_deref().unwrap_or("(none)")
+    );
+    let registry = nba_registry::FolderRegistry::new(settings.model_store.clone());
+    if let Ok(aliases) = nba_registry::ModelRegistry::aliases(&registry).await {
+        for (alias, model) in aliases {
+            println!(
+                "the model store still points {alias} at {model}, trained on the removed data: \
+                 after loading, train a new one (`nba-mcp train --seasons FIRST-LAST --alias {alias}`)"
+            );
+        }
+    }
+    Ok(())
 }

@@ -115,11 +115,21 @@ enum Command {
         #[command(subcommand)]
         cmd: db_cmd::DbCmd,
     },
+    /// Remove all loaded data (games, box scores, players, teams, ingest runs), e.g. the demo
+    /// league before loading real data; accounts, keys and the logs are kept. Lists what it
+    /// would remove unless --yes.
+    Reset {
+        #[arg(long)]
+        yes: bool,
+    },
     /// The servers' data caches: flush (after data was changed other than by ingest).
     Cache {
         #[command(subcommand)]
         cmd: db_cmd::CacheCmd,
     },
+    /// Print a shell completion script: `nba-mcp completions bash > /etc/bash_completion.d/nba-mcp`
+    /// (zsh: into a folder on $fpath as `_nba-mcp`; fish: ~/.config/fish/completions/nba-mcp.fish).
+    Completions { shell: clap_complete::Shell },
     /// Backups of the store and the model store: create, list, verify, restore, keygen.
     Backup {
         #[command(subcommand)]
@@ -173,6 +183,17 @@ async fn run() -> Result<()> {
         unsafe {
             libc::signal(libc::SIGPIPE, libc::SIG_DFL);
         }
+    }
+    if let Command::Completions { shell } = cli.command {
+        // Needs no configuration or store.
+        use clap::CommandFactory;
+        clap_complete::generate(
+            shell,
+            &mut Cli::command(),
+            "nba-mcp",
+            &mut std::io::stdout(),
+        );
+        return Ok(());
     }
     let settings = Settings::load(cli.config.as_deref(), &|k| std::env::var(k).ok())?;
     init_logging(&settings);
@@ -294,9 +315,16 @@ async fn run() -> Result<()> {
             done
         }
         Command::Backup { cmd } => backup_cmd::run(&settings, cmd).await,
+        Command::Completions { .. } => unreachable!("handled before the configuration is read"),
         Command::Db { cmd } => {
             let store = open(&settings).await?;
             let done = db_cmd::run(&store, cmd).await;
+            store.close().await;
+            done
+        }
+        Command::Reset { yes } => {
+            let store = open(&settings).await?;
+            let done = db_cmd::reset(&store, &settings, yes).await;
             store.close().await;
             done
         }

@@ -71,6 +71,7 @@ impl Store {
         let started = Instant::now();
         let started_at = chrono::Utc::now().to_rfc3339();
         let mut tx = self.pool.begin().await?;
+        refuse_mixing(&mut tx, prov).await?;
         let run_id: i64 = sqlx::query(
             "INSERT INTO ingest_runs (format, layout, file, sha256, rows_read, inserted, updated, unchanged, skipped, notes, started_at, seconds) \
              VALUES ($1, $2, $3, $4, $5, 0, 0, 0, 0, '', $6, 0) RETURNING id",
@@ -140,6 +141,35 @@ impl Store {
             games_created,
             seconds,
         })
+    }
+}
+
+/// The demo (simulated) league and real data never share a store: a load of one into a
+/// store holding the other is refused, saying how to start over.
+async fn refuse_mixing(
+    tx: &mut Transaction<'static, Any>,
+    prov: &Provenance,
+) -> Result<(), StoreError> {
+    let held: Option<String> =
+        sqlx::query_scalar("SELECT value FROM meta WHERE key = 'data_source'")
+            .fetch_optional(&mut **tx)
+            .await?;
+    let incoming = if prov.data_source == "demo" {
+        "demo"
+    } else {
+        "real"
+    };
+    match held.as_deref() {
+        Some("demo") if incoming == "real" => Err(StoreError::Load(
+            "this store holds the demo (simulated) league; loading real data into it would mix \
+             simulated and real games. Remove the demo first with `nba-mcp reset --yes` \
+             (accounts, keys and the logs are kept), or point DATABASE_URL at another store"
+                .into(),
+        )),
+        Some("real") if incoming == "demo" => Err(StoreError::Load(
+            "this store holds real data; the demo league is loaded only into an empty store".into(),
+        )),
+        _ => Ok(()),
     }
 }
 

@@ -37,6 +37,17 @@ pub struct OptimizeReport {
     pub seconds: f64,
 }
 
+/// The tables of loaded data (what `ingest` and the demo league write), children first.
+pub const LOADED_TABLES: &[&str] = &[
+    "player_box",
+    "team_box",
+    "game_sources",
+    "games",
+    "players",
+    "franchises",
+    "ingest_runs",
+];
+
 /// At most this many problems are listed (a badly damaged file reports thousands).
 const MAX_PROBLEMS: usize = 100;
 
@@ -188,5 +199,42 @@ impl Store {
         .await?
         .try_get(0)?;
         Ok(id)
+    }
+
+    /// Rows of each table of loaded data.
+    pub async fn loaded_rows(&self) -> Result<Vec<TableRows>, StoreError> {
+        let mut out = Vec::new();
+        for table in LOADED_TABLES {
+            let rows: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+                .fetch_one(&self.pool)
+                .await?;
+            out.push(TableRows {
+                table: table.to_string(),
+                rows,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Removes every row of loaded data and the store's data source (demo or real), in one
+    /// transaction; accounts, keys, the audit log and the prediction log stay. The rows
+    /// removed per table.
+    pub async fn reset_data(&self) -> Result<Vec<TableRows>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let mut out = Vec::new();
+        for table in LOADED_TABLES {
+            let done = sqlx::query(&format!("DELETE FROM {table}"))
+                .execute(&mut *tx)
+                .await?;
+            out.push(TableRows {
+                table: table.to_string(),
+                rows: done.rows_affected() as i64,
+            });
+        }
+        sqlx::query("DELETE FROM meta WHERE key = 'data_source'")
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(out)
     }
 }

@@ -4,6 +4,7 @@
 
 mod busy;
 mod common;
+mod demo_reset;
 mod model_cache;
 mod predict;
 mod promote;

@@ -537,3 +537,87 @@ fn admins_take_list_and_verify_backups_through_the_api() {
     assert!(seen("backup_list", "denied"), "{audit}");
     stop(server);
 }
+
+/// Backups made by earlier releases (`tests/fixtures/backup-<commit>/`, written by
+/// `scripts/make-backup-fixture.sh` with that commit's binary: the demo league, two accounts,
+/// an audit log, logged predictions and a trained champion) verify and restore with this
+/// build into a fresh store: the same accounts, the admin's key works, the audit chain
+/// verifies, every table has the backup's row count, and the model serves.
+#[test]
+fn backups_made_by_earlier_releases_restore() {
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&fixtures).unwrap() {
+        let dir = entry.unwrap().path();
+        if !dir
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("backup-")
+        {
+            continue;
+        }
+        seen += 1;
+        let from = dir.display().to_string();
+        let key_file = dir.join("backup.key").display().to_string();
+        let api_key = std::fs::read_to_string(dir.join("api.key")).unwrap();
+        let t = Temp::new("backup_compat");
+        let listed: Vec<serde_json::Value> =
+            serde_json::from_str(&t.ok(&["backup", "list", "--from", &from, "--json"])).unwrap();
+        assert_eq!(listed.len(), 1, "{from}: {listed:?}");
+        let manifest = &listed[0];
+        let verified = t.ok(&[
+            "backup",
+            "verify",
+            "latest",
+            "--from",
+            &from,
+            "--key-file",
+            &key_file,
+        ]);
+        assert!(verified.contains("verifies"), "{from}: {verified}");
+        let restored: serde_json::Value = serde_json::from_str(&t.ok(&[
+            "backup",
+            "restore",
+            "latest",
+            "--from",
+            &from,
+            "--key-file",
+            &key_file,
+            "--json",
+        ]))
+        .unwrap();
+        assert_eq!(restored["id"], manifest["id"], "{restored}");
+        assert_eq!(restored["schema_from"], manifest["schema_version"]);
+        assert!(restored["models"].as_u64().unwrap() >= 1, "{restored}");
+        let users = t.ok(&["users", "list"]);
+        assert!(users.contains("ana") && users.contains("op"), "{users}");
+        let verify = t.ok(&["audit", "verify"]);
+        assert!(verify.contains("audit log OK"), "{verify}");
+        let check: serde_json::Value =
+            serde_json::from_str(&t.ok(&["db", "check", "--json"])).unwrap();
+        for table in manifest["tables"].as_array().unwrap() {
+            let name = table["name"].as_str().unwrap();
+            let rows = check["tables"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|t| t["table"] == name)
+                .map(|t| t["rows"].clone());
+            assert_eq!(rows, Some(table["rows"].clone()), "{from}: rows of {name}");
+        }
+        let (server, addr, _) = serve(&t, &[("NBA_MCP_RATE_LIMIT_PER_S", "0")]);
+        let (status, answer) = tool(
+            &addr,
+            api_key.trim(),
+            "predict_game",
+            r#"{"home":"BOS","away":"LAL","date":"2026-04-10"}"#,
+        );
+        assert_eq!(
+            status, 200,
+            "{from}: the restored key and model serve: {answer}"
+        );
+        stop(server);
+    }
+    assert!(seen >= 1, "no backup fixtures in {}", fixtures.display());
+}

@@ -640,3 +640,85 @@ fn models_commands_on_an_empty_model_store_say_what_is_missing() {
     assert!(stderr.contains("nba-logit@nope"), "{stderr}");
     assert!(!t.0.join("aliases.json").exists());
 }
+
+/// `completions SHELL` prints a completion script naming the subcommands, without reading
+/// any configuration or store; an unknown shell is refused with the valid ones listed.
+#[test]
+fn completions_are_printed_for_each_shell_without_a_store() {
+    for shell in ["bash", "zsh", "fish"] {
+        let out = Command::new(bin())
+            .args(["completions", shell])
+            .env("DATABASE_URL", "not a url")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{shell}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let script = String::from_utf8_lossy(&out.stdout);
+        for word in ["nba-mcp", "backup", "completions", "--json"] {
+            assert!(script.contains(word), "{shell} script lacks {word}");
+        }
+    }
+    let out = Command::new(bin())
+        .args(["completions", "tcsh"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert!(e.contains("tcsh") && e.contains("bash"), "{e}");
+}
+
+/// `reset` lists the loaded data and removes nothing without `--yes`; with it the data is
+/// gone, the accounts stay, the audit log records it, and the store takes new data.
+#[test]
+fn reset_lists_then_removes_the_loaded_data_only_with_yes() {
+    let t = Temp::new("reset");
+    let file = data_dir().join("fivethirtyeight/nba_elo_latest_2022.csv");
+    let file = file.display().to_string();
+    assert!(run(&t.db(), &["ingest", "fivethirtyeight", &file])
+        .status
+        .success());
+    assert!(run(&t.db(), &["users", "add", "ana", "--role", "viewer"])
+        .status
+        .success());
+    let listed = run(&t.db(), &["reset"]);
+    assert_eq!(listed.status.code(), Some(1));
+    let out = String::from_utf8_lossy(&listed.stdout);
+    assert!(
+        out.contains("holds real data") && out.contains("games"),
+        "{out}"
+    );
+    let e = String::from_utf8_lossy(&listed.stderr);
+    assert!(e.contains("nothing removed") && e.contains("--yes"), "{e}");
+
+    let done = run(&t.db(), &["reset", "--yes"]);
+    assert!(
+        done.status.success(),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+    let out = String::from_utf8_lossy(&done.stdout);
+    assert!(out.contains("removed the real data"), "{out}");
+    let check: serde_json::Value =
+        serde_json::from_slice(&run(&t.db(), &["db", "check", "--json"]).stdout).unwrap();
+    let rows = |table: &str| {
+        check["tables"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["table"] == table)
+            .unwrap()["rows"]
+            .as_i64()
+            .unwrap()
+    };
+    assert_eq!(rows("games"), 0);
+    assert_eq!(rows("ingest_runs"), 0);
+    assert_eq!(rows("principals"), 1, "the account stays");
+    let audit = String::from_utf8_lossy(&run(&t.db(), &["audit", "export"]).stdout).to_string();
+    assert!(audit.contains("data:reset"), "{audit}");
+    assert!(run(&t.db(), &["ingest", "fivethirtyeight", &file])
+        .status
+        .success());
+}
