@@ -71,7 +71,6 @@ impl Store {
         let started = Instant::now();
         let started_at = chrono::Utc::now().to_rfc3339();
         let mut tx = self.pool.begin().await?;
-        refuse_mixing(&mut tx, prov).await?;
         let run_id: i64 = sqlx::query(
             "INSERT INTO ingest_runs (format, layout, file, sha256, rows_read, inserted, updated, unchanged, skipped, notes, started_at, seconds) \
              VALUES ($1, $2, $3, $4, $5, 0, 0, 0, 0, '', $6, 0) RETURNING id",
@@ -85,6 +84,10 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?
         .try_get(0)?;
+        // After the first write: the transaction holds SQLite's write lock, so this read
+        // cannot go stale before the writes that follow (a read first would make a deferred
+        // transaction fail with SQLITE_BUSY_SNAPSHOT when a server writes meanwhile).
+        refuse_mixing(&mut tx, prov).await?;
 
         let mut counts = Counts {
             skipped: out.skipped.iter().map(|e| e.to_string()).collect(),
