@@ -5,6 +5,7 @@
 mod access_cli;
 mod backup_cli;
 mod cli;
+mod docs;
 mod drills;
 mod hostile;
 mod mcp_e2e;

@@ -1,9 +1,12 @@
-//! The runbooks of OPERATIONS_GUIDE.md, executed: every fenced block marked `runbook=NAME`
-//! is run as written by `bash -euo pipefail`, with the built `nba-mcp` first on the PATH and
+//! The documents' shell commands, executed: every fenced block marked `runbook=NAME` (in
+//! README.md, SECURITY.md, OPERATIONS_GUIDE.md, INCIDENT_RESPONSE.md) is run as written, its
+//! placeholders filled, by `bash -euo pipefail`, with the built `nba-mcp` first on the PATH and
 //! the runbooks' variables (`NBA`, `KEY`, `DATABASE_URL`, `NBA_MCP_STATE_DIR`,
 //! `NBA_MCP_BACKUP_DIR`, `NBA_MCP_BACKUP_KEY_FILE`) naming a real site in the situation the
-//! runbook is for. The restore and failover runbooks run in the drills (`drills.rs`); the
-//! others here. A block that no test names fails [`every_runbook_block_is_run_by_a_test`].
+//! runbook is for. The restore and failover runbooks run in the drills (`drills.rs`), the
+//! README's and SECURITY.md's blocks in `docs.rs`, the other runbooks here. A shell block
+//! neither run nor marked `not-run="REASON"`, or a block no test names, fails
+//! [`every_runbook_block_is_run_by_a_test`].
 
 use std::collections::BTreeMap;
 use std::process::Command;
@@ -16,44 +19,97 @@ use crate::drills::Site;
 use crate::support::CLEAN;
 use nba_testkit::poll_until;
 
-const GUIDE: &str = include_str!("../../../../OPERATIONS_GUIDE.md");
+/// The documents whose shell blocks are checked: every ```sh (bash, shell, console) block in
+/// them is marked `runbook=NAME` (run by a test) or `not-run="REASON"`.
+pub(crate) const DOCS: &[(&str, &str)] = &[
+    ("README.md", include_str!("../../../../README.md")),
+    ("SECURITY.md", include_str!("../../../../SECURITY.md")),
+    (
+        "OPERATIONS_GUIDE.md",
+        include_str!("../../../../OPERATIONS_GUIDE.md"),
+    ),
+    (
+        "INCIDENT_RESPONSE.md",
+        include_str!("../../../../INCIDENT_RESPONSE.md"),
+    ),
+];
 
-/// The guide's runbook blocks by name, their common indentation removed.
-fn blocks() -> BTreeMap<String, String> {
-    let mut out = BTreeMap::new();
-    let mut current: Option<(String, Vec<&str>)> = None;
-    for line in GUIDE.lines() {
-        let t = line.trim();
-        match &mut current {
-            None => {
-                if let Some(name) = t.strip_prefix("```sh runbook=") {
-                    current = Some((name.trim().to_string(), Vec::new()));
+const SHELLS: &[&str] = &["sh", "bash", "shell", "console"];
+
+/// One shell block of a document.
+struct Block {
+    /// `DOC:LINE` of its opening fence.
+    at: String,
+    /// Its `runbook=` name.
+    name: Option<String>,
+    /// Its `not-run=` reason.
+    reason: Option<String>,
+    /// The script, its common indentation removed.
+    script: String,
+}
+
+/// Every shell block of the documents.
+fn shell_blocks() -> Vec<Block> {
+    let mut out = Vec::new();
+    for (doc, text) in DOCS {
+        let mut open: Option<(Block, Vec<&str>)> = None;
+        for (n, line) in text.lines().enumerate() {
+            let t = line.trim();
+            match &mut open {
+                None => {
+                    let Some(info) = t.strip_prefix("```") else {
+                        continue;
+                    };
+                    let (lang, rest) = info.split_once(' ').unwrap_or((info, ""));
+                    if !SHELLS.contains(&lang) {
+                        continue;
+                    }
+                    let rest = rest.trim();
+                    let block = Block {
+                        at: format!("{doc}:{}", n + 1),
+                        name: rest.strip_prefix("runbook=").map(|n| n.trim().to_string()),
+                        reason: rest
+                            .strip_prefix("not-run=")
+                            .map(|r| r.trim().trim_matches('"').to_string()),
+                        script: String::new(),
+                    };
+                    open = Some((block, Vec::new()));
                 }
-            }
-            Some((name, lines)) => {
-                if t == "```" {
+                Some((_, lines)) if t != "```" => lines.push(line),
+                Some(_) => {
+                    let (mut block, lines) = open.take().unwrap();
                     let indent = lines
                         .iter()
                         .filter(|l| !l.trim().is_empty())
                         .map(|l| l.len() - l.trim_start().len())
                         .min()
                         .unwrap_or(0);
-                    let text: Vec<&str> = lines
+                    let script: Vec<&str> = lines
                         .iter()
                         .map(|l| l.get(indent..).unwrap_or(""))
                         .collect();
-                    assert!(
-                        out.insert(name.clone(), text.join("\n")).is_none(),
-                        "runbook block {name} appears twice"
-                    );
-                    current = None;
-                } else {
-                    lines.push(line);
+                    block.script = script.join("\n");
+                    out.push(block);
                 }
             }
         }
+        assert!(open.is_none(), "a shell block of {doc} is not closed");
     }
-    assert!(current.is_none(), "a runbook block is not closed");
+    out
+}
+
+/// The `runbook=` blocks by name.
+fn blocks() -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for b in shell_blocks() {
+        if let Some(name) = b.name {
+            assert!(
+                out.insert(name.clone(), b.script).is_none(),
+                "runbook block {name} appears twice (again at {})",
+                b.at
+            );
+        }
+    }
     out
 }
 
@@ -69,9 +125,24 @@ pub(crate) struct On<'a> {
 /// Runs runbook block `name` against `on`; its stdout and stderr. Panics, showing both,
 /// when a command in it fails.
 pub(crate) fn run(name: &str, on: &On) -> String {
-    let script = blocks()
+    run_with(name, on, &[], None)
+}
+
+/// [`run`] with the block's placeholders replaced (`fill`: text -> value, in order) and in
+/// folder `cwd` (default the test's).
+pub(crate) fn run_with(
+    name: &str,
+    on: &On,
+    fill: &[(&str, &str)],
+    cwd: Option<&std::path::Path>,
+) -> String {
+    let mut script = blocks()
         .remove(name)
-        .unwrap_or_else(|| panic!("OPERATIONS_GUIDE.md has no block runbook={name}"));
+        .unwrap_or_else(|| panic!("no document has a block runbook={name}"));
+    for (from, to) in fill {
+        assert!(script.contains(from), "runbook={name} has no {from}");
+        script = script.replace(from, to);
+    }
     let bin = std::path::Path::new(env!("CARGO_BIN_EXE_nba-mcp"))
         .parent()
         .unwrap()
@@ -84,6 +155,9 @@ pub(crate) fn run(name: &str, on: &On) -> String {
     let mut c = Command::new("bash");
     for v in CLEAN {
         c.env_remove(v);
+    }
+    if let Some(dir) = cwd {
+        c.current_dir(dir);
     }
     c.args(["-euo", "pipefail", "-c", &script])
         .env("PATH", path)
@@ -114,11 +188,25 @@ pub(crate) fn run(name: &str, on: &On) -> String {
     text
 }
 
-/// Every block of the guide is named by a test of this crate, and every name a test runs is
-/// in the guide.
+/// Every shell block of the documents is run by a test or says why not; every `runbook=`
+/// block is named by a test of this crate, and every name a test runs is in a document.
 #[test]
 fn every_runbook_block_is_run_by_a_test() {
-    let tests = [include_str!("drills.rs"), include_str!("runbooks.rs")].concat();
+    let unmarked: Vec<String> = shell_blocks()
+        .into_iter()
+        .filter(|b| b.name.is_none() && b.reason.as_deref().is_none_or(str::is_empty))
+        .map(|b| b.at)
+        .collect();
+    assert!(
+        unmarked.is_empty(),
+        "shell blocks neither runbook=NAME nor not-run=\"REASON\": {unmarked:?}"
+    );
+    let tests = [
+        include_str!("drills.rs"),
+        include_str!("runbooks.rs"),
+        include_str!("docs.rs"),
+    ]
+    .concat();
     let names = blocks();
     assert!(names.len() >= 10, "{:?}", names.keys());
     for name in names.keys() {
@@ -127,8 +215,11 @@ fn every_runbook_block_is_run_by_a_test() {
             "no test runs runbook={name}"
         );
     }
-    for (i, _) in tests.match_indices("run(\"") {
-        let rest = &tests[i + 5..];
+    for (i, m) in tests
+        .match_indices("run(\"")
+        .chain(tests.match_indices("run_with(\""))
+    {
+        let rest = &tests[i + m.len()..];
         let name = &rest[..rest.find('"').unwrap()];
         assert!(
             names.contains_key(name),
