@@ -37,8 +37,10 @@ fn progress(msg: &str) -> ProgressBar {
     bar
 }
 
-pub fn print_summary(s: &LoadSummary) {
-    eprintln!(
+/// The load summary in sentences, to `out` (stdout for `ingest FILE`, stderr as progress).
+pub fn print_summary(s: &LoadSummary, out: &mut dyn std::io::Write) {
+    let _ = writeln!(
+        out,
         "{}: {} ({}) read {} inserted {} updated {} unchanged {} skipped {} new games {} in {:.2}s",
         s.file,
         s.format,
@@ -52,13 +54,17 @@ pub fn print_summary(s: &LoadSummary) {
         s.seconds
     );
     for n in &s.notes {
-        eprintln!("  note: {n}");
+        let _ = writeln!(out, "  note: {n}");
     }
     for r in s.skipped_rows.iter().take(50) {
-        eprintln!("  skipped: {r}");
+        let _ = writeln!(out, "  skipped: {r}");
     }
     if s.skipped_rows.len() > 50 {
-        eprintln!("  ... and {} more skipped rows", s.skipped_rows.len() - 50);
+        let _ = writeln!(
+            out,
+            "  ... and {} more skipped rows",
+            s.skipped_rows.len() - 50
+        );
     }
 }
 
@@ -80,7 +86,7 @@ pub async fn ingest_all(store: &Store, dir: &Path, skip_invalid: bool) -> Result
         let s = ingest_file(store, format, &path, skip_invalid, "real")
             .await
             .with_context(|| format!("loading {}", path.display()))?;
-        bar.suspend(|| print_summary(&s));
+        bar.suspend(|| print_summary(&s, &mut std::io::stderr()));
         bar.inc(1);
         out.push(s);
     }
@@ -107,7 +113,7 @@ pub async fn ingest_missing(store: &Store, dir: &Path) -> Result<usize> {
         let s = ingest_file(store, *format, path, false, "real")
             .await
             .with_context(|| format!("loading {}", path.display()))?;
-        print_summary(&s);
+        print_summary(&s, &mut std::io::stderr());
     }
     Ok(missing.len())
 }

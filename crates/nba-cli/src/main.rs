@@ -10,6 +10,7 @@ mod limits;
 mod model_cmd;
 mod scheduled_backup;
 mod serve;
+mod status_cmd;
 mod tls;
 
 use std::io::IsTerminal;
@@ -64,6 +65,9 @@ enum Command {
         /// Load the valid rows and list every skipped one instead of stopping at the first bad row.
         #[arg(long)]
         skip_invalid: bool,
+        /// Print the load summary (an array for `all`) as JSON instead of sentences.
+        #[arg(long)]
+        json: bool,
     },
     /// Show the effective configuration (`config check`).
     Config {
@@ -74,9 +78,16 @@ enum Command {
     Conflicts {
         #[arg(long, default_value_t = 100)]
         limit: i64,
+        /// One JSON object per line instead of sentences.
+        #[arg(long)]
+        json: bool,
     },
-    /// Row counts and the latest ingest runs.
-    Status,
+    /// What the store holds: demo or real data, rows, seasons per source and missing
+    /// seasons, the latest ingest runs.
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
     /// Train a game model on seasons of the store and save it in the model store.
     Train(model_cmd::TrainArgs),
     /// Walk-forward evaluation beside FiveThirtyEight's published forecasts.
@@ -86,6 +97,9 @@ enum Command {
         /// How many of the latest served predictions to compare.
         #[arg(long, default_value_t = 1000)]
         window: i64,
+        /// The report as JSON instead of a table.
+        #[arg(long)]
+        json: bool,
     },
     /// Print the role x permission matrix.
     Roles,
@@ -210,6 +224,7 @@ async fn run() -> Result<()> {
             format,
             path,
             skip_invalid,
+            json,
         } => {
             let store = open(&settings).await?;
             if format == "all" {
@@ -218,18 +233,25 @@ async fn run() -> Result<()> {
                     .context("ingest all needs a folder (argument or NBA_MCP_DATA_DIR)")?;
                 let sums = ingest::ingest_all(&store, &dir, skip_invalid).await?;
                 let secs: f64 = sums.iter().map(|s| s.seconds).sum();
-                eprintln!("loaded {} files in {:.1}s", sums.len(), secs);
+                if json {
+                    println!("{}", serde_json::to_string_pretty(&sums)?);
+                } else {
+                    println!("loaded {} files in {:.1}s", sums.len(), secs);
+                }
             } else {
                 let fmt = nba_ingest::Format::from_name(&format)?;
                 let path = path.context("ingest needs a file path")?;
                 let s = ingest::ingest_file(&store, fmt, &path, skip_invalid, "real").await?;
-                ingest::print_summary(&s);
-                println!("{}", serde_json::to_string(&s)?);
+                if json {
+                    println!("{}", serde_json::to_string(&s)?);
+                } else {
+                    ingest::print_summary(&s, &mut std::io::stdout());
+                }
             }
             store.close().await;
             Ok(())
         }
-        Command::Conflicts { limit } => {
+        Command::Conflicts { limit, json } => {
             let store = open(&settings).await?;
             use std::io::Write;
             let mut out = std::io::stdout().lock();
@@ -239,6 +261,18 @@ async fn run() -> Result<()> {
                 } else {
                     (s.away_score, s.home_score)
                 };
+                if json {
+                    let line = serde_json::json!({
+                        "game_id": g.id,
+                        "stage": g.stage,
+                        "stored": {"source": g.primary_source, "date": g.date, "home": g.home_score, "away": g.away_score},
+                        "other": {"source": s.source, "date": s.date, "home": h, "away": a},
+                    });
+                    if writeln!(out, "{line}").is_err() {
+                        break;
+                    }
+                    continue;
+                }
                 let line = writeln!(
                     out,
                     "{} {}: stored {}-{} ({}) on {}; {} says {}-{} on {}",
@@ -259,36 +293,25 @@ async fn run() -> Result<()> {
             }
             Ok(())
         }
-        Command::Status => {
+        Command::Status { json } => {
             let store = open(&settings).await?;
-            println!("{}", serde_json::to_string_pretty(&store.counts().await?)?);
-            for r in store.ingest_runs(20).await? {
-                println!(
-                    "run {} {} {} read {} ins {} upd {} same {} skip {} {:.2}s",
-                    r.id,
-                    r.format,
-                    r.file,
-                    r.rows_read,
-                    r.inserted,
-                    r.updated,
-                    r.unchanged,
-                    r.skipped,
-                    r.seconds
-                );
-            }
-            Ok(())
+            let done = status_cmd::status(&store, json).await;
+            store.close().await;
+            done
         }
         Command::Train(args) => {
             let store = open(&settings).await?;
             let summary = model_cmd::train(&store, &settings.state_dir, &args).await?;
-            println!("{summary}");
+            if args.json {
+                println!("{summary}");
+            }
             Ok(())
         }
         Command::Evaluate(args) => {
             let store = open(&settings).await?;
             model_cmd::evaluate(&store, &settings.state_dir, &args).await
         }
-        Command::Drift { window } => {
+        Command::Drift { window, json } => {
             let store = open(&settings).await?;
             let config = nba_app::predict::ModelConfig {
                 registry: std::sync::Arc::new(nba_registry::FolderRegistry::new(
@@ -298,7 +321,11 @@ async fn run() -> Result<()> {
             };
             let app = nba_app::App::with_models(store.clone(), config).await?;
             let out = app.drift_report(Some(window)).await?;
-            println!("{}", serde_json::to_string_pretty(&out)?);
+            if json {
+                println!("{}", serde_json::to_string_pretty(&out)?);
+            } else {
+                model_cmd::print_drift(&out);
+            }
             app.close().await;
             store.close().await;
             Ok(())

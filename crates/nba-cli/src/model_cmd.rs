@@ -31,6 +31,9 @@ pub struct TrainArgs {
     /// (default: the state directory).
     #[arg(long, env = "NBA_MCP_MODEL_STORE")]
     pub model_store: Option<PathBuf>,
+    /// Print the new model (name, version, metrics, training) as JSON instead of sentences.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Arguments of `evaluate`.
@@ -146,7 +149,7 @@ pub fn registry(model_store: Option<&Path>, state_dir: &Path) -> FolderRegistry 
 pub fn report_trained(t: &Trained, request: &TrainRequest) {
     let a = &t.artifact;
     let (first, last) = request.seasons;
-    eprintln!(
+    println!(
         "trained {}@{} on {} games of {}..{}; wrote {}",
         a.name,
         a.version,
@@ -156,12 +159,12 @@ pub fn report_trained(t: &Trained, request: &TrainRequest) {
         t.location
     );
     let m = &a.metrics.train;
-    eprintln!(
+    println!(
         "in-sample: Brier {:.4}, log loss {:.4}, accuracy {:.3}, ECE {:.4}",
         m.brier, m.log_loss, m.accuracy, m.ece
     );
     if let Some(v) = &a.metrics.validation {
-        eprintln!(
+        println!(
             "{} regular season from a model fitted on the seasons before it: Brier {:.4}, ECE {:.4}",
             season_label(last),
             v.brier,
@@ -169,7 +172,7 @@ pub fn report_trained(t: &Trained, request: &TrainRequest) {
         );
     }
     if let Some(alias) = &request.alias {
-        eprintln!("alias {alias} -> {}@{}", a.name, a.version);
+        println!("alias {alias} -> {}@{}", a.name, a.version);
     }
 }
 
@@ -185,7 +188,9 @@ pub async fn train(store: &Store, state_dir: &Path, args: &TrainArgs) -> Result<
     };
     let registry = registry(args.model_store.as_deref(), state_dir);
     let trained = models::train(store, &registry, &request).await?;
-    report_trained(&trained, &request);
+    if !args.json {
+        report_trained(&trained, &request);
+    }
     Ok(trained.summary())
 }
 
@@ -293,4 +298,35 @@ pub fn table(ev: &Evaluation) -> String {
          538 columns: FiveThirtyEight's published forecasts on the same games (CC BY 4.0); '-' where 538 published none.\n",
     );
     out
+}
+
+/// `drift` as a table: one line per feature (PSI, KS statistic and p-value, level).
+pub fn print_drift(d: &nba_app::tools::DriftOutput) {
+    println!(
+        "model {}: {} recent served predictions against its reference",
+        d.model, d.recent_predictions
+    );
+    println!(
+        "  {:<20} {:>9} {:>7} {:>7} {:>8} {:>8}  level",
+        "feature", "reference", "recent", "PSI", "KS", "KS p"
+    );
+    let num =
+        |v: Option<f64>, digits: usize| v.map_or("-".to_string(), |v| format!("{v:.digits$}"));
+    for f in &d.report.features {
+        println!(
+            "  {:<20} {:>9} {:>7} {:>7} {:>8} {:>8}  {}{}",
+            f.feature,
+            f.reference_n,
+            f.recent_n,
+            num(f.psi, 3),
+            num(f.ks_statistic, 3),
+            num(f.ks_p_value, 4),
+            serde_json::to_value(f.level)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default(),
+            if f.drifted { "  DRIFTED" } else { "" }
+        );
+    }
+    println!("{}", d.method);
 }

@@ -458,6 +458,20 @@ impl Store {
             .collect()
     }
 
+    /// Games per season (end year) and source, ordered by source then season: what each
+    /// source contributed.
+    pub async fn coverage(&self) -> Result<Vec<(String, i64, i64)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT s.source, g.season, COUNT(*) FROM game_sources s \
+             JOIN games g ON g.id = s.game_id GROUP BY s.source, g.season ORDER BY s.source, g.season",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
+            .collect()
+    }
+
     /// The latest date with a finished game.
     pub async fn latest_final_date(&self) -> Result<Option<String>, StoreError> {
         let row = sqlx::query("SELECT MAX(date) FROM games WHERE home_score IS NOT NULL")

@@ -35,7 +35,7 @@ pub use backups::{BackupCreate, BackupList, BackupVerify};
 pub use compute::ComputeMetrics;
 pub use games::{GetGame, GetGames};
 pub use h2h::HeadToHead;
-pub use ops::{DriftReport, ListAlerts, SystemHealth};
+pub use ops::{DriftOutput, DriftReport, ListAlerts, SystemHealth};
 pub use players::{GetLeaders, GetPlayerStats, SearchPlayers};
 pub use predict::{GetPowerRankings, PredictGame, PredictGames};
 pub use simulate::SimulateSeason;

@@ -213,12 +213,32 @@ fn ingest_is_idempotent_and_all_or_nothing() {
     let db = t.db();
     let first = summary(&run(
         &db,
-        &["ingest", "fivethirtyeight", games_file().to_str().unwrap()],
+        &[
+            "ingest",
+            "fivethirtyeight",
+            games_file().to_str().unwrap(),
+            "--json",
+        ],
     ));
     assert_eq!(first["inserted"], 67_894);
-    let second = summary(&run(
+    // Without --json: the same summary in a sentence.
+    let said = run(
         &db,
         &["ingest", "fivethirtyeight", games_file().to_str().unwrap()],
+    );
+    let said = String::from_utf8_lossy(&said.stdout).to_string();
+    assert!(
+        said.contains("inserted 0 updated 0 unchanged 67894"),
+        "{said}"
+    );
+    let second = summary(&run(
+        &db,
+        &[
+            "ingest",
+            "fivethirtyeight",
+            games_file().to_str().unwrap(),
+            "--json",
+        ],
     ));
     assert_eq!(
         (second["inserted"].as_u64(), second["unchanged"].as_u64()),
@@ -234,9 +254,9 @@ fn ingest_is_idempotent_and_all_or_nothing() {
         err.contains("games_corrupted.csv:1000:") && err.contains("score1"),
         "{err}"
     );
-    let status = run(&db, &["status"]);
-    let text = String::from_utf8_lossy(&status.stdout);
-    assert!(text.contains("\"games\": 67894"), "{text}");
+    let status = run(&db, &["status", "--json"]);
+    let status: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    assert_eq!(status["counts"]["games"], 67894, "{status}");
 
     // --skip-invalid loads the rest and lists the bad row.
     let skip = run(
@@ -246,12 +266,26 @@ fn ingest_is_idempotent_and_all_or_nothing() {
             "fivethirtyeight",
             bad.to_str().unwrap(),
             "--skip-invalid",
+            "--json",
         ],
     );
     let s = summary(&skip);
     assert_eq!(s["skipped"], 1);
     assert!(s["skipped_rows"][0].as_str().unwrap().contains(":1000:"));
-    assert!(String::from_utf8_lossy(&skip.stderr).contains("skipped:"));
+    let human = run(
+        &db,
+        &[
+            "ingest",
+            "fivethirtyeight",
+            bad.to_str().unwrap(),
+            "--skip-invalid",
+        ],
+    );
+    let said = String::from_utf8_lossy(&human.stdout);
+    assert!(
+        said.contains("skipped:") && said.contains(":1000:"),
+        "{said}"
+    );
 }
 
 #[test]

@@ -19,7 +19,8 @@ fn on<'a>(site: &'a Site, addr: Option<&'a str>, dest: &'a str) -> On<'a> {
 
 /// `train` prints the model as JSON: `name@version`.
 fn trained(site: &Site, seasons: &str) -> String {
-    let m: Value = serde_json::from_str(&site.ok(&["train", "--seasons", seasons])).unwrap();
+    let m: Value =
+        serde_json::from_str(&site.ok(&["train", "--seasons", seasons, "--json"])).unwrap();
     format!(
         "{}@{}",
         m["name"].as_str().unwrap(),
@@ -44,7 +45,11 @@ fn the_readme_and_guide_commands_load_train_evaluate_and_move_the_champion() {
     let said = run_with("readme/load-data", &on(&site, None, none), &[], Some(&root));
     assert!(said.contains("loaded 79 files"), "{said}");
     let status = site.ok(&["status"]);
-    assert!(status.contains("\"games\""), "{status}");
+    assert!(status.contains("store holds real data"), "{status}");
+    assert!(
+        status.contains("not in this store (no games): 2022-23"),
+        "the hole is stated: {status}"
+    );
 
     let earlier = trained(&site, "2022");
     let fill = [("nba-logit@<version>", earlier.as_str())];

@@ -339,8 +339,22 @@ fn model_rollback_and_model_restore_runbooks_work_as_written() {
             m["version"].as_str().unwrap()
         )
     };
-    let first = version(site.ok(&["train", "--seasons", "2021-2022", "--alias", "champion"]));
-    let second = version(site.ok(&["train", "--seasons", "2022", "--alias", "champion"]));
+    let first = version(site.ok(&[
+        "train",
+        "--seasons",
+        "2021-2022",
+        "--alias",
+        "champion",
+        "--json",
+    ]));
+    let second = version(site.ok(&[
+        "train",
+        "--seasons",
+        "2022",
+        "--alias",
+        "champion",
+        "--json",
+    ]));
     assert_ne!(first, second);
     site.ok(&[
         "backup",
