@@ -7,10 +7,8 @@ cd "$(dirname "$0")/../fuzz"
 
 FUZZ_VERSION=0.13.2
 SECONDS_EACH=${FUZZ_SECONDS:-30}
-if [ "$(cargo fuzz --version 2>/dev/null)" != "cargo-fuzz $FUZZ_VERSION" ]; then
-  echo "installing cargo-fuzz $FUZZ_VERSION (about a minute, once per machine)" >&2
-  cargo install --locked cargo-fuzz --version "$FUZZ_VERSION"
-fi
+source ../scripts/tools.sh
+cargo_tool fuzz "$FUZZ_VERSION"
 # cargo-fuzz passes -Z flags (sanitizer, coverage instrumentation) that only a nightly rustc
 # accepts; the machine has the stable toolchain alone, and this lets it take them.
 export RUSTC_BOOTSTRAP=1
@@ -19,10 +17,13 @@ start=$(date +%s)
 cargo fuzz build
 echo "fuzz: built the targets in $(( $(date +%s) - start ))s"
 
+# Logs beside the build, wherever CARGO_TARGET_DIR puts it.
+logs="${CARGO_TARGET_DIR:-$PWD/target}/fuzz-logs"
+mkdir -p "$logs"
 failed=0
 for target in $(cargo fuzz list); do
   mkdir -p "corpus/$target" "artifacts/$target"
-  log="target/fuzz-$target.log"
+  log="$logs/fuzz-$target.log"
   before=$(ls "artifacts/$target" | wc -l)
   if cargo fuzz run "$target" "corpus/$target" -- \
       -max_total_time="$SECONDS_EACH" -timeout=10 -rss_limit_mb=2048 >"$log" 2>&1; then

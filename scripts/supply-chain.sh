@@ -8,10 +8,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DENY_VERSION=0.20.2
-if [ "$(cargo deny --version 2>/dev/null)" != "cargo-deny $DENY_VERSION" ]; then
-  echo "installing cargo-deny $DENY_VERSION (a few minutes, once per machine)" >&2
-  cargo install --locked cargo-deny --version "$DENY_VERSION"
-fi
+source scripts/tools.sh
+cargo_tool deny "$DENY_VERSION"
 
 cargo deny check --hide-inclusion-graph --show-stats licenses bans sources
 

@@ -14,9 +14,8 @@ scripts/setup-promtool.sh >/dev/null
 export NBA_MCP_REQUIRE_PROMTOOL=1
 # nextest runs every test in a process of its own; the suites rely on it (metrics, the
 # audit writer and the outage flag are process-wide), so it is installed when missing.
-if ! cargo nextest --version >/dev/null 2>&1; then
-  cargo install cargo-nextest --locked
-fi
+source scripts/tools.sh
+cargo_tool nextest ""
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 # Upload parts of 64 KiB allowed (nba_testkit::s3::PART_MIN), so small tests reach multipart.
 S3_UPLOAD_PART_MIN_SIZE=65536 .venv-mcp/bin/moto_server -H 127.0.0.1 -p "$port" >/dev/null 2>&1 &
