@@ -66,6 +66,10 @@ pub struct GetGamesOutput {
     pub next_cursor: Option<String>,
     /// Whether more games match than this page holds.
     pub truncated: bool,
+    /// Set when nothing matches because the season asked for is not in the store (outside
+    /// its range or a hole in it, such as 2022-23 in the real data).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 pub(crate) fn side(team: i64, season: i64, score: Option<i64>) -> Side {
@@ -248,6 +252,7 @@ impl App {
             }
         }
         let before = input.cursor.as_deref().map(decode_cursor).transpose()?;
+        let first_page = before.is_none();
         let team = input
             .team
             .as_deref()
@@ -284,11 +289,23 @@ impl App {
         } else {
             None
         };
+        let note = match input.season {
+            Some(season) if rows.is_empty() && first_page => {
+                let year = season.end_year() as i64;
+                if self.store().seasons().await?.binary_search(&year).is_err() {
+                    Some(self.season_missing(season).await?)
+                } else {
+                    None
+                }
+            }
+            _ => None,
+        };
         Ok(GetGamesOutput {
             count: rows.len(),
             games: rows.iter().map(summary).collect(),
             next_cursor,
             truncated,
+            note,
         })
     }
 

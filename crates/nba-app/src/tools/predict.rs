@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 use nba_domain::{franchises, Season, Stage};
 use nba_model::{GameInput, Predictor};
-use nba_store::PredictionLogRow;
+use nba_store::{GameFilter, PredictionLogRow};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -82,7 +82,32 @@ pub struct PredictGameOutput {
     pub top_factors: Vec<Factor>,
     /// The latest result the prediction knows about.
     pub data_through: Option<String>,
+    /// Days from `data_through` to the game's date (1 for a game predicted as of the day
+    /// before it).
+    pub data_age_days: Option<i64>,
+    /// Set when the data ends more than 14 days before the game: what the model cannot know.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warning: Option<String>,
+    /// The game as played, when the store has its final score (`predict_game`; the sides'
+    /// `score` then hold it too). The prediction still uses only what was known before it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub result: Option<PlayedResult>,
 }
+
+/// The final score of a predicted game that has been played.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct PlayedResult {
+    pub game_id: String,
+    pub home_score: i64,
+    pub away_score: i64,
+    /// Abbreviation of the winner.
+    pub winner: String,
+    /// Whether the side the prediction favoured won.
+    pub favourite_won: bool,
+}
+
+/// Data older than this many days before the game gets a warning.
+const STALE_DAYS: i64 = 14;
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -203,6 +228,7 @@ impl App {
         log: bool,
     ) -> PredictGameOutput {
         let pred = p.predict(&m.game);
+        let age = p.data_through().map(|d| (m.game.date - d).num_days());
         if let Some(logger) = self.predictions().logger.as_ref().filter(|_| log) {
             logger.log_with(|| PredictionLogRow {
                 created_at: chrono::Utc::now().to_rfc3339(),
@@ -239,9 +265,59 @@ impl App {
                 })
                 .collect(),
             data_through: p.data_through().map(|d| d.to_string()),
+            data_age_days: age,
+            warning: age.filter(|a| *a > STALE_DAYS).map(|a| {
+                format!(
+                    "the newest result the model knows is {a} days before this game: form, \
+                     injuries, trades and rest since then are not in this prediction"
+                )
+            }),
+            result: None,
             home: m.home,
             away: m.away,
         }
+    }
+
+    /// The stored final score of the predicted game, if it has been played: the sides' scores
+    /// and `result` filled in. Asked only on the replay path (a date on or before the
+    /// serving data's end), so a prediction of a later game costs no database round trip.
+    async fn with_result(&self, mut out: PredictGameOutput) -> Result<PredictGameOutput, AppError> {
+        let filter = GameFilter {
+            team_id: Some(out.home.team_id),
+            opponent_id: Some(out.away.team_id),
+            date_from: Some(out.date.clone()),
+            date_to: Some(out.date.clone()),
+            limit: 2,
+            ..Default::default()
+        };
+        let games = self.store().games(&filter).await?;
+        let Some(g) = games
+            .iter()
+            .find(|g| g.home_score.is_some() && g.away_score.is_some())
+        else {
+            return Ok(out);
+        };
+        let (gh, ga) = (g.home_score.unwrap_or(0), g.away_score.unwrap_or(0));
+        let (home_score, away_score) = if g.home_id == out.home.team_id {
+            (gh, ga)
+        } else {
+            (ga, gh)
+        };
+        let home_won = home_score > away_score;
+        out.home.score = Some(home_score);
+        out.away.score = Some(away_score);
+        out.result = Some(PlayedResult {
+            game_id: g.id.clone(),
+            home_score,
+            away_score,
+            winner: if home_won {
+                out.home.abbr.clone()
+            } else {
+                out.away.abbr.clone()
+            },
+            favourite_won: home_won == (out.home_win_probability >= 0.5),
+        });
+        Ok(out)
     }
 
     pub(crate) async fn predict_game(
@@ -259,7 +335,8 @@ impl App {
                 serving.as_of(m.game.date, cancel).map(|p| (p, m))
             })
             .await?;
-        Ok(self.predict_one(&p.0, p.1, &caller.request_id, true))
+        let out = self.predict_one(&p.0, p.1, &caller.request_id, true);
+        self.with_result(out).await
     }
 
     pub(crate) async fn predict_games(

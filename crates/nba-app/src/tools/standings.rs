@@ -250,18 +250,45 @@ impl App {
 
     /// The error for a season the store has no games for, naming what it has.
     pub(crate) async fn no_season(&self, season: Season) -> Result<AppError, AppError> {
+        Ok(AppError::NotFound(self.season_missing(season).await?))
+    }
+
+    /// Why a season has no games here: outside the stored range, or a hole inside it (the
+    /// real data has no 2022-23), with what the store does hold.
+    pub(crate) async fn season_missing(&self, season: Season) -> Result<String, AppError> {
         let seasons = self.store().seasons().await?;
-        let range = match (seasons.first(), seasons.last()) {
-            (Some(a), Some(b)) => format!(
-                "; the store has {} to {}",
-                super::games::season_label(*a),
-                super::games::season_label(*b)
-            ),
-            _ => "; the store is empty (run nba-mcp ingest)".into(),
+        let label = super::games::season_label;
+        let (Some(&first), Some(&last)) = (seasons.first(), seasons.last()) else {
+            return Ok(format!(
+                "no games of season {season} in the store: the store is empty (run nba-mcp ingest)"
+            ));
         };
-        Ok(AppError::NotFound(format!(
-            "no games of season {season} in the store{range}"
-        )))
+        let year = season.end_year() as i64;
+        if year < first || year > last {
+            return Ok(format!(
+                "season {season} is not in this store: it holds {} to {}",
+                label(first),
+                label(last)
+            ));
+        }
+        let holes: Vec<String> = (first..=last)
+            .filter(|y| seasons.binary_search(y).is_err())
+            .map(label)
+            .collect();
+        let shown = if holes.len() > 5 {
+            format!(
+                "{} seasons, among them {}",
+                holes.len(),
+                holes[..5].join(", ")
+            )
+        } else {
+            holes.join(", ")
+        };
+        Ok(format!(
+            "season {season} is not in this store: it holds {} to {} except {shown}",
+            label(first),
+            label(last)
+        ))
     }
 }
 

@@ -52,12 +52,30 @@ async fn predict_game_on_a_past_date_uses_only_earlier_games() {
     assert!(!arr(&p["top_factors"]).is_empty(), "{p}");
     // The 73-9 Warriors at home are favoured.
     assert!(f(&p["home_win_probability"]) > 0.5, "{p}");
+    // Played: the stored final score is shown beside the prediction (Cleveland won 93-89).
+    assert_eq!(p["result"]["winner"], "CLE", "{p}");
+    assert_eq!(
+        (p["home"]["score"].as_i64(), p["away"]["score"].as_i64()),
+        (Some(89), Some(93))
+    );
+    assert_eq!(p["result"]["favourite_won"], false, "{p}");
+    assert_eq!(p["data_age_days"], 3, "{p}");
+    assert!(p.get("warning").is_none(), "fresh data, no warning: {p}");
 
     // A date at the start of the season knows only the season before.
     let early = call(&s.app, "predict_game", game("GSW", "NOP", "2015-10-27")).await;
     check_probabilities(&early);
     let through = early["data_through"].as_str().expect("data_through");
     assert!(through < "2015-10-27", "{early}");
+    // The data ends with last season's Finals, months before: said so.
+    assert!(early["data_age_days"].as_i64().unwrap() > 100, "{early}");
+    assert!(
+        early["warning"]
+            .as_str()
+            .unwrap_or("")
+            .contains("days before this game"),
+        "{early}"
+    );
     // Neutral site: no home court.
     let neutral = call(
         &s.app,

@@ -455,3 +455,31 @@ async fn oversized_arguments_are_refused_naming_the_field_and_the_limit() {
     let e = call_err(&app, "get_games", json!({ "date_from": "9999-12-31" })).await;
     assert!(e.to_string().contains("outside the dates"), "{e}");
 }
+
+/// A season with no games says why: a hole inside the stored range (2022-23 in the real
+/// data) or outside it, in `get_games`' note and in `get_standings`' error.
+#[tokio::test]
+async fn a_season_that_is_not_in_the_store_is_named_as_such() {
+    let app = common::app().await;
+    let out = call(&app, "get_games", json!({"season": "2022-23"})).await;
+    assert_eq!(out["count"], 0, "{out}");
+    let note = out["note"]
+        .as_str()
+        .unwrap_or_else(|| panic!("a note: {out}"));
+    assert!(
+        note.contains("2022-23 is not in this store") && note.contains("except 2022-23"),
+        "{note}"
+    );
+    let e = call_err(&app, "get_standings", json!({"season": "2022-23"})).await;
+    assert!(e.to_string().contains("except 2022-23"), "{e}");
+    let e = call_err(&app, "get_standings", json!({"season": "2027-28"})).await;
+    assert!(
+        e.to_string()
+            .contains("2027-28 is not in this store: it holds"),
+        "{e}"
+    );
+    // A season that is there has no note.
+    let out = call(&app, "get_games", json!({"season": "2021-22", "limit": 1})).await;
+    assert!(out.get("note").is_none(), "{out}");
+    app.close().await;
+}
