@@ -105,10 +105,12 @@ impl FromStr for Permission {
     }
 }
 
-/// The four roles, each including everything of the one before it.
+/// The roles, each including everything of the one before it: `metrics` (operations reads
+/// only, for a Prometheus scraper or a status page), then the checklist's four.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
+    Metrics,
     Viewer,
     DataScientist,
     MlEngineer,
@@ -116,7 +118,8 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 4] = [
+    pub const ALL: [Role; 5] = [
+        Role::Metrics,
         Role::Viewer,
         Role::DataScientist,
         Role::MlEngineer,
@@ -125,6 +128,7 @@ impl Role {
 
     pub fn as_str(self) -> &'static str {
         match self {
+            Role::Metrics => "metrics",
             Role::Viewer => "viewer",
             Role::DataScientist => "data_scientist",
             Role::MlEngineer => "ml_engineer",
@@ -135,6 +139,7 @@ impl Role {
     /// What this role may do: `get_user_permissions(role)`.
     pub fn permissions(self) -> &'static [Permission] {
         use Permission::*;
+        const METRICS: &[Permission] = &[HealthRead];
         const VIEWER: &[Permission] = &[DataRead, PredictionsRead, HealthRead];
         const DATA_SCIENTIST: &[Permission] =
             &[DataRead, PredictionsRead, HealthRead, SqlQuery, ModelsTrain];
@@ -147,6 +152,7 @@ impl Role {
             ModelsDeploy,
         ];
         match self {
+            Role::Metrics => METRICS,
             Role::Viewer => VIEWER,
             Role::DataScientist => DATA_SCIENTIST,
             Role::MlEngineer => ML_ENGINEER,
@@ -159,7 +165,7 @@ impl Role {
     }
 
     /// The highest role whose permissions are all in `granted` (how a JWT's scopes are
-    /// reported); `None` when not even viewer's are.
+    /// reported); `None` when not even metrics' are.
     pub fn covered_by(granted: &[Permission]) -> Option<Role> {
         Role::ALL
             .into_iter()
@@ -181,7 +187,9 @@ impl FromStr for Role {
             .into_iter()
             .find(|r| r.as_str() == s)
             .ok_or_else(|| {
-                format!("unknown role '{s}'; roles: viewer, data_scientist, ml_engineer, admin")
+                format!(
+                    "unknown role '{s}'; roles: metrics, viewer, data_scientist, ml_engineer, admin"
+                )
             })
     }
 }
@@ -221,6 +229,8 @@ mod tests {
 
     #[test]
     fn the_matrix_of_the_issue() {
+        assert_eq!(Role::Metrics.permissions(), &[Permission::HealthRead]);
+        assert!(!Role::Metrics.allows(Permission::DataRead));
         assert!(Role::Viewer.allows(Permission::DataRead));
         assert!(Role::Viewer.allows(Permission::PredictionsRead));
         assert!(!Role::Viewer.allows(Permission::SqlQuery));
@@ -253,5 +263,9 @@ mod tests {
             Some(Role::DataScientist)
         );
         assert_eq!(Role::covered_by(&[Permission::DataRead]), None);
+        assert_eq!(
+            Role::covered_by(&[Permission::HealthRead, Permission::DataRead]),
+            Some(Role::Metrics)
+        );
     }
 }

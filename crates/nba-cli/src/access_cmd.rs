@@ -22,7 +22,7 @@ pub enum UsersCmd {
     Add {
         /// 1 to 64 characters: letters, digits, '.', '_', '@' or '-'.
         name: String,
-        /// viewer, data_scientist, ml_engineer or admin.
+        /// metrics, viewer, data_scientist, ml_engineer or admin.
         #[arg(long)]
         role: Role,
         /// A service account (a program) rather than a person.
@@ -44,7 +44,7 @@ pub enum UsersCmd {
     SetRole {
         /// Name or id.
         who: String,
-        /// viewer, data_scientist, ml_engineer or admin.
+        /// metrics, viewer, data_scientist, ml_engineer or admin.
         role: Role,
     },
 }

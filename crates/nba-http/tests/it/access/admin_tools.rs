@@ -5,7 +5,7 @@ use super::*;
 #[tokio::test]
 async fn query_sql_runs_checked_read_only_queries_and_refuses_escapes() {
     let s = setup(None).await;
-    let scientist = &s.keys[1].1;
+    let scientist = s.key(Role::DataScientist);
     let call = |sql: &str| {
         request(
             Method::POST,
@@ -69,13 +69,16 @@ async fn query_sql_runs_checked_read_only_queries_and_refuses_escapes() {
     .await;
     assert_eq!(huge.status, StatusCode::BAD_REQUEST);
     // The store is intact and the credentials tables untouched.
-    assert_eq!(s.app.store().principals().await.unwrap().len(), 4);
+    assert_eq!(
+        s.app.store().principals().await.unwrap().len(),
+        Role::ALL.len()
+    );
 }
 
 #[tokio::test]
 async fn revoking_a_key_through_the_admin_tool_applies_at_once() {
     let s = setup(None).await;
-    let (viewer, admin) = (&s.keys[0].1, &s.keys[3].1);
+    let (viewer, admin) = (s.key(Role::Viewer), s.key(Role::Admin));
     let ok = send(
         &s.router,
         request(Method::POST, "/v1/tools/whoami", Some(viewer), None),
@@ -96,7 +99,7 @@ async fn revoking_a_key_through_the_admin_tool_applies_at_once() {
         .unwrap()
         .to_string();
     assert!(
-        !accounts.body.to_string().contains(viewer.as_str()),
+        !accounts.body.to_string().contains(viewer),
         "keys are never shown"
     );
     let revoked = send(

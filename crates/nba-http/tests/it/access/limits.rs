@@ -9,7 +9,7 @@ async fn a_burst_past_the_rate_limit_gets_429_with_retry_after() {
         burst: 5.0,
     }))
     .await;
-    let (viewer, admin) = (&s.keys[0].1, &s.keys[3].1);
+    let (viewer, admin) = (s.key(Role::Viewer), s.key(Role::Admin));
     let mut statuses = Vec::new();
     for _ in 0..8 {
         let r = send(
@@ -68,7 +68,7 @@ async fn a_burst_past_the_rate_limit_gets_429_with_retry_after() {
 #[tokio::test]
 async fn mcp_refuses_foreign_origins_and_bodies_over_the_limit() {
     let s = setup(None).await;
-    let admin = &s.keys[3].1;
+    let admin = s.key(Role::Admin);
     for (origin, allowed) in [
         (Some("https://evil.example"), false),
         (Some("http://127.0.0.1.evil.example"), false),

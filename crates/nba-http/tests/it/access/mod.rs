@@ -45,6 +45,18 @@ fn fixture(name: &str) -> String {
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
+impl Setup {
+    /// The API key of `role`'s account.
+    fn key(&self, role: Role) -> &str {
+        &self
+            .keys
+            .iter()
+            .find(|(r, _)| *r == role)
+            .expect("a key per role")
+            .1
+    }
+}
+
 struct Setup {
     app: App,
     router: Router,
