@@ -152,6 +152,24 @@ fn rank(query: &str, season: Option<u16>) -> Vec<(&'static TeamEra, f64, String)
     }
 }
 
+/// Names fans use that are no part of a team's name, and the abbreviation of the era they
+/// mean (the franchise of that era as it plays under it).
+const COMMON_NAMES: &[(&str, &str)] = &[
+    ("sixers", "PHI"),
+    ("philly", "PHI"),
+    ("cavs", "CLE"),
+    ("mavs", "DAL"),
+    ("wolves", "MIN"),
+    ("twolves", "MIN"),
+    ("dubs", "GSW"),
+    ("clips", "LAC"),
+    ("grizz", "MEM"),
+    ("pels", "NOP"),
+    ("celts", "BOS"),
+    ("nugs", "DEN"),
+    ("blazers", "POR"),
+];
+
 fn rank_with(
     query: &str,
     season: Option<u16>,
@@ -188,8 +206,20 @@ fn rank_with(
         if q.len() >= 3 && full.contains(&q) {
             consider(0.9, "part of the name");
         }
+        for (name, code) in COMMON_NAMES {
+            if q == *name && (era.abbr == *code || era.nba_abbrs.contains(code)) {
+                consider(0.97, "common name");
+            }
+        }
         if fuzzy {
-            for (text, what) in [(full, "full name"), (nick, "nickname"), (city, "city")] {
+            // Each word of a nickname too, so "Blazerz" finds the Trail Blazers.
+            let words = nick.split(' ').filter(|w| w.len() >= 4 && w != nick);
+            let texts = [
+                (full.as_str(), "full name"),
+                (nick.as_str(), "nickname"),
+                (city.as_str(), "city"),
+            ];
+            for (text, what) in texts.into_iter().chain(words.map(|w| (w, "nickname"))) {
                 let jw = strsim::jaro_winkler(&q, text);
                 if jw >= 0.85 {
                     consider(jw * 0.85, &format!("similar {what}"));
@@ -247,6 +277,7 @@ fn known_names() -> &'static std::collections::HashMap<String, TeamRef> {
             }
             keys.extend([full.clone(), nick.clone(), city.clone()]);
         }
+        keys.extend(COMMON_NAMES.iter().map(|(name, _)| name.to_string()));
         keys.into_iter()
             .filter_map(|k| resolve_ranked(&k, None).ok().map(|t| (k, t)))
             .collect()

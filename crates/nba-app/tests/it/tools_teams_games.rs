@@ -483,3 +483,22 @@ async fn a_season_that_is_not_in_the_store_is_named_as_such() {
     assert!(out.get("note").is_none(), "{out}");
     app.close().await;
 }
+
+/// Names fans use resolve ("Philly", "Sixers", "Cavs"), and a typo in one word of a
+/// two-word nickname gets a suggestion ("Blazerz": the Trail Blazers).
+#[tokio::test]
+async fn common_names_resolve_and_nickname_typos_get_suggestions() {
+    let app = common::app().await;
+    for (query, abbr) in [
+        ("Philly", "PHI"),
+        ("Sixers", "PHI"),
+        ("cavs", "CLE"),
+        ("Dubs", "GSW"),
+    ] {
+        let out = call(&app, "find_team", json!({ "query": query })).await;
+        assert_eq!(out["team"]["abbr"], abbr, "{query}: {out}");
+    }
+    let e = call_err(&app, "find_team", json!({"query": "Blazerz"})).await;
+    assert!(e.to_string().contains("Portland Trail Blazers"), "{e}");
+    app.close().await;
+}

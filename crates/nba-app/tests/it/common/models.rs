@@ -148,7 +148,21 @@ pub struct Serving {
 
 pub async fn open_private_db(tmp: &TempDir) -> Store {
     let db = tmp.path().join("nba.db");
-    std::fs::copy(games_db(), &db).expect("copy the games database");
+    // A consistent copy (SQLite's VACUUM INTO, one read transaction), not a file copy: tests
+    // in other processes write to the shared file (their audit entries), and a copy taken
+    // mid-checkpoint would hold audit rows past its audit head.
+    {
+        use sqlx::Connection;
+        let mut shared = sqlx::SqliteConnection::connect(&sqlite_url(games_db()))
+            .await
+            .expect("open the shared games database");
+        sqlx::query("VACUUM INTO $1")
+            .bind(db.display().to_string())
+            .execute(&mut shared)
+            .await
+            .expect("copy the games database");
+        shared.close().await.expect("close the shared database");
+    }
     Store::open(&StoreOptions::new(sqlite_url(&db)))
         .await
         .expect("open the copied store")

@@ -23,7 +23,14 @@ fn a_postgres_outage_degrades_and_recovers_without_a_restart() {
     let db = cluster.url();
     let key = make_key(&db, &t.0, "ops", "viewer");
     let stranger = make_key(&db, &t.0, "stranger", "viewer");
-    let server = crate::support::serve(&db, &t.0, &[("NBA_MCP_DB_MAX_CONNECTIONS", "4")]);
+    let server = crate::support::serve(
+        &db,
+        &t.0,
+        &[
+            ("NBA_MCP_DB_MAX_CONNECTIONS", "4"),
+            ("NBA_MCP_AUTH_GRACE_S", "600"),
+        ],
+    );
     let standings = r#"{"season":"2025-26"}"#;
     let a = curl(
         &server.url("/v1/tools/get_standings"),
