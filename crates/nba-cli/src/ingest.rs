@@ -41,7 +41,7 @@ fn progress(msg: &str) -> ProgressBar {
 pub fn print_summary(s: &LoadSummary, out: &mut dyn std::io::Write) {
     let _ = writeln!(
         out,
-        "{}: {} ({}) read {} inserted {} updated {} unchanged {} skipped {} new games {} in {:.2}s",
+        "{}: {} ({}): {} rows read: {} inserted, {} updated, {} unchanged, {} skipped; {} games new to the store; {:.2}s",
         s.file,
         s.format,
         s.layout,

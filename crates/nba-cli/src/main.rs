@@ -380,6 +380,16 @@ async fn run() -> Result<()> {
             done
         }
         Command::Mcp => {
+            if settings.state_dir.is_relative() {
+                // A desktop host starts `mcp` wherever it likes: say where the state goes.
+                let here = std::env::current_dir().unwrap_or_default();
+                eprintln!(
+                    "nba-mcp: warning: NBA_MCP_STATE_DIR is the relative path {} and resolves to {}; \
+                     give an absolute path in the MCP client's configuration so every start uses the same store and models",
+                    settings.state_dir.display(),
+                    here.join(&settings.state_dir).display()
+                );
+            }
             let store = open(&settings).await?;
             // A bad key stops the server before any data load or model training.
             if let Some(key) = &settings.access.api_key {

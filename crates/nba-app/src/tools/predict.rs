@@ -55,8 +55,12 @@ pub struct PredictGameInput {
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct Factor {
     pub feature: String,
+    /// The feature's value for this game.
     pub value: f64,
-    /// Contribution to the home team's log-odds (positive favours home).
+    /// How far this feature moves the home team's log-odds away from an average game of the
+    /// training data: its weight times (value - training mean) / training spread. Positive
+    /// favours home. A value far from the usual one matters even when it is 0 (the away team
+    /// not on a back-to-back, where many are, helps the away team).
     pub contribution: f64,
 }
 

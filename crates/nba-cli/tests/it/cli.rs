@@ -228,7 +228,9 @@ fn ingest_is_idempotent_and_all_or_nothing() {
     );
     let said = String::from_utf8_lossy(&said.stdout).to_string();
     assert!(
-        said.contains("inserted 0 updated 0 unchanged 67894"),
+        said.contains(
+            "67894 rows read: 0 inserted, 0 updated, 67894 unchanged, 0 skipped; 0 games new"
+        ),
         "{said}"
     );
     let second = summary(&run(
@@ -755,4 +757,38 @@ fn reset_lists_then_removes_the_loaded_data_only_with_yes() {
     assert!(run(&t.db(), &["ingest", "fivethirtyeight", &file])
         .status
         .success());
+}
+
+/// `mcp` started with a relative state folder (as a desktop host's configuration may give
+/// it) warns on stderr where that resolves, and still serves (stdin at EOF ends it).
+#[test]
+fn mcp_with_a_relative_state_folder_warns_where_it_resolves() {
+    let t = Temp::new("relative_state");
+    let mut cmd = Command::new(bin());
+    clean_access_env(&mut cmd)
+        .arg("mcp")
+        .current_dir(&t.0)
+        .env("NBA_MCP_STATE_DIR", "state")
+        .env("DATABASE_URL", "sqlite://state/nba.db")
+        .env("NBA_MCP_AUTO_LOAD", "false")
+        .env("LOG_LEVEL", "warn")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("mcp did not end at EOF on stdin");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let mut said = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut said).unwrap();
+    let resolved = t.0.join("state").display().to_string();
+    assert!(
+        said.contains("is the relative path state") && said.contains(&resolved),
+        "{said}"
+    );
 }
