@@ -294,22 +294,26 @@ async fn run() -> Result<()> {
             Ok(())
         }
         Command::Status { json } => {
-            let store = open(&settings).await?;
-            let done = status_cmd::status(&store, json).await;
-            store.close().await;
-            done
+            with_store(&settings, async |store| {
+                status_cmd::status(store, json).await
+            })
+            .await
         }
         Command::Train(args) => {
-            let store = open(&settings).await?;
-            let summary = model_cmd::train(&store, &settings.state_dir, &args).await?;
-            if args.json {
-                println!("{summary}");
-            }
-            Ok(())
+            with_store(&settings, async |store| {
+                let summary = model_cmd::train(store, &settings.state_dir, &args).await?;
+                if args.json {
+                    println!("{summary}");
+                }
+                Ok(())
+            })
+            .await
         }
         Command::Evaluate(args) => {
-            let store = open(&settings).await?;
-            model_cmd::evaluate(&store, &settings.state_dir, &args).await
+            with_store(&settings, async |store| {
+                model_cmd::evaluate(store, &settings.state_dir, &args).await
+            })
+            .await
         }
         Command::Drift { window, json } => {
             let store = open(&settings).await?;
@@ -335,49 +339,37 @@ async fn run() -> Result<()> {
             Ok(())
         }
         Command::Models { cmd } => {
-            let store = open(&settings).await?;
             let registry = model_cmd::registry(Some(&settings.model_store), &settings.state_dir);
-            let done = model_cmd::models(&store, &registry, cmd).await;
-            store.close().await;
-            done
+            with_store(&settings, async |store| {
+                model_cmd::models(store, &registry, cmd).await
+            })
+            .await
         }
         Command::Backup { cmd } => backup_cmd::run(&settings, cmd).await,
         Command::Completions { .. } => unreachable!("handled before the configuration is read"),
         Command::Db { cmd } => {
-            let store = open(&settings).await?;
-            let done = db_cmd::run(&store, cmd).await;
-            store.close().await;
-            done
+            with_store(&settings, async |store| db_cmd::run(store, cmd).await).await
         }
         Command::Reset { yes } => {
-            let store = open(&settings).await?;
-            let done = db_cmd::reset(&store, &settings, yes).await;
-            store.close().await;
-            done
+            with_store(&settings, async |store| {
+                db_cmd::reset(store, &settings, yes).await
+            })
+            .await
         }
         Command::Cache { cmd } => {
-            let store = open(&settings).await?;
-            let done = db_cmd::cache(&store, cmd).await;
-            store.close().await;
-            done
+            with_store(&settings, async |store| db_cmd::cache(store, cmd).await).await
         }
         Command::Users { cmd } => {
-            let store = open(&settings).await?;
-            let done = access_cmd::users(&store, cmd).await;
-            store.close().await;
-            done
+            with_store(&settings, async |store| access_cmd::users(store, cmd).await).await
         }
         Command::Keys { cmd } => {
-            let store = open(&settings).await?;
-            let done = access_cmd::keys(&store, cmd).await;
-            store.close().await;
-            done
+            with_store(&settings, async |store| access_cmd::keys(store, cmd).await).await
         }
         Command::Audit { cmd } => {
-            let store = open(&settings).await?;
-            let done = access_cmd::audit_cmd(&store, cmd).await;
-            store.close().await;
-            done
+            with_store(&settings, async |store| {
+                access_cmd::audit_cmd(store, cmd).await
+            })
+            .await
         }
         Command::Mcp => {
             if settings.state_dir.is_relative() {
@@ -422,6 +414,14 @@ async fn run() -> Result<()> {
             serve::run_http(store, &settings, tls).await
         }
     }
+}
+
+/// `f` on the configured store, which is closed afterwards whatever `f` answered.
+async fn with_store<T>(settings: &Settings, f: impl AsyncFnOnce(&Store) -> Result<T>) -> Result<T> {
+    let store = open(settings).await?;
+    let done = f(&store).await;
+    store.close().await;
+    done
 }
 
 async fn open(settings: &Settings) -> Result<Store> {
