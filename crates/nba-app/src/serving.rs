@@ -11,8 +11,9 @@ use tokio_util::sync::CancellationToken;
 
 use crate::{App, Limits};
 
-/// How often serving checks the registry (a promotion) and the store (new games).
-pub const MODEL_REFRESH: Duration = Duration::from_secs(10);
+/// How often serving checks the registry (a promotion) and the store (new games) by default:
+/// a read of the alias document and one small query.
+pub const MODEL_REFRESH: Duration = Duration::from_secs(2);
 /// How often drift and accuracy of served predictions are computed.
 pub const MONITOR_EVERY: Duration = Duration::from_secs(300);
 /// How often the prediction and audit logs are pruned.

@@ -18,12 +18,9 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use futures_util::stream::{BoxStream, StreamExt};
-use object_store::aws::{AmazonS3, AmazonS3Builder};
+use object_store::aws::AmazonS3;
 use object_store::path::Path as Key;
-use object_store::{
-    ClientOptions, MultipartUpload, ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload,
-    RetryConfig,
-};
+use object_store::{MultipartUpload, ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload};
 
 use crate::manifest::check_id;
 use crate::{io_err, BackupError};
@@ -35,21 +32,7 @@ const PART_BYTES: usize = 8 << 20;
 /// (a backup being written right now is younger).
 pub(crate) const LEFTOVER_AGE: Duration = Duration::from_secs(24 * 3600);
 
-/// How to reach the S3 API. Unset fields come from the usual `AWS_*` environment variables
-/// (`AWS_ENDPOINT_URL`, `AWS_REGION`, `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
-/// `AWS_SESSION_TOKEN`, ...).
-#[derive(Debug, Clone, Default)]
-pub struct S3Options {
-    /// An S3-compatible server's URL (none: AWS). `http://` is allowed only here, where it
-    /// was asked for explicitly.
-    pub endpoint: Option<String>,
-    pub region: Option<String>,
-    pub access_key_id: Option<String>,
-    pub secret_access_key: Option<String>,
-    /// Size of one uploaded part (default 8 MiB; S3 requires at least 5 MiB for all but the
-    /// last part; tests use less, with a server configured to allow it).
-    pub part_bytes: Option<usize>,
-}
+pub use nba_registry::s3::S3Options;
 
 /// A backup destination.
 #[derive(Clone)]
@@ -96,41 +79,16 @@ impl Destination {
                 "no backup destination given: a folder or s3://bucket/prefix",
             ));
         }
-        let Some(rest) = spec.strip_prefix("s3://") else {
+        if !spec.starts_with("s3://") {
             if let Some((scheme, _)) = spec.split_once("://") {
                 return Err(refused(format!(
                     "'{scheme}://' is not a backup destination: give a folder or s3://bucket/prefix"
                 )));
             }
             return Ok(Destination::Dir(PathBuf::from(spec)));
-        };
-        let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
-        let prefix = prefix.trim_end_matches('/');
-        let bucket_ok = (3..=63).contains(&bucket.len())
-            && bucket
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.');
-        if !bucket_ok {
-            return Err(refused(format!(
-                "'{bucket}' is not an S3 bucket name (3 to 63 lowercase letters, digits, '-' and '.')"
-            )));
         }
-        let prefix_ok = prefix.len() <= 512
-            && prefix.split('/').all(|seg| {
-                prefix.is_empty()
-                    || (!seg.is_empty()
-                        && seg != "."
-                        && seg != ".."
-                        && seg
-                            .bytes()
-                            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.')))
-            });
-        if !prefix_ok {
-            return Err(refused(format!(
-                "'{prefix}' is not a usable key prefix: segments of letters, digits, '-', '_' and '.', \
-                 separated by single '/'"
-            )));
-        }
+        let url = nba_registry::s3::S3Url::parse(spec).map_err(refused)?;
+        let (bucket, prefix) = (url.bucket.as_str(), url.prefix.as_str());
         Ok(Destination::S3(S3Dest {
             store: Arc::new(s3_store(bucket, s3)?),
             part_bytes: s3.part_bytes.unwrap_or(PART_BYTES).max(1),
@@ -554,44 +512,7 @@ impl Destination {
 }
 
 fn s3_store(bucket: &str, o: &S3Options) -> Result<AmazonS3, BackupError> {
-    // reqwest's rustls needs a process-wide provider: ring, as the rest of the build uses.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    // Bounded: an unreachable server fails a backup in about a minute, never hangs it.
-    // (Client options first: they replace any set before, `allow_http` among them.)
-    let mut b = AmazonS3Builder::from_env()
-        .with_bucket_name(bucket)
-        .with_retry(RetryConfig {
-            max_retries: 3,
-            retry_timeout: Duration::from_secs(60),
-            ..Default::default()
-        })
-        .with_client_options(
-            ClientOptions::new()
-                .with_connect_timeout(Duration::from_secs(5))
-                .with_timeout(Duration::from_secs(120)),
-        );
-    let endpoint = o
-        .endpoint
-        .clone()
-        .or_else(|| std::env::var("AWS_ENDPOINT_URL").ok())
-        .or_else(|| std::env::var("AWS_ENDPOINT").ok());
-    if let Some(endpoint) = endpoint {
-        if endpoint.starts_with("http://") {
-            b = b.with_allow_http(true);
-        }
-        b = b.with_endpoint(endpoint);
-    }
-    if let Some(r) = &o.region {
-        b = b.with_region(r);
-    }
-    if let Some(k) = &o.access_key_id {
-        b = b.with_access_key_id(k);
-    }
-    if let Some(k) = &o.secret_access_key {
-        b = b.with_secret_access_key(k);
-    }
-    b.build()
-        .map_err(|e| refused(format!("s3://{bucket}: cannot reach the S3 API: {e}")))
+    nba_registry::s3::client(bucket, o, Duration::from_secs(120)).map_err(refused)
 }
 
 fn s3_err(context: String, e: object_store::Error) -> BackupError {

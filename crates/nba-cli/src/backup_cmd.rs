@@ -110,8 +110,8 @@ fn dest(spec: &str) -> Result<nba_backup::Destination> {
     )?)
 }
 
-fn registry(settings: &Settings) -> nba_registry::FolderRegistry {
-    nba_registry::FolderRegistry::new(settings.model_store.clone())
+fn registry(settings: &Settings) -> Result<std::sync::Arc<dyn nba_registry::ModelRegistry>> {
+    settings.registry()
 }
 
 /// `id`, or for `latest` the newest complete backup in `from`.
@@ -153,7 +153,8 @@ pub async fn run(settings: &Settings, cmd: BackupCmd) -> Result<()> {
             let key = if no_encryption { None } else { key };
             let to = dest(&to)?;
             let store = crate::open(settings).await?;
-            let done = nba_backup::create(&store, &registry(settings), &to, key.as_ref()).await;
+            let done =
+                nba_backup::create(&store, registry(settings)?.as_ref(), &to, key.as_ref()).await;
             store.close().await;
             let m = done?;
             if json {
@@ -269,7 +270,7 @@ pub async fn run(settings: &Settings, cmd: BackupCmd) -> Result<()> {
                     &from,
                     &id,
                     key.as_ref(),
-                    &registry(settings),
+                    registry(settings)?.as_ref(),
                     replace,
                 )
                 .await?;
@@ -294,7 +295,7 @@ pub async fn run(settings: &Settings, cmd: BackupCmd) -> Result<()> {
                 &id,
                 key.as_ref(),
                 &url,
-                &registry(settings),
+                registry(settings)?.as_ref(),
                 replace,
                 !no_journal,
             )

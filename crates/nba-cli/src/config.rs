@@ -27,8 +27,9 @@ pub struct Settings {
     /// On an empty store: load data_dir if set, else a demo (simulated) league; and train
     /// a champion model when the model store has none.
     pub auto_load: bool,
-    /// The model store folder (default: the state directory).
-    pub model_store: PathBuf,
+    /// The model registry: a folder, or `s3://bucket/prefix` on the S3 API (default: the
+    /// state directory; `S3_BUCKET` alone means `s3://<S3_BUCKET>/models`).
+    pub model_store: String,
     /// The model to serve: an alias or `name@version` (default `champion`).
     pub model: String,
     /// Health checks, alerts and drift (the `[ops]` table; see OPERATIONS_GUIDE.md).
@@ -92,7 +93,7 @@ struct FileSettings {
     db_max_connections: Option<u32>,
     allowed_hosts: Option<Vec<String>>,
     auto_load: Option<bool>,
-    model_store: Option<PathBuf>,
+    model_store: Option<String>,
     model: Option<String>,
     ops: Option<nba_ops::OpsConfig>,
     tls_cert: Option<PathBuf>,
@@ -193,9 +194,15 @@ impl Settings {
             None => file.auto_load.unwrap_or(true),
         };
         let model_store = env("NBA_MCP_MODEL_STORE")
-            .map(PathBuf::from)
             .or(file.model_store)
-            .unwrap_or_else(|| state_dir.clone());
+            .or_else(|| env("S3_BUCKET").map(|b| format!("s3://{}/models", b.trim())))
+            .unwrap_or_else(|| state_dir.display().to_string());
+        if model_store.starts_with("s3://") {
+            nba_registry::s3::S3Url::parse(&model_store)
+                .map_err(|e| anyhow::anyhow!("NBA_MCP_MODEL_STORE (or S3_BUCKET): {e}"))?;
+        } else if model_store.contains("://") || model_store.trim().is_empty() {
+            bail!("NBA_MCP_MODEL_STORE: '{model_store}' is not a folder or s3://bucket/prefix");
+        }
         let model = env("NBA_MCP_MODEL")
             .or(file.model)
             .unwrap_or_else(|| "champion".into());
@@ -382,11 +389,19 @@ impl Settings {
             self.db_max_connections.map(|n| n.to_string()).unwrap_or_else(|| "\"default\" # 100 for PostgreSQL, 8 for SQLite".into()),
             AllowedHosts(&self.allowed_hosts),
             self.auto_load,
-            self.model_store.display().to_string(),
+            self.model_store,
             self.model,
         ) + &tls
             + &self.access.redacted()
             + &self.limits.redacted()
+            + &self.ops.redacted()
+    }
+
+    /// The model registry `model_store` names (a folder, or a bucket on the S3 API reached
+    /// with the `AWS_*` environment).
+    pub fn registry(&self) -> Result<std::sync::Arc<dyn nba_registry::ModelRegistry>> {
+        nba_registry::open(&self.model_store, &nba_registry::s3::S3Options::default())
+            .map_err(|e| anyhow::anyhow!("model store: {e}"))
     }
 
     /// What `serve` needs beyond `load`, checked after the command line has overridden the
@@ -522,6 +537,31 @@ mod tests {
         assert!(s
             .redacted()
             .contains("allowed_hosts = [\"nba.example.com\"]\n"));
+    }
+
+    #[test]
+    fn config_check_shows_the_ops_table_and_hides_its_secrets() {
+        let url = "https://hooks.example.com/services/T000/B000/very-secret-token";
+        let s = load(&[
+            ("NBA_MCP_ALERT_SLACK_WEBHOOK_URL", url),
+            ("NBA_MCP_HEALTH_INTERVAL_S", "7"),
+        ])
+        .unwrap();
+        let text = s.redacted();
+        assert!(!text.contains("very-secret-token"), "{text}");
+        // The [ops] part is TOML that reads back as the effective settings (secrets aside).
+        let ops = &text[text.find("[ops").expect("an [ops] table")..];
+        let table: toml::Table = toml::from_str(ops).unwrap();
+        let ops = &table["ops"];
+        assert_eq!(ops["health"]["interval_s"].as_integer(), Some(7));
+        assert_eq!(
+            ops["alerts"]["evaluation_interval_s"].as_integer(),
+            Some(15)
+        );
+        let channel = &ops["alerts"]["channels"][0];
+        assert_eq!(channel["kind"].as_str(), Some("slack"));
+        assert_eq!(channel["url"].as_str(), Some("<redacted>"));
+        assert_eq!(ops["drift"]["psi_alert"].as_float(), Some(0.2));
     }
 
     #[test]

@@ -121,8 +121,8 @@ pub async fn reset(store: &Store, settings: &crate::config::Settings, yes: bool)
         "removed the {} data of {where_}: {total} rows; load data with `nba-mcp ingest`",
         source.as_deref().unwrap_or("(none)")
     );
-    let registry = nba_registry::FolderRegistry::new(settings.model_store.clone());
-    if let Ok(aliases) = nba_registry::ModelRegistry::aliases(&registry).await {
+    let registry = settings.registry()?;
+    if let Ok(aliases) = registry.aliases().await {
         for (alias, model) in aliases {
             println!(
                 "the model store still points {alias} at {model}, trained on the removed data: \

@@ -19,6 +19,9 @@ pub struct Limits {
     pub db_acquire_timeout: Duration,
     /// Model versions kept loaded in the model cache (0: none).
     pub model_cache_entries: usize,
+    /// How often serving asks the registry which version the served alias points at (and
+    /// the store whether new games arrived): a promotion anywhere is served within this.
+    pub model_refresh: Duration,
 }
 
 impl Default for Limits {
@@ -28,6 +31,7 @@ impl Default for Limits {
             server: nba_http::ServerLimits::default(),
             db_acquire_timeout: DB_ACQUIRE_TIMEOUT,
             model_cache_entries: nba_app::DEFAULT_MODEL_CACHE_ENTRIES,
+            model_refresh: nba_app::serving::MODEL_REFRESH,
         }
     }
 }
@@ -85,6 +89,7 @@ const KEYS: &[Key] = &[
     key!("answer_cache_bytes", l => l.app.answer_cache.bytes, v => l.app.answer_cache.bytes = v as usize),
     key!("answer_cache_ttl_s", l => secs(l.app.answer_cache.ttl), v => l.app.answer_cache.ttl = Duration::from_secs(v)),
     key!("model_cache_entries", l => l.model_cache_entries, v => l.model_cache_entries = v as usize, true),
+    key!("model_refresh_ms", l => l.model_refresh.as_millis(), v => l.model_refresh = Duration::from_millis(v)),
     key!("data_version_check_ms", l => l.app.data_version_every.as_millis(), v => l.app.data_version_every = Duration::from_millis(v)),
     key!("max_connections", l => l.server.max_connections, v => l.server.max_connections = v as usize),
     key!("header_timeout_s", l => secs(l.server.header_timeout), v => l.server.header_timeout = Duration::from_secs(v)),

@@ -119,7 +119,7 @@ enum Command {
         cmd: access_cmd::AuditCmd,
     },
     /// The model store: list, show, promote, rollback (a running server follows an alias
-    /// move within 10 s).
+    /// move within 2 s).
     Models {
         #[command(subcommand)]
         cmd: model_cmd::ModelsCmd,
@@ -301,7 +301,7 @@ async fn run() -> Result<()> {
         }
         Command::Train(args) => {
             with_store(&settings, async |store| {
-                let summary = model_cmd::train(store, &settings.state_dir, &args).await?;
+                let summary = model_cmd::train(store, &settings, &args).await?;
                 if args.json {
                     println!("{summary}");
                 }
@@ -318,9 +318,7 @@ async fn run() -> Result<()> {
         Command::Drift { window, json } => {
             let store = open(&settings).await?;
             let config = nba_app::predict::ModelConfig {
-                registry: std::sync::Arc::new(nba_registry::FolderRegistry::new(
-                    settings.model_store.clone(),
-                )),
+                registry: settings.registry()?,
                 spec: settings.model.clone(),
             };
             let app = nba_app::App::with_models(store.clone(), config).await?;
@@ -339,9 +337,9 @@ async fn run() -> Result<()> {
             Ok(())
         }
         Command::Models { cmd } => {
-            let registry = model_cmd::registry(Some(&settings.model_store), &settings.state_dir);
+            let registry = settings.registry()?;
             with_store(&settings, async |store| {
-                model_cmd::models(store, &registry, cmd).await
+                model_cmd::models(store, registry.as_ref(), cmd).await
             })
             .await
         }

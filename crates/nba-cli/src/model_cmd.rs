@@ -9,7 +9,7 @@ use nba_app::models::{self, TrainRequest, Trained};
 use nba_model::evaluate::{season_label, Evaluation, Scores};
 use nba_model::metrics::reliability;
 use nba_model::svg::{reliability_svg, Series};
-use nba_registry::FolderRegistry;
+use nba_registry::ModelRegistry;
 use nba_store::Store;
 
 /// Arguments of `train`.
@@ -27,10 +27,10 @@ pub struct TrainArgs {
     /// Point this alias at the new model (e.g. `champion`).
     #[arg(long)]
     pub alias: Option<String>,
-    /// Model registry folder, holding `models/<name>/<version>.json` and `aliases.json`
-    /// (default: the state directory).
-    #[arg(long, env = "NBA_MCP_MODEL_STORE")]
-    pub model_store: Option<PathBuf>,
+    /// Model registry: a folder or `s3://bucket/prefix` (default: the configured model
+    /// store, `NBA_MCP_MODEL_STORE`, else the state directory).
+    #[arg(long)]
+    pub model_store: Option<String>,
     /// Print the new model (name, version, metrics, training) as JSON instead of sentences.
     #[arg(long)]
     pub json: bool,
@@ -81,8 +81,7 @@ pub enum ModelsCmd {
     },
 }
 
-pub async fn models(store: &Store, registry: &FolderRegistry, cmd: ModelsCmd) -> Result<()> {
-    use nba_registry::ModelRegistry;
+pub async fn models(store: &Store, registry: &dyn ModelRegistry, cmd: ModelsCmd) -> Result<()> {
     let actor = nba_app::Caller::cli();
     match cmd {
         ModelsCmd::List { json } => {
@@ -137,12 +136,7 @@ pub async fn models(store: &Store, registry: &FolderRegistry, cmd: ModelsCmd) ->
 
 fn moved(m: models::AliasMove) {
     println!("{m}");
-    eprintln!("a running server serves it within 10 s (its next model refresh)");
-}
-
-/// The registry `--model-store` (or the state directory) names.
-pub fn registry(model_store: Option<&Path>, state_dir: &Path) -> FolderRegistry {
-    FolderRegistry::new(model_store.unwrap_or(state_dir))
+    eprintln!("a running server serves it within 2 s (its next model refresh)");
 }
 
 /// Prints what training produced: where, in-sample and validation scores, the alias.
@@ -179,15 +173,22 @@ pub fn report_trained(t: &Trained, request: &TrainRequest) {
 /// `train --seasons A-B`: fits on those seasons, writes the artifact, optionally sets an alias.
 /// Returns a JSON summary of the new artifact; the caller decides where it goes (never
 /// stdout in stdio MCP mode).
-pub async fn train(store: &Store, state_dir: &Path, args: &TrainArgs) -> Result<serde_json::Value> {
+pub async fn train(
+    store: &Store,
+    settings: &crate::config::Settings,
+    args: &TrainArgs,
+) -> Result<serde_json::Value> {
     let request = TrainRequest {
         seasons: parse_seasons(&args.seasons)?,
         name: args.name.clone(),
         version: args.version.clone(),
         alias: args.alias.clone(),
     };
-    let registry = registry(args.model_store.as_deref(), state_dir);
-    let trained = models::train(store, &registry, &request).await?;
+    let registry = match &args.model_store {
+        Some(spec) => nba_registry::open(spec, &nba_registry::s3::S3Options::default())?,
+        None => settings.registry()?,
+    };
+    let trained = models::train(store, registry.as_ref(), &request).await?;
     if !args.json {
         report_trained(&trained, &request);
     }

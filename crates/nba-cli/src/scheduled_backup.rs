@@ -63,9 +63,7 @@ pub async fn start(
         BackupConfig {
             dest,
             key: Some(key),
-            registry: Arc::new(nba_registry::FolderRegistry::new(
-                settings.model_store.clone(),
-            )),
+            registry: settings.registry()?,
             max_run: interval / 2,
         },
     );

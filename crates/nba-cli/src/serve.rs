@@ -4,7 +4,6 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use nba_app::{serving, App};
-use nba_registry::FolderRegistry;
 use nba_store::Store;
 use tokio_util::sync::CancellationToken;
 
@@ -28,8 +27,8 @@ pub async fn prepare_store(store: &Store, settings: &Settings) -> Result<()> {
         None => {}
     }
     if settings.model == nba_registry::CHAMPION {
-        let registry = FolderRegistry::new(settings.model_store.clone());
-        if let Some(trained) = nba_app::models::ensure_champion(store, &registry).await? {
+        let registry = settings.registry()?;
+        if let Some(trained) = nba_app::models::ensure_champion(store, registry.as_ref()).await? {
             eprintln!(
                 "nba-mcp: trained {}@{} as the champion; wrote {}",
                 trained.artifact.name, trained.artifact.version, trained.location
@@ -70,7 +69,7 @@ fn shutdown_token() -> CancellationToken {
 async fn build_app(store: Store, settings: &Settings, token: &CancellationToken) -> Result<App> {
     let config = nba_app::predict::ModelConfig {
         registry: Arc::new(nba_app::ModelCache::new(
-            Arc::new(FolderRegistry::new(settings.model_store.clone())),
+            settings.registry()?,
             settings.limits.model_cache_entries,
         )),
         spec: settings.model.clone(),
@@ -85,7 +84,7 @@ async fn build_app(store: Store, settings: &Settings, token: &CancellationToken)
     if let Some(problem) = app.model_problem() {
         tracing::warn!(%problem, "predictions unavailable");
     }
-    serving::spawn_model_refresh(app.clone(), serving::MODEL_REFRESH, token.clone());
+    serving::spawn_model_refresh(app.clone(), settings.limits.model_refresh, token.clone());
     let warm = app.clone();
     tokio::spawn(async move { warm.warm_up().await });
     Ok(app)

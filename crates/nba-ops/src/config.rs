@@ -10,7 +10,7 @@ use crate::alerts::{RuleOverrides, Severity};
 use crate::drift::DriftConfig;
 
 /// Everything `nba_ops` can be told.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct OpsConfig {
     pub health: HealthConfig,
@@ -19,7 +19,7 @@ pub struct OpsConfig {
     pub drift: DriftConfig,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct HealthConfig {
     /// Seconds between background runs of every check.
@@ -65,7 +65,7 @@ impl Default for FreshnessConfig {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct MetricsConfig {
     /// Seconds between samples of the counters (the resolution of windows and charts).
@@ -83,7 +83,7 @@ impl Default for MetricsConfig {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct AlertsConfig {
     pub enabled: bool,
@@ -93,11 +93,17 @@ pub struct AlertsConfig {
     pub recent_limit: usize,
     /// Names this service in notifications (PagerDuty `source`, Slack text).
     pub service: String,
+    #[serde(skip_serializing_if = "RuleOverrides::is_empty")]
     pub system_unhealthy: RuleOverrides,
+    #[serde(skip_serializing_if = "RuleOverrides::is_empty")]
     pub error_rate: RuleOverrides,
+    #[serde(skip_serializing_if = "RuleOverrides::is_empty")]
     pub latency_p95: RuleOverrides,
+    #[serde(skip_serializing_if = "RuleOverrides::is_empty")]
     pub feature_drift: RuleOverrides,
+    #[serde(skip_serializing_if = "RuleOverrides::is_empty")]
     pub performance_degradation: RuleOverrides,
+    #[serde(skip_serializing_if = "RuleOverrides::is_empty")]
     pub backup_stale: RuleOverrides,
     pub channels: Vec<ChannelConfig>,
     pub delivery: DeliveryConfig,
@@ -135,19 +141,29 @@ pub enum ChannelKind {
 }
 
 /// One notification channel. URLs and keys are secrets: they never reach logs.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ChannelConfig {
     pub kind: ChannelKind,
     /// Label in metrics and logs; defaults to the kind.
     pub name: Option<String>,
     /// Required for webhook and slack; PagerDuty defaults to its Events v2 endpoint.
+    #[serde(serialize_with = "redacted", skip_serializing_if = "Option::is_none")]
     pub url: Option<SecretString>,
     /// PagerDuty integration key (required for pagerduty).
+    #[serde(serialize_with = "redacted", skip_serializing_if = "Option::is_none")]
     pub routing_key: Option<SecretString>,
     /// Alerts below this severity are not sent here.
     #[serde(default = "default_min_severity")]
     pub min_severity: Severity,
+}
+
+/// A secret as `config check` shows it: that it is set, never what it is.
+fn redacted<S: serde::Serializer>(v: &Option<SecretString>, s: S) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(_) => s.serialize_str("<redacted>"),
+        None => s.serialize_none(),
+    }
 }
 
 fn default_min_severity() -> Severity {
@@ -178,7 +194,7 @@ impl ChannelConfig {
 }
 
 /// Retries with exponential back-off, bounded in attempts and delay.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct DeliveryConfig {
     pub max_attempts: u32,
@@ -218,6 +234,20 @@ pub(crate) fn bad(key: &str, message: impl Into<String>) -> ConfigError {
 }
 
 impl OpsConfig {
+    /// The `[ops]` table as `config check` prints it: every effective value, channel URLs and
+    /// keys shown only as `<redacted>`.
+    pub fn redacted(&self) -> String {
+        #[derive(Serialize)]
+        struct Table<'a> {
+            ops: &'a OpsConfig,
+        }
+        toml::to_string(&Table { ops: self })
+            .map(|t| {
+                format!("\n# alert rules not listed keep their defaults (OPERATIONS_GUIDE.md)\n{t}")
+            })
+            .unwrap_or_else(|e| format!("\n# [ops] could not be shown: {e}\n"))
+    }
+
     /// Overrides from the environment (`env` is injected so tests need not touch the
     /// process): `NBA_MCP_HEALTH_INTERVAL_S`, `NBA_MCP_FRESHNESS_MAX_AGE_DAYS`,
     /// `NBA_MCP_ALERTS_ENABLED`, and one channel each from `NBA_MCP_ALERT_WEBHOOK_URL`,

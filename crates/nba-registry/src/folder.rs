@@ -8,28 +8,12 @@ use std::path::{Path, PathBuf};
 
 use nba_model::{Artifact, ModelError};
 
-use crate::{AliasChange, BoxFuture, ModelRef, ModelRegistry};
-
-/// Alias changes kept in `alias-history.jsonl` (older ones are dropped).
-pub const MAX_HISTORY: usize = 1000;
+use crate::{check_name, AliasChange, BoxFuture, ModelRef, ModelRegistry, MAX_HISTORY};
 
 /// A model registry rooted at a directory (created on first write).
 #[derive(Debug, Clone)]
 pub struct FolderRegistry {
     root: PathBuf,
-}
-
-fn check_name(s: &str) -> Result<(), ModelError> {
-    let ok = !s.is_empty()
-        && !s.starts_with('.')
-        && s.len() <= 100
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
-    if ok {
-        Ok(())
-    } else {
-        Err(ModelError::InvalidName(s.to_string()))
-    }
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ModelError + '_ {

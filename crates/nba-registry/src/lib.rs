@@ -1,9 +1,12 @@
 //! The model registry: where model artifacts live and which version an alias (`champion`)
 //! points at. Serving, training and the operations tools talk to [`ModelRegistry`] only;
-//! [`FolderRegistry`] keeps everything in a local folder. The artifact format and its
-//! checks are `nba_model::Artifact`; this crate does the IO.
+//! [`FolderRegistry`] keeps everything in a local folder, [`ObjectRegistry`] in a bucket on
+//! the S3 API that several instances share; [`open`] picks one from a setting. The artifact
+//! format and its checks are `nba_model::Artifact`; this crate does the IO.
 
 mod folder;
+mod object;
+pub mod s3;
 
 use std::collections::BTreeMap;
 
@@ -14,6 +17,47 @@ pub use nba_model::ModelRef;
 use nba_model::{Artifact, ModelError};
 
 pub use folder::FolderRegistry;
+pub use object::ObjectRegistry;
+
+/// Alias changes a registry keeps (older ones are dropped).
+pub const MAX_HISTORY: usize = 1000;
+
+/// A model, version or alias name: letters, digits, `.`, `-` and `_`, not starting with a dot.
+pub(crate) fn check_name(s: &str) -> Result<(), ModelError> {
+    let ok = !s.is_empty()
+        && !s.starts_with('.')
+        && s.len() <= 100
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
+    if ok {
+        Ok(())
+    } else {
+        Err(ModelError::InvalidName(s.to_string()))
+    }
+}
+
+/// The registry a model-store setting names: `s3://bucket/prefix` (the S3 API, reached with
+/// `s3` and the `AWS_*` environment) or a folder path.
+pub fn open(
+    spec: &str,
+    s3: &s3::S3Options,
+) -> Result<std::sync::Arc<dyn ModelRegistry>, ModelError> {
+    let spec = spec.trim();
+    if spec.starts_with("s3://") {
+        return Ok(std::sync::Arc::new(ObjectRegistry::s3(spec, s3)?));
+    }
+    if let Some((scheme, _)) = spec.split_once("://") {
+        return Err(ModelError::Registry(format!(
+            "'{scheme}://' is not a model store: give a folder or s3://bucket/prefix"
+        )));
+    }
+    if spec.is_empty() {
+        return Err(ModelError::Registry(
+            "no model store given: a folder or s3://bucket/prefix".into(),
+        ));
+    }
+    Ok(std::sync::Arc::new(FolderRegistry::new(spec)))
+}
 
 /// The alias serving loads unless told otherwise.
 pub const CHAMPION: &str = "champion";

@@ -99,6 +99,33 @@ impl S3Server {
         name
     }
 
+    /// Client options that reach this server, with upload parts of [`PART_MIN`] (so larger
+    /// files go up as multipart uploads).
+    pub fn options(&self) -> nba_registry::s3::S3Options {
+        nba_registry::s3::S3Options {
+            endpoint: Some(self.endpoint.clone()),
+            region: Some("us-east-1".into()),
+            access_key_id: Some("testing".into()),
+            secret_access_key: Some("testing".into()),
+            part_bytes: Some(PART_MIN),
+        }
+    }
+
+    /// Options naming a loopback port nothing listens on.
+    pub fn unreachable() -> nba_registry::s3::S3Options {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        nba_registry::s3::S3Options {
+            endpoint: Some(format!("http://127.0.0.1:{port}")),
+            region: Some("us-east-1".into()),
+            access_key_id: Some("x".into()),
+            secret_access_key: Some("y".into()),
+            part_bytes: None,
+        }
+    }
+
     /// Options that reach this server (moto accepts any credentials).
     pub fn env(&self) -> Vec<(&'static str, String)> {
         vec![

@@ -5,7 +5,7 @@
 //! the restore and names it.
 
 use nba_auth::audit::AuditEntry;
-use nba_backup::{BackupKey, Destination, S3Options};
+use nba_backup::{BackupKey, Destination};
 use nba_registry::FolderRegistry;
 use nba_store::{Store, StoreOptions};
 use nba_testkit::s3::S3Server;
@@ -122,13 +122,6 @@ async fn a_folder_backup_journal_restores_the_logs_written_after_it() {
 async fn an_s3_backup_journal_restores_the_logs_written_after_it() {
     let server = S3Server::start();
     let bucket = server.bucket("journal");
-    let o = S3Options {
-        endpoint: Some(server.endpoint.clone()),
-        region: Some("us-east-1".into()),
-        access_key_id: Some("testing".into()),
-        secret_access_key: Some("testing".into()),
-        part_bytes: None,
-    };
-    let dest = Destination::parse(&format!("s3://{bucket}/j"), &o).unwrap();
+    let dest = Destination::parse(&format!("s3://{bucket}/j"), &server.options()).unwrap();
     journal_round_trip(dest, None).await;
 }

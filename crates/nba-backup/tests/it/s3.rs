@@ -14,22 +14,11 @@ use nba_testkit::temp_dir;
 
 use crate::round_trip::{digests, of_manifest, populate};
 
-fn options(server: &S3Server) -> S3Options {
-    S3Options {
-        endpoint: Some(server.endpoint.clone()),
-        region: Some("us-east-1".into()),
-        access_key_id: Some("testing".into()),
-        secret_access_key: Some("testing".into()),
-        // Parts of 64 KiB: the larger tables go up as multipart uploads.
-        part_bytes: Some(nba_testkit::s3::PART_MIN),
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_backup_on_s3_lists_verifies_and_restores_whole() {
     let server = S3Server::start();
     let bucket = server.bucket("bk");
-    let dest = Destination::parse(&format!("s3://{bucket}/nba/prod"), &options(&server)).unwrap();
+    let dest = Destination::parse(&format!("s3://{bucket}/nba/prod"), &server.options()).unwrap();
     assert_eq!(dest.to_string(), format!("s3://{bucket}/nba/prod"));
 
     let dir = temp_dir("s3");
@@ -67,7 +56,7 @@ async fn a_backup_on_s3_lists_verifies_and_restores_whole() {
         vec![&m.id]
     );
     // Another prefix of the same bucket holds nothing.
-    let other = Destination::parse(&format!("s3://{bucket}/nba"), &options(&server)).unwrap();
+    let other = Destination::parse(&format!("s3://{bucket}/nba"), &server.options()).unwrap();
     assert!(nba_backup::list(&other).await.unwrap().is_empty());
 
     let v = nba_backup::verify(&dest, &m.id, Some(&key))
@@ -165,18 +154,7 @@ async fn bad_destinations_are_refused_and_an_unreachable_server_fails_in_bounded
         assert!(e.to_string().contains(needle), "{spec}: {e}");
     }
     // Nothing listens on this port.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let o = S3Options {
-        endpoint: Some(format!("http://127.0.0.1:{port}")),
-        region: Some("us-east-1".into()),
-        access_key_id: Some("x".into()),
-        secret_access_key: Some("y".into()),
-        part_bytes: None,
-    };
+    let o = S3Server::unreachable();
     let dest = Destination::parse("s3://nowhere/p", &o).unwrap();
     let started = Instant::now();
     let e = nba_backup::list(&dest).await.unwrap_err();

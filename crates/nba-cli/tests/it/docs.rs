@@ -17,6 +17,20 @@ fn on<'a>(site: &'a Site, addr: Option<&'a str>, dest: &'a str) -> On<'a> {
     }
 }
 
+/// What the guide's S3 blocks say in place of real credentials and the endpoint: the
+/// `AWS_...=...` line for this server, and its URL.
+fn s3_fill(s3: &nba_testkit::s3::S3Server) -> (String, String) {
+    let env = s3.env();
+    let get = |k: &str| env.iter().find(|(n, _)| *n == k).unwrap().1.clone();
+    let creds = format!(
+        "AWS_ACCESS_KEY_ID={} AWS_SECRET_ACCESS_KEY={} AWS_REGION={}",
+        get("AWS_ACCESS_KEY_ID"),
+        get("AWS_SECRET_ACCESS_KEY"),
+        get("AWS_REGION")
+    );
+    (creds, get("AWS_ENDPOINT_URL"))
+}
+
 /// `train` prints the model as JSON: `name@version`.
 fn trained(site: &Site, seasons: &str) -> String {
     let m: Value =
@@ -89,16 +103,8 @@ fn the_guides_backup_commands_work_on_a_folder_and_on_s3() {
         "{said}"
     );
 
-    let env = s3.env();
-    let get = |k: &str| env.iter().find(|(n, _)| *n == k).unwrap().1.clone();
     let bucket = format!("s3://{}/prod", s3.bucket("docs"));
-    let creds = format!(
-        "AWS_ACCESS_KEY_ID={} AWS_SECRET_ACCESS_KEY={} AWS_REGION={}",
-        get("AWS_ACCESS_KEY_ID"),
-        get("AWS_SECRET_ACCESS_KEY"),
-        get("AWS_REGION")
-    );
-    let endpoint = get("AWS_ENDPOINT_URL");
+    let (creds, endpoint) = s3_fill(&s3);
     let said = run_with(
         "guide/s3",
         &on(&site, None, ""),
@@ -161,4 +167,146 @@ fn the_security_quick_start_and_key_rotation_work_as_written() {
         "and a new one made: {keys}"
     );
     super::drills::stop(server);
+}
+
+/// The guide's S3 model-store block against a real S3 server on loopback (moto): train into
+/// the bucket as the champion, list, show; then two servers on their own stores share that
+/// bucket, a promotion from the command line reaches both (the time it took is printed), and
+/// a rollback too.
+#[test]
+fn the_guides_s3_model_store_is_shared_by_two_servers_and_a_promotion_reaches_both() {
+    let s3 = nba_testkit::s3::S3Server::start();
+    let env = s3.env();
+    let store = format!("s3://{}/prod", s3.bucket("models"));
+    let (creds, endpoint) = s3_fill(&s3);
+    let season = super::cli::data_dir().join("fivethirtyeight/nba_elo_latest_2022.csv");
+    let sites = [Site::sqlite("s3_models_a"), Site::sqlite("s3_models_b")];
+    for site in &sites {
+        site.ok(&["ingest", "fivethirtyeight", &season.display().to_string()]);
+    }
+    let said = run_with(
+        "guide/s3-models",
+        &on(&sites[0], None, ""),
+        &[
+            (
+                "AWS_ACCESS_KEY_ID=... AWS_SECRET_ACCESS_KEY=... AWS_REGION=eu-west-1",
+                &creds,
+            ),
+            ("https://s3.example.internal", &endpoint),
+            ("s3://nba-models/prod", &store),
+            ("1997-2026", "2022"),
+        ],
+        None,
+    );
+    assert!(said.contains("/prod/models/nba-logit/"), "{said}");
+    assert!(
+        said.contains("(champion)"),
+        "models list shows the alias: {said}"
+    );
+    // Nothing of the model went to the state folder.
+    assert!(!sites[0].dir.0.join("models").exists());
+
+    let mut s3_env: Vec<(&str, String)> = env.clone();
+    s3_env.push(("NBA_MCP_MODEL_STORE", store.clone()));
+    let with_s3 = |site: &Site, args: &[&str]| {
+        let out = site
+            .cmd(args)
+            .envs(s3_env.iter().map(|(k, v)| (*k, v.as_str())))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let first: Value = serde_json::from_str(&with_s3(
+        &sites[0],
+        &["models", "show", "champion", "--json"],
+    ))
+    .unwrap();
+    let first = first["model"].as_str().unwrap().to_string();
+
+    let mut serve_env: Vec<(&str, &str)> = s3_env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    serve_env.extend([
+        ("NBA_MCP_AUTO_LOAD", "false"),
+        ("NBA_MCP_RATE_LIMIT_PER_S", "0"),
+    ]);
+    let keys: Vec<String> = sites
+        .iter()
+        .map(|s| crate::support::make_key(&s.db, &s.dir.0, "op", "admin"))
+        .collect();
+    let servers: Vec<_> = sites
+        .iter()
+        .map(|s| crate::support::serve(&s.db, &s.dir.0, &serve_env))
+        .collect();
+    let served_by = |i: usize| -> Option<String> {
+        let a = crate::support::curl(
+            &format!("http://{}/v1/predict", servers[i].addr),
+            Some(&keys[i]),
+            Some(r#"{"home":"BOS","away":"MIA"}"#),
+            &[],
+        );
+        let v: Value = serde_json::from_str(&a.body).ok()?;
+        Some(format!(
+            "{}@{}",
+            v["model"]["name"].as_str()?,
+            v["model"]["version"].as_str()?
+        ))
+    };
+    for i in 0..2 {
+        let model =
+            nba_testkit::poll_until(std::time::Duration::from_secs(30), "a prediction", || {
+                served_by(i)
+            });
+        assert_eq!(
+            model, first,
+            "server {i} serves the champion from the bucket"
+        );
+    }
+
+    // A second version, trained from the other site, promoted: both servers follow.
+    with_s3(
+        &sites[1],
+        &[
+            "train",
+            "--seasons",
+            "2022",
+            "--version",
+            "second",
+            "--json",
+        ],
+    );
+    let started = std::time::Instant::now();
+    let moved = with_s3(&sites[1], &["models", "promote", "nba-logit@second"]);
+    assert!(
+        moved.contains(&format!("champion: {first} -> nba-logit@second")),
+        "{moved}"
+    );
+    let mut took = Vec::new();
+    for i in 0..2 {
+        nba_testkit::poll_until(
+            std::time::Duration::from_secs(30),
+            "the promotion served",
+            || (served_by(i).as_deref() == Some("nba-logit@second")).then_some(()),
+        );
+        took.push(started.elapsed().as_secs_f64());
+    }
+    println!(
+        "{}",
+        serde_json::json!({"report": "s3_promotion", "instances": 2, "served_by_all_after_s": took})
+    );
+    let back = with_s3(&sites[0], &["models", "rollback"]);
+    assert!(
+        back.contains(&format!("champion: nba-logit@second -> {first}")),
+        "{back}"
+    );
+    for i in 0..2 {
+        nba_testkit::poll_until(
+            std::time::Duration::from_secs(30),
+            "the rollback served",
+            || (served_by(i).as_deref() == Some(first.as_str())).then_some(()),
+        );
+    }
 }

@@ -80,7 +80,7 @@ pub enum TrafficSource {
 }
 
 /// What the TOML may change in one rule; anything left out keeps the rule's default.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RuleOverrides {
     pub enabled: Option<bool>,
@@ -93,6 +93,18 @@ pub struct RuleOverrides {
     /// predictions with results; system_unhealthy: consecutive unhealthy evaluations.
     pub min_samples: Option<u64>,
     pub source: Option<TrafficSource>,
+}
+
+impl RuleOverrides {
+    /// Changes nothing: the rule keeps every default.
+    pub fn is_empty(&self) -> bool {
+        self.enabled.is_none()
+            && self.severity.is_none()
+            && self.threshold.is_none()
+            && self.window_s.is_none()
+            && self.min_samples.is_none()
+            && self.source.is_none()
+    }
 }
 
 /// One rule with every value decided.

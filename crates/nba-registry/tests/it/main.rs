@@ -1,6 +1,8 @@
 //! The folder registry: artifacts round-trip, aliases resolve, a damaged artifact is refused
 //! (by checksum) while the alias keeps the model it points at, and names cannot escape the
-//! folder.
+//! folder. The object-store registry (S3 API) is in `object`.
+
+mod object;
 
 use chrono::NaiveDate;
 use nba_model::train::train_artifact;
