@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # The test command: everything the test suite needs, then the whole workspace's tests.
 # Needs PostgreSQL on 127.0.0.1:5432 (trust auth) and ../shared/data (see README); installs
-# the official Python MCP SDK and moto (.venv-mcp) and Debian's chromium (dashboard test) when
-# missing, and promtool (the alert rules' unit tests). Starts one S3 API server (moto, in
-# memory, on a free loopback port) for the run; the tests that need it take buckets of their
-# own from NBA_MCP_TEST_S3_ENDPOINT.
+# the official Python MCP SDK and moto (.venv-mcp), MLflow (.venv-mlflow) and Debian's
+# chromium (dashboard test) when missing, and promtool (the alert rules' unit tests). Starts
+# one S3 API server (moto, in memory) and one MLflow tracking server (SQLite store and
+# proxied artifacts in a temporary folder), each on a free loopback port, for the run; the
+# tests take buckets and registered-model names of their own from NBA_MCP_TEST_S3_ENDPOINT
+# and NBA_MCP_TEST_MLFLOW_URI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/ensure-postgres.sh
 scripts/setup-python.sh >/dev/null
+scripts/setup-mlflow.sh >/dev/null
 scripts/setup-chromium.sh >/dev/null
 scripts/setup-promtool.sh >/dev/null
 export NBA_MCP_REQUIRE_PROMTOOL=1
@@ -27,4 +30,18 @@ for _ in $(seq 1 150); do
 done
 curl -s -o /dev/null "http://127.0.0.1:$port/" || { echo "error: moto_server did not start" >&2; exit 1; }
 export NBA_MCP_TEST_S3_ENDPOINT="http://127.0.0.1:$port"
+mlflow_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+mlflow_dir=$(mktemp -d)
+MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false .venv-mlflow/bin/mlflow server --host 127.0.0.1 --port "$mlflow_port" --workers 1 \
+  --backend-store-uri "sqlite:///$mlflow_dir/mlflow.db" \
+  --artifacts-destination "$mlflow_dir/artifacts" --serve-artifacts >"$mlflow_dir/log" 2>&1 &
+mlflow_pid=$!
+trap 'kill "$moto_pid" "$mlflow_pid" 2>/dev/null || true; rm -rf "$mlflow_dir"' EXIT
+for _ in $(seq 1 300); do
+  [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$mlflow_port/health")" = 200 ] && break
+  sleep 0.2
+done
+[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$mlflow_port/health")" = 200 ] \
+  || { echo "error: the MLflow server did not start (log: $mlflow_dir/log)" >&2; cat "$mlflow_dir/log" >&2; exit 1; }
+export NBA_MCP_TEST_MLFLOW_URI="http://127.0.0.1:$mlflow_port"
 cargo nextest run --workspace --no-fail-fast "$@"

@@ -27,8 +27,9 @@ pub struct Settings {
     /// On an empty store: load data_dir if set, else a demo (simulated) league; and train
     /// a champion model when the model store has none.
     pub auto_load: bool,
-    /// The model registry: a folder, or `s3://bucket/prefix` on the S3 API (default: the
-    /// state directory; `S3_BUCKET` alone means `s3://<S3_BUCKET>/models`).
+    /// The model registry: a folder, `s3://bucket/prefix` on the S3 API, or an MLflow
+    /// tracking server (`http(s)://`; `MLFLOW_TRACKING_URI` when this is not set). Default:
+    /// the state directory; `S3_BUCKET` alone means `s3://<S3_BUCKET>/models`.
     pub model_store: String,
     /// The model to serve: an alias or `name@version` (default `champion`).
     pub model: String,
@@ -195,13 +196,20 @@ impl Settings {
         };
         let model_store = env("NBA_MCP_MODEL_STORE")
             .or(file.model_store)
+            .or_else(|| env("MLFLOW_TRACKING_URI"))
             .or_else(|| env("S3_BUCKET").map(|b| format!("s3://{}/models", b.trim())))
             .unwrap_or_else(|| state_dir.display().to_string());
         if model_store.starts_with("s3://") {
             nba_registry::s3::S3Url::parse(&model_store)
                 .map_err(|e| anyhow::anyhow!("NBA_MCP_MODEL_STORE (or S3_BUCKET): {e}"))?;
+        } else if model_store.starts_with("http://") || model_store.starts_with("https://") {
+            nba_registry::MlflowRegistry::new(&model_store).map_err(|e| {
+                anyhow::anyhow!("NBA_MCP_MODEL_STORE (or MLFLOW_TRACKING_URI): {e}")
+            })?;
         } else if model_store.contains("://") || model_store.trim().is_empty() {
-            bail!("NBA_MCP_MODEL_STORE: '{model_store}' is not a folder or s3://bucket/prefix");
+            bail!(
+                "NBA_MCP_MODEL_STORE: '{model_store}' is not a folder, s3://bucket/prefix or an MLflow http(s):// URL"
+            );
         }
         let model = env("NBA_MCP_MODEL")
             .or(file.model)

@@ -5,6 +5,7 @@
 //! format and its checks are `nba_model::Artifact`; this crate does the IO.
 
 mod folder;
+mod mlflow;
 mod object;
 pub mod s3;
 
@@ -17,6 +18,7 @@ pub use nba_model::ModelRef;
 use nba_model::{Artifact, ModelError};
 
 pub use folder::FolderRegistry;
+pub use mlflow::MlflowRegistry;
 pub use object::ObjectRegistry;
 
 /// Alias changes a registry keeps (older ones are dropped).
@@ -37,7 +39,8 @@ pub(crate) fn check_name(s: &str) -> Result<(), ModelError> {
 }
 
 /// The registry a model-store setting names: `s3://bucket/prefix` (the S3 API, reached with
-/// `s3` and the `AWS_*` environment) or a folder path.
+/// `s3` and the `AWS_*` environment), `http(s)://...` (an MLflow tracking server) or a
+/// folder path.
 pub fn open(
     spec: &str,
     s3: &s3::S3Options,
@@ -46,9 +49,12 @@ pub fn open(
     if spec.starts_with("s3://") {
         return Ok(std::sync::Arc::new(ObjectRegistry::s3(spec, s3)?));
     }
+    if spec.starts_with("http://") || spec.starts_with("https://") {
+        return Ok(std::sync::Arc::new(MlflowRegistry::new(spec)?));
+    }
     if let Some((scheme, _)) = spec.split_once("://") {
         return Err(ModelError::Registry(format!(
-            "'{scheme}://' is not a model store: give a folder or s3://bucket/prefix"
+            "'{scheme}://' is not a model store: give a folder, s3://bucket/prefix or an MLflow http(s):// URL"
         )));
     }
     if spec.is_empty() {

@@ -66,6 +66,9 @@ pub const CLEAN: &[&str] = &[
     "NBA_MCP_TLS_KEY",
     "NBA_MCP_DATA_DIR",
     "NBA_MCP_ALLOW_PLAIN_HTTP",
+    "NBA_MCP_MODEL_STORE",
+    "MLFLOW_TRACKING_URI",
+    "S3_BUCKET",
 ];
 
 fn command(bin: &str, db: &str, state: &std::path::Path) -> Command {

@@ -5,6 +5,7 @@
 //! outside (keys for each role, a server on port 0, curl). Never linked into the server.
 
 pub mod binary;
+pub mod mlflow;
 pub mod s3;
 
 use std::collections::HashMap;

@@ -310,3 +310,94 @@ fn the_guides_s3_model_store_is_shared_by_two_servers_and_a_promotion_reaches_bo
         );
     }
 }
+
+/// The guide's MLflow block against a real MLflow tracking server on loopback: `train
+/// --alias champion` with `MLFLOW_TRACKING_URI` registers the champion there, `promote`
+/// moves the MLflow alias to an earlier version, a server started with the same variable
+/// serves it, and a rollback is served within seconds.
+#[test]
+fn the_guides_mlflow_commands_train_promote_and_serve_through_mlflow() {
+    let mlflow = nba_testkit::mlflow::MlflowServer::start();
+    let site = Site::sqlite("docs_mlflow");
+    let season = super::cli::data_dir().join("fivethirtyeight/nba_elo_latest_2022.csv");
+    site.ok(&["ingest", "fivethirtyeight", &season.display().to_string()]);
+    let uri = [("MLFLOW_TRACKING_URI", mlflow.uri.as_str())];
+    let with_mlflow = |args: &[&str]| {
+        let out = site.cmd(args).envs(uri).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let version = format!("earlier-{}", std::process::id());
+    with_mlflow(&[
+        "train",
+        "--seasons",
+        "2022",
+        "--version",
+        &version,
+        "--json",
+    ]);
+    let earlier = format!("nba-logit@{version}");
+    let said = run_with(
+        "guide/mlflow",
+        &on(&site, None, ""),
+        &[
+            ("http://mlflow.internal:5000", &mlflow.uri),
+            ("1997-2026", "2022"),
+            ("nba-logit@<version>", &earlier),
+        ],
+        None,
+    );
+    assert!(
+        said.contains("models:/nba-logit/"),
+        "train names the MLflow version: {said}"
+    );
+    assert!(said.contains(&format!("-> {earlier}")), "{said}");
+    // Nothing of the model went to the state folder.
+    assert!(!site.dir.0.join("models").exists());
+
+    let key = crate::support::make_key(&site.db, &site.dir.0, "op", "admin");
+    let server = crate::support::serve(
+        &site.db,
+        &site.dir.0,
+        &[
+            ("MLFLOW_TRACKING_URI", mlflow.uri.as_str()),
+            ("NBA_MCP_AUTO_LOAD", "false"),
+            ("NBA_MCP_RATE_LIMIT_PER_S", "0"),
+        ],
+    );
+    let served = || -> Option<String> {
+        let a = crate::support::curl(
+            &format!("http://{}/v1/predict", server.addr),
+            Some(&key),
+            Some(r#"{"home":"BOS","away":"MIA"}"#),
+            &[],
+        );
+        let v: Value = serde_json::from_str(&a.body).ok()?;
+        Some(format!(
+            "{}@{}",
+            v["model"]["name"].as_str()?,
+            v["model"]["version"].as_str()?
+        ))
+    };
+    let first = nba_testkit::poll_until(std::time::Duration::from_secs(30), "a prediction", served);
+    assert_eq!(first, earlier, "the promoted MLflow alias is served");
+    let back = with_mlflow(&["models", "rollback"]);
+    assert!(
+        back.contains(&format!("champion: {earlier} -> nba-logit@")),
+        "{back}"
+    );
+    let started = std::time::Instant::now();
+    nba_testkit::poll_until(
+        std::time::Duration::from_secs(30),
+        "the rollback served",
+        || served().filter(|m| *m != earlier),
+    );
+    println!(
+        "{}",
+        serde_json::json!({"report": "mlflow_rollback", "served_after_s": started.elapsed().as_secs_f64()})
+    );
+}

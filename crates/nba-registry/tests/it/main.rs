@@ -2,6 +2,7 @@
 //! (by checksum) while the alias keeps the model it points at, and names cannot escape the
 //! folder. The object-store registry (S3 API) is in `object`.
 
+mod mlflow;
 mod object;
 
 use chrono::NaiveDate;
