@@ -87,11 +87,12 @@ VIEWER_DATA_TOOLS = [
 # whoami is open to every principal; the other access tools need sql:query, audit:read and
 # users:manage.
 VIEWER_TOOLS = VIEWER_DATA_TOOLS + ["whoami"]
-ADMIN_ONLY_TOOLS = ["query_sql", "audit_log", "list_accounts", "revoke_api_key", "backup_create", "backup_list", "backup_verify"]
+ADMIN_ONLY_TOOLS = ["query_sql", "audit_log", "list_accounts", "revoke_api_key", "backup_create", "backup_list", "backup_verify", "list_models", "promote_model", "rollback_model"]
 EXPECTED_TOOLS = VIEWER_TOOLS + ADMIN_ONLY_TOOLS
 # Tools that change state: not read-only; revoking cannot be undone (destructive), a backup
-# only adds (not destructive, and not idempotent: each call makes a new one).
-WRITING_TOOLS = ["revoke_api_key", "backup_create"]
+# only adds (not destructive, and not idempotent: each call makes a new one); promoting and
+# rolling back move an alias (undone by the other).
+WRITING_TOOLS = ["revoke_api_key", "backup_create", "promote_model", "rollback_model"]
 DESTRUCTIVE_TOOLS = ["revoke_api_key"]
 HEALTH_STATUSES = ["healthy", "degraded", "unhealthy"]
 # Every team plays 82 regular-season games in 2015-16 (1230 games in all).
@@ -299,6 +300,18 @@ async def check_access_tools(client: Client, args: argparse.Namespace, checks: C
     # This server has no backup destination: the backup tools say so and what to set.
     for tool, arguments in [("backup_list", {}), ("backup_create", {}), ("backup_verify", {"id": "nba-20260101T000000000Z-00000000"})]:
         await call_refused(client, checks, calls, tool, arguments, ["not configured", "NBA_MCP_BACKUP_DIR"])
+    # The model tools: the store's versions with the served champion; promoting the champion
+    # to itself moves nothing; a rollback with no earlier version is refused saying so.
+    models = await call_ok(client, checks, calls, "list_models", {})
+    if models:
+        champions = [m.get("model") for m in models.get("models") or [] if "champion" in (m.get("aliases") or [])]
+        checks.expect(len(champions) == 1, f"list_models: champion on {champions}")
+        checks.expect(models.get("serving") in champions, f"list_models: serving {models.get('serving')!r}, champion {champions}")
+        if champions:
+            moved = await call_ok(client, checks, calls, "promote_model", {"model": champions[0]})
+            if moved:
+                checks.expect(moved.get("to") == champions[0] and moved.get("from") == champions[0], f"promote_model: {moved}")
+    await call_refused(client, checks, calls, "rollback_model", {"alias": "no-such-alias"}, ["no-such-alias", "points at no model"])
     message = await call_refused(client, checks, calls, "revoke_api_key", {"key_id": "key_doesnotexist"}, ["no API key", "key_doesnotexist"])
     summary["revoke_unknown_key_message"] = message
 

@@ -6,6 +6,7 @@ mod backups;
 mod compute;
 mod games;
 mod h2h;
+mod models;
 mod ops;
 mod players;
 pub(crate) mod predict;
@@ -35,6 +36,7 @@ pub use backups::{BackupCreate, BackupList, BackupVerify};
 pub use compute::ComputeMetrics;
 pub use games::{GetGame, GetGames};
 pub use h2h::HeadToHead;
+pub use models::{ListModels, PromoteModel, RollbackModel};
 pub use ops::{DriftOutput, DriftReport, ListAlerts, SystemHealth};
 pub use players::{GetLeaders, GetPlayerStats, SearchPlayers};
 pub use predict::{GetPowerRankings, PredictGame, PredictGames};
@@ -163,6 +165,9 @@ pub(crate) fn registry() -> &'static Registry {
             entry::<backups::BackupCreate>(),
             entry::<backups::BackupList>(),
             entry::<backups::BackupVerify>(),
+            entry::<models::ListModels>(),
+            entry::<models::PromoteModel>(),
+            entry::<models::RollbackModel>(),
         ]
         .into_iter()
         .unzip();

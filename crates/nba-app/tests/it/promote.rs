@@ -97,3 +97,101 @@ async fn an_alias_is_promoted_and_rolled_back_with_an_audit_entry_each() {
         ]
     );
 }
+
+/// The model tools as an MCP or HTTP caller meets them: a data scientist lists but may not
+/// move the champion; an ml_engineer promotes and the server answers from the new version at
+/// once (no refresh wait); `rollback_model` brings the first back, served at once too.
+#[tokio::test]
+async fn the_model_tools_list_promote_and_roll_back_and_serve_the_move_at_once() {
+    let dir = TempDir::new("promote-tools");
+    copy_tree(model_store(), dir.path());
+    let first = champion_of(dir.path());
+    let registry = FolderRegistry::new(dir.path());
+    let mut b = registry.load(&first).await.expect("load the champion");
+    b.version = format!("{}-tools", first.version);
+    registry.save(&b).await.expect("save b");
+    let b_ref = ModelRef::of(&b);
+    let serving = crate::common::models::serving_with(dir.path()).await;
+    let app = &serving.app;
+    let served = |v: &serde_json::Value| {
+        format!(
+            "{}@{}",
+            v["model"]["name"].as_str().unwrap(),
+            v["model"]["version"].as_str().unwrap()
+        )
+    };
+    let game = serde_json::json!({"home": "BOS", "away": "MIA", "date": "2021-03-01"});
+
+    let scientist = Caller::local(Role::DataScientist, Transport::Http);
+    let listed = app
+        .call_tool(&scientist, "list_models", serde_json::json!({}))
+        .await
+        .expect("a data scientist lists models");
+    assert_eq!(listed["serving"], first.to_string(), "{listed}");
+    let models = listed["models"].as_array().unwrap();
+    assert!(models
+        .iter()
+        .any(|m| m["model"] == b_ref.to_string() && m["aliases"].as_array().unwrap().is_empty()));
+    assert!(models
+        .iter()
+        .any(|m| m["model"] == first.to_string() && m["aliases"] == serde_json::json!([CHAMPION])));
+    let e = app
+        .call_tool(
+            &scientist,
+            "promote_model",
+            serde_json::json!({"model": b_ref.to_string()}),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), "forbidden", "{e}");
+
+    let engineer = Caller::local(Role::MlEngineer, Transport::Http);
+    let e = app
+        .call_tool(
+            &engineer,
+            "promote_model",
+            serde_json::json!({"model": "nba-logit@nope"}),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), "not_found", "{e}");
+    let moved = app
+        .call_tool(
+            &engineer,
+            "promote_model",
+            serde_json::json!({"model": b_ref.to_string()}),
+        )
+        .await
+        .expect("promote");
+    assert_eq!(moved["from"], first.to_string(), "{moved}");
+    assert_eq!(moved["serving"], b_ref.to_string(), "{moved}");
+    let p = app
+        .call_tool(&engineer, "predict_game", game.clone())
+        .await
+        .unwrap();
+    assert_eq!(
+        served(&p),
+        b_ref.to_string(),
+        "served at once, no refresh wait"
+    );
+
+    let back = app
+        .call_tool(&engineer, "rollback_model", serde_json::json!({}))
+        .await
+        .expect("rollback");
+    assert_eq!(back["to"], first.to_string(), "{back}");
+    let p = app
+        .call_tool(&engineer, "predict_game", game)
+        .await
+        .unwrap();
+    assert_eq!(served(&p), first.to_string());
+    let e = app
+        .call_tool(
+            &engineer,
+            "rollback_model",
+            serde_json::json!({"alias": "nope"}),
+        )
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("points at no model"), "{e}");
+}

@@ -82,7 +82,7 @@ const ADMIN: &str = "e2e-admin";
 const VIEWER: &str = "e2e-viewer";
 
 /// The tools an admin sees, in catalog order: a viewer sees the first 19.
-const TOOLS: [&str; 26] = [
+const TOOLS: [&str; 29] = [
     "list_teams",
     "find_team",
     "search_players",
@@ -109,6 +109,9 @@ const TOOLS: [&str; 26] = [
     "backup_create",
     "backup_list",
     "backup_verify",
+    "list_models",
+    "promote_model",
+    "rollback_model",
 ];
 /// What a viewer (data:read, predictions:read, health:read) may call: all but the last seven.
 const VIEWER_TOOLS: usize = 19;

@@ -21,7 +21,7 @@ impl Drop for TempDir {
 }
 
 /// Every tool, in catalog order.
-const TOOLS: [&str; 26] = [
+const TOOLS: [&str; 29] = [
     "list_teams",
     "find_team",
     "search_players",
@@ -48,6 +48,9 @@ const TOOLS: [&str; 26] = [
     "backup_create",
     "backup_list",
     "backup_verify",
+    "list_models",
+    "promote_model",
+    "rollback_model",
 ];
 
 thread_local! {

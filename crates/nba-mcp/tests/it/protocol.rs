@@ -13,7 +13,7 @@ use rmcp::ServiceError;
 use serde_json::{json, Map, Value};
 
 /// Every tool, in catalog order.
-const TOOLS: [&str; 26] = [
+const TOOLS: [&str; 29] = [
     "list_teams",
     "find_team",
     "search_players",
@@ -40,6 +40,9 @@ const TOOLS: [&str; 26] = [
     "backup_create",
     "backup_list",
     "backup_verify",
+    "list_models",
+    "promote_model",
+    "rollback_model",
 ];
 
 fn object(value: Value) -> Map<String, Value> {
@@ -136,16 +139,24 @@ async fn lists_all_tools_with_schemas_and_read_only_hints() {
                 tool.name
             );
             let hints = tool.annotations.as_ref().expect("annotations");
-            let writes = ["revoke_api_key", "backup_create"].contains(&tool.name.as_ref());
-            let adds = tool.name == "backup_create";
-            assert_eq!(hints.read_only_hint, Some(!writes), "{}", tool.name);
+            let name = tool.name.as_ref();
+            // Revoking cannot be undone; a backup and a rollback do something new each call;
+            // a promotion to the same version moves nothing.
+            let writes = [
+                "revoke_api_key",
+                "backup_create",
+                "promote_model",
+                "rollback_model",
+            ]
+            .contains(&name);
+            let repeats = ["backup_create", "rollback_model"].contains(&name);
+            assert_eq!(hints.read_only_hint, Some(!writes), "{name}");
             assert_eq!(
                 hints.destructive_hint,
-                Some(writes && !adds),
-                "{}",
-                tool.name
+                Some(name == "revoke_api_key"),
+                "{name}"
             );
-            assert_eq!(hints.idempotent_hint, Some(!adds), "{}", tool.name);
+            assert_eq!(hints.idempotent_hint, Some(!repeats), "{name}");
             assert_eq!(hints.open_world_hint, Some(false));
         }
         client.cancel().await.unwrap();
@@ -385,6 +396,9 @@ async fn a_stdio_viewer_sees_and_calls_only_viewer_tools() {
         "backup_create",
         "backup_list",
         "backup_verify",
+        "list_models",
+        "promote_model",
+        "rollback_model",
     ] {
         assert!(
             !names.contains(&hidden),
