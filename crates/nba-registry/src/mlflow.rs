@@ -39,6 +39,9 @@ pub struct MlflowRegistry {
     base: reqwest::Url,
     http: reqwest::Client,
     auth: Auth,
+    /// The registered model each alias was last found on: serving's poll asks that one
+    /// first (one call) instead of walking every registered model.
+    seen: std::sync::Arc<std::sync::Mutex<BTreeMap<String, String>>>,
 }
 
 #[derive(Clone)]
@@ -105,7 +108,12 @@ impl MlflowRegistry {
             ),
             _ => Auth::None,
         };
-        Ok(MlflowRegistry { base, http, auth })
+        Ok(MlflowRegistry {
+            base,
+            http,
+            auth,
+            seen: Default::default(),
+        })
     }
 
     fn url(&self, path: &str, query: &[(&str, &str)]) -> reqwest::Url {
@@ -555,6 +563,42 @@ impl MlflowRegistry {
         Ok(out)
     }
 
+    /// What `alias` points at, asking the registered model it was last seen on first (one
+    /// call), and walking the registry only when that misses.
+    async fn alias_target(&self, alias: &str) -> Result<ModelRef, ModelError> {
+        let last = self
+            .seen
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(alias)
+            .cloned();
+        if let Some(name) = last {
+            let got = self
+                .call(
+                    reqwest::Method::GET,
+                    "registered-models/alias",
+                    &[("name", &name), ("alias", alias)],
+                    None,
+                )
+                .await?;
+            if let Ok(v) = got {
+                if let Some(ours) = tags_of(&v["model_version"]).get(VERSION_TAG) {
+                    return Ok(ModelRef::new(name, ours.clone()));
+                }
+            }
+        }
+        let found = self
+            .aliases_now()
+            .await?
+            .remove(alias)
+            .ok_or_else(|| ModelError::NotFound(format!("alias '{alias}'")))?;
+        self.seen
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(alias.to_string(), found.name.clone());
+        Ok(found)
+    }
+
     async fn history_now(&self) -> Result<Vec<AliasChange>, ModelError> {
         let mut all: Vec<AliasChange> = Vec::new();
         for (_, _, tags) in self.registered().await? {
@@ -572,6 +616,10 @@ impl MlflowRegistry {
         let version = self.find(model).await?;
         let registered = self.registered().await?;
         let previous = self.aliases_now().await?.remove(alias);
+        self.seen
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(alias.to_string(), model.name.clone());
         if previous.as_ref() == Some(model) {
             return Ok(());
         }
@@ -659,6 +707,16 @@ impl ModelRegistry for MlflowRegistry {
 
     fn list(&self) -> BoxFuture<'_, Result<Vec<ModelRef>, ModelError>> {
         Box::pin(self.list_now())
+    }
+
+    /// An alias costs one call when it is where it was last seen (serving polls this).
+    fn resolve_ref<'a>(&'a self, spec: &'a str) -> BoxFuture<'a, Result<ModelRef, ModelError>> {
+        Box::pin(async move {
+            match spec.split_once('@') {
+                Some((name, version)) => Ok(ModelRef::new(name, version)),
+                None => self.alias_target(spec).await,
+            }
+        })
     }
 
     fn alias_history<'a>(

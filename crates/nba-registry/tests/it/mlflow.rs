@@ -109,6 +109,14 @@ async fn models_round_trip_through_mlflow_and_a_changed_artifact_is_refused() {
         .expect("the move is kept");
     assert_eq!(last.previous, Some(ra.clone()));
     registry.set_alias(champion, &ra).await.unwrap();
+    // Another instance (a client of its own) follows moves: the first lookup walks the
+    // registry, the next ones ask the registered model the alias was seen on.
+    let other = MlflowRegistry::new(&server.uri).unwrap();
+    assert_eq!(other.resolve_ref(champion).await.unwrap(), ra);
+    registry.set_alias(champion, &rb).await.unwrap();
+    assert_eq!(other.resolve_ref(champion).await.unwrap(), rb);
+    registry.set_alias(champion, &ra).await.unwrap();
+    assert_eq!(other.resolve_ref(champion).await.unwrap(), ra);
 
     // b's artifact replaced through the proxy (the registry checks no source): refused by
     // its SHA-256; it cannot become the champion, and the champion still loads.
