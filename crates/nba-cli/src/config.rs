@@ -397,7 +397,7 @@ impl Settings {
             self.db_max_connections.map(|n| n.to_string()).unwrap_or_else(|| "\"default\" # 100 for PostgreSQL, 8 for SQLite".into()),
             AllowedHosts(&self.allowed_hosts),
             self.auto_load,
-            self.model_store,
+            nba_store::redact_url(&self.model_store),
             self.model,
         ) + &tls
             + &self.access.redacted()
@@ -570,6 +570,14 @@ mod tests {
         assert_eq!(channel["kind"].as_str(), Some("slack"));
         assert_eq!(channel["url"].as_str(), Some("<redacted>"));
         assert_eq!(ops["drift"]["psi_alert"].as_float(), Some(0.2));
+        // An MLflow tracking URI with a password in it is shown without it.
+        let s = load(&[(
+            "MLFLOW_TRACKING_URI",
+            "https://ops:hunter22@mlflow.example.com",
+        )])
+        .unwrap();
+        assert_eq!(s.model_store, "https://ops:hunter22@mlflow.example.com");
+        assert!(!s.redacted().contains("hunter22"), "{}", s.redacted());
     }
 
     #[test]

@@ -84,8 +84,9 @@ impl MlflowRegistry {
     /// `MLFLOW_TRACKING_TOKEN` (a bearer token) or `MLFLOW_TRACKING_USERNAME` and
     /// `MLFLOW_TRACKING_PASSWORD`, as MLflow's own clients read them.
     pub fn new(uri: &str) -> Result<MlflowRegistry, ModelError> {
-        let base = reqwest::Url::parse(uri.trim_end_matches('/'))
-            .map_err(|e| registry_err(format!("MLflow tracking URI '{uri}': {e}")))?;
+        // The URI is not echoed: it may hold a password.
+        let mut base = reqwest::Url::parse(uri.trim_end_matches('/'))
+            .map_err(|e| registry_err(format!("the MLflow tracking URI is not a URL: {e}")))?;
         if !matches!(base.scheme(), "http" | "https") {
             return Err(registry_err(format!(
                 "MLflow tracking URI '{uri}': only http:// and https:// servers are supported"
@@ -97,15 +98,27 @@ impl MlflowRegistry {
             .timeout(Duration::from_secs(30))
             .build()
             .map_err(|e| registry_err(format!("MLflow client: {e}")))?;
+        // Credentials in the URL (`https://user:pass@host`) are used, then dropped from it,
+        // so messages and logs never show them.
+        let in_url = (!base.username().is_empty()).then(|| {
+            (
+                base.username().to_string(),
+                base.password().unwrap_or("").to_string(),
+            )
+        });
+        let _ = base.set_username("");
+        let _ = base.set_password(None);
         let auth = match (
             std::env::var("MLFLOW_TRACKING_TOKEN"),
             std::env::var("MLFLOW_TRACKING_USERNAME"),
+            in_url,
         ) {
-            (Ok(token), _) => Auth::Bearer(token),
-            (_, Ok(user)) => Auth::Basic(
+            (Ok(token), _, _) => Auth::Bearer(token),
+            (_, Ok(user), _) => Auth::Basic(
                 user,
                 std::env::var("MLFLOW_TRACKING_PASSWORD").unwrap_or_default(),
             ),
+            (_, _, Some((user, password))) => Auth::Basic(user, password),
             _ => Auth::None,
         };
         Ok(MlflowRegistry {

@@ -187,4 +187,14 @@ async fn an_unreachable_mlflow_fails_in_bounded_time_naming_it() {
         "{err}"
     );
     assert!(MlflowRegistry::new("ftp://x").is_err());
+    // Credentials in the URL are used for the calls and never shown.
+    let with_password = format!("http://ops:s3cret-pass@127.0.0.1:{port}");
+    let registry = MlflowRegistry::new(&with_password).unwrap();
+    assert!(
+        !registry.location().contains("s3cret"),
+        "{}",
+        registry.location()
+    );
+    let err = registry.list().await.unwrap_err().to_string();
+    assert!(!err.contains("s3cret"), "{err}");
 }
