@@ -31,6 +31,22 @@ fn s3_fill(s3: &nba_testkit::s3::S3Server) -> (String, String) {
     (creds, get("AWS_ENDPOINT_URL"))
 }
 
+/// The `name@version` a running server answers `/v1/predict` with (none until it answers).
+fn served_model(addr: &str, key: &str) -> Option<String> {
+    let a = crate::support::curl(
+        &format!("http://{addr}/v1/predict"),
+        Some(key),
+        Some(r#"{"home":"BOS","away":"MIA"}"#),
+        &[],
+    );
+    let v: Value = serde_json::from_str(&a.body).ok()?;
+    Some(format!(
+        "{}@{}",
+        v["model"]["name"].as_str()?,
+        v["model"]["version"].as_str()?
+    ))
+}
+
 /// `train` prints the model as JSON: `name@version`.
 fn trained(site: &Site, seasons: &str) -> String {
     let m: Value =
@@ -241,20 +257,7 @@ fn the_guides_s3_model_store_is_shared_by_two_servers_and_a_promotion_reaches_bo
         .iter()
         .map(|s| crate::support::serve(&s.db, &s.dir.0, &serve_env))
         .collect();
-    let served_by = |i: usize| -> Option<String> {
-        let a = crate::support::curl(
-            &format!("http://{}/v1/predict", servers[i].addr),
-            Some(&keys[i]),
-            Some(r#"{"home":"BOS","away":"MIA"}"#),
-            &[],
-        );
-        let v: Value = serde_json::from_str(&a.body).ok()?;
-        Some(format!(
-            "{}@{}",
-            v["model"]["name"].as_str()?,
-            v["model"]["version"].as_str()?
-        ))
-    };
+    let served_by = |i: usize| served_model(&servers[i].addr, &keys[i]);
     for i in 0..2 {
         let model =
             nba_testkit::poll_until(std::time::Duration::from_secs(30), "a prediction", || {
@@ -369,20 +372,7 @@ fn the_guides_mlflow_commands_train_promote_and_serve_through_mlflow() {
             ("NBA_MCP_RATE_LIMIT_PER_S", "0"),
         ],
     );
-    let served = || -> Option<String> {
-        let a = crate::support::curl(
-            &format!("http://{}/v1/predict", server.addr),
-            Some(&key),
-            Some(r#"{"home":"BOS","away":"MIA"}"#),
-            &[],
-        );
-        let v: Value = serde_json::from_str(&a.body).ok()?;
-        Some(format!(
-            "{}@{}",
-            v["model"]["name"].as_str()?,
-            v["model"]["version"].as_str()?
-        ))
-    };
+    let served = || served_model(&server.addr, &key);
     let first = nba_testkit::poll_until(std::time::Duration::from_secs(30), "a prediction", served);
     assert_eq!(first, earlier, "the promoted MLflow alias is served");
     let back = with_mlflow(&["models", "rollback"]);
