@@ -87,12 +87,12 @@ VIEWER_DATA_TOOLS = [
 # whoami is open to every principal; the other access tools need sql:query, audit:read and
 # users:manage.
 VIEWER_TOOLS = VIEWER_DATA_TOOLS + ["whoami"]
-ADMIN_ONLY_TOOLS = ["query_sql", "audit_log", "list_accounts", "revoke_api_key", "backup_create", "backup_list", "backup_verify", "list_models", "promote_model", "rollback_model"]
+ADMIN_ONLY_TOOLS = ["query_sql", "audit_log", "list_accounts", "revoke_api_key", "backup_create", "backup_list", "backup_verify", "list_models", "promote_model", "rollback_model", "start_rollout", "rollout_status", "advance_rollout", "stop_rollout"]
 EXPECTED_TOOLS = VIEWER_TOOLS + ADMIN_ONLY_TOOLS
 # Tools that change state: not read-only; revoking cannot be undone (destructive), a backup
 # only adds (not destructive, and not idempotent: each call makes a new one); promoting and
 # rolling back move an alias (undone by the other).
-WRITING_TOOLS = ["revoke_api_key", "backup_create", "promote_model", "rollback_model"]
+WRITING_TOOLS = ["revoke_api_key", "backup_create", "promote_model", "rollback_model", "start_rollout", "advance_rollout", "stop_rollout"]
 DESTRUCTIVE_TOOLS = ["revoke_api_key"]
 HEALTH_STATUSES = ["healthy", "degraded", "unhealthy"]
 # Every team plays 82 regular-season games in 2015-16 (1230 games in all).
@@ -312,6 +312,15 @@ async def check_access_tools(client: Client, args: argparse.Namespace, checks: C
             if moved:
                 checks.expect(moved.get("to") == champions[0] and moved.get("from") == champions[0], f"promote_model: {moved}")
     await call_refused(client, checks, calls, "rollback_model", {"alias": "no-such-alias"}, ["no-such-alias", "points at no model"])
+    # Roll-outs: none is running; a roll-out of what is served already is refused, and so are
+    # moving on and stopping when nothing runs.
+    rollouts = await call_ok(client, checks, calls, "rollout_status", {})
+    if rollouts:
+        checks.expect(rollouts.get("current") is None, f"rollout_status: {rollouts}")
+    if models and models.get("serving"):
+        await call_refused(client, checks, calls, "start_rollout", {"model": models["serving"]}, ["serves already"])
+    for tool in ["advance_rollout", "stop_rollout"]:
+        await call_refused(client, checks, calls, tool, {}, ["no roll-out is running"])
     message = await call_refused(client, checks, calls, "revoke_api_key", {"key_id": "key_doesnotexist"}, ["no API key", "key_doesnotexist"])
     summary["revoke_unknown_key_message"] = message
 

@@ -13,6 +13,7 @@ pub mod models;
 pub mod predict;
 pub mod prompts;
 pub mod resources;
+pub mod rollout;
 pub mod serving;
 pub mod tools;
 pub mod work;
@@ -191,8 +192,13 @@ impl App {
     }
 
     /// Reloads the model and its state if the store's data changed since the last load.
+    /// Serves the running roll-out, if any, and lets its guards judge it.
     pub async fn refresh_models(&self) -> Result<(), AppError> {
-        self.inner.predictions.refresh(&self.inner.store).await
+        self.inner.predictions.refresh(&self.inner.store).await?;
+        if self.inner.predictions.registry().is_some() {
+            self.sync_rollout().await?;
+        }
+        Ok(())
     }
 
     /// Why predictions are unavailable, if they are (for health checks).

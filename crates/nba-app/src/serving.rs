@@ -16,6 +16,8 @@ use crate::{App, Limits};
 pub const MODEL_REFRESH: Duration = Duration::from_secs(2);
 /// How often drift and accuracy of served predictions are computed.
 pub const MONITOR_EVERY: Duration = Duration::from_secs(300);
+/// How long a rolled-back roll-out keeps the `rollout` health component degraded.
+const ROLLBACK_DEGRADES_FOR: chrono::Duration = chrono::Duration::hours(1);
 /// How often the prediction and audit logs are pruned.
 pub const RETENTION_EVERY: Duration = Duration::from_secs(600);
 
@@ -162,6 +164,55 @@ impl App {
         }
     }
 
+    /// The `rollout` health check: degraded for an hour after a roll-out's guards rolled it
+    /// back (what the `rollout_rolled_back` alert watches), healthy otherwise.
+    pub fn rollout_health_check(&self) -> Arc<dyn HealthCheck> {
+        let app = self.clone();
+        Arc::new(nba_ops::health::check_fn("rollout", move || {
+            let app = app.clone();
+            async move { app.rollout_health().await }
+        }))
+    }
+
+    async fn rollout_health(&self) -> ComponentHealth {
+        let (current, recent) = match self.rollout_status(1).await {
+            Ok(s) => s,
+            Err(e) => return ComponentHealth::degraded(format!("roll-outs cannot be read: {e}")),
+        };
+        if let Some(c) = current {
+            return ComponentHealth::healthy(format!(
+                "roll-out {} running: {} {} -> {} at {} %",
+                c.id,
+                serde_json::to_value(c.mode)
+                    .unwrap_or_default()
+                    .as_str()
+                    .unwrap_or("-"),
+                c.baseline,
+                c.candidate,
+                c.share_percent
+            ));
+        }
+        let Some(last) = recent.first() else {
+            return ComponentHealth::healthy("no roll-out yet".to_string());
+        };
+        let recent_enough = chrono::DateTime::parse_from_rfc3339(&last.updated_at)
+            .map(|t| chrono::Utc::now() - t.with_timezone(&chrono::Utc) < ROLLBACK_DEGRADES_FOR)
+            .unwrap_or(false);
+        if last.state == "rolled_back" && recent_enough {
+            return ComponentHealth::degraded(format!(
+                "roll-out {} of {} was rolled back at {}: {}",
+                last.id,
+                last.candidate,
+                last.updated_at,
+                last.verdict.clone().unwrap_or_default()
+            ));
+        }
+        ComponentHealth::healthy(format!(
+            "no roll-out running (the last, {}, {})",
+            last.id, last.state
+        ))
+    }
+
     /// The models this server serves, for the dashboard and `/metrics`.
     pub fn model_catalog(&self) -> Arc<dyn ModelCatalog> {
         Arc::new(Catalog(self.clone()))
@@ -174,12 +225,23 @@ impl ModelCatalog for Catalog {
     fn models(&self) -> Vec<nba_ops::ModelInfo> {
         let spec = self.0.predictions().spec().unwrap_or("-").to_string();
         match self.0.model_info() {
-            Some((name, version, _)) => vec![nba_ops::ModelInfo {
-                name,
-                version,
-                alias: Some(spec),
-                status: "loaded".into(),
-            }],
+            Some((name, version, _)) => {
+                let mut models = vec![nba_ops::ModelInfo {
+                    name,
+                    version,
+                    alias: Some(spec),
+                    status: "loaded".into(),
+                }];
+                if let Some(r) = self.0.predictions().rollout() {
+                    models.push(nba_ops::ModelInfo {
+                        name: r.plan.candidate.name.clone(),
+                        version: r.plan.candidate.version.clone(),
+                        alias: None,
+                        status: r.describe(),
+                    });
+                }
+                models
+            }
             None => vec![nba_ops::ModelInfo {
                 name: spec.clone(),
                 version: "-".into(),

@@ -165,7 +165,8 @@ async fn start_ops(
     let drift = Arc::new(nba_ops::Published::<nba_ops::DriftReport>::default());
     let performance = Arc::new(nba_ops::Published::<nba_ops::PerformanceObservation>::default());
     let mut builder = nba_ops::Ops::builder(store.clone(), settings.ops.clone())
-        .health_check(app.model_health_check());
+        .health_check(app.model_health_check())
+        .health_check(app.rollout_health_check());
     if let Some(check) = crate::scheduled_backup::start(app, store, settings, token).await? {
         builder = builder.health_check(check);
     }

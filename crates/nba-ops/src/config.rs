@@ -105,6 +105,8 @@ pub struct AlertsConfig {
     pub performance_degradation: RuleOverrides,
     #[serde(skip_serializing_if = "RuleOverrides::is_empty")]
     pub backup_stale: RuleOverrides,
+    #[serde(skip_serializing_if = "RuleOverrides::is_empty")]
+    pub rollout_rolled_back: RuleOverrides,
     pub channels: Vec<ChannelConfig>,
     pub delivery: DeliveryConfig,
 }
@@ -122,6 +124,7 @@ impl Default for AlertsConfig {
             feature_drift: RuleOverrides::default(),
             performance_degradation: RuleOverrides::default(),
             backup_stale: RuleOverrides::default(),
+            rollout_rolled_back: RuleOverrides::default(),
             channels: Vec::new(),
             delivery: DeliveryConfig::default(),
         }

@@ -114,7 +114,7 @@ fn key_at(r: &AnyRow, o: usize) -> Result<ApiKeyRow, StoreError> {
     })
 }
 
-fn is_unique_violation(e: &sqlx::Error) -> bool {
+pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(db) if db.kind() == ErrorKind::UniqueViolation)
 }
 

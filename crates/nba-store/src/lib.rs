@@ -13,6 +13,7 @@ pub mod model;
 mod predictions;
 mod queries;
 mod readonly_sql;
+mod rollouts;
 mod rows;
 pub mod snapshot;
 mod tables;
@@ -26,6 +27,7 @@ pub use migrate::latest_schema_version;
 pub use model::*;
 pub use predictions::PredictionLogRow;
 pub use readonly_sql::{json_size, ReadOnlyRows, READABLE_TABLES};
+pub use rollouts::RolloutRow;
 
 use sqlx::AnyPool;
 

@@ -17,6 +17,7 @@ const SQLITE: &[(i64, &str)] = &[
         5,
         include_str!("../migrations/sqlite/0005_audit_credential.sql"),
     ),
+    (6, include_str!("../migrations/sqlite/0006_rollouts.sql")),
 ];
 const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -30,6 +31,7 @@ const POSTGRES: &[(i64, &str)] = &[
         5,
         include_str!("../migrations/postgres/0005_audit_credential.sql"),
     ),
+    (6, include_str!("../migrations/postgres/0006_rollouts.sql")),
 ];
 
 /// The schema version this build migrates a `backend` store to.

@@ -35,6 +35,7 @@ pub const SNAPSHOT_TABLES: &[&str] = &[
     "audit_log",
     "audit_head",
     "audit_anchor",
+    "rollouts",
 ];
 
 /// Bookkeeping tables that are never part of a snapshot: the schema version is recorded in

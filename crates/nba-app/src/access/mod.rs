@@ -66,6 +66,8 @@ pub enum Transport {
     McpHttp,
     Http,
     Cli,
+    /// The server acting on its own (a roll-out guard).
+    Internal,
 }
 
 impl Transport {
@@ -75,6 +77,7 @@ impl Transport {
             Transport::McpHttp => "mcp-http",
             Transport::Http => "http",
             Transport::Cli => "cli",
+            Transport::Internal => "internal",
         }
     }
 }
@@ -113,6 +116,18 @@ impl Caller {
             nba_auth::AuthMethod::Config,
         );
         Caller::new(Arc::new(principal), Transport::Cli, new_request_id())
+    }
+
+    /// The server itself acting on its own (`id` names what: `rollout-guard`), as an admin;
+    /// recorded in the audit log with transport `internal`.
+    pub fn system(id: &str) -> Caller {
+        let principal = Principal::with_role(
+            id.into(),
+            PrincipalKind::Local,
+            Role::Admin,
+            nba_auth::AuthMethod::Config,
+        );
+        Caller::new(Arc::new(principal), Transport::Internal, new_request_id())
     }
 }
 

@@ -40,7 +40,14 @@ pub(crate) struct Serving {
     /// The state before the games of a date, every `CHECKPOINT_GAMES` games or so: a past
     /// date replays at most that many games from the checkpoint before it.
     checkpoints: Vec<Checkpoint>,
+    /// The last `REPLAY_GAMES` finished games walk-forward: (home-win probability from the
+    /// games before it, whether the home team won). A roll-out's staging check compares two
+    /// versions on these games.
+    pub replay: Vec<(f64, bool)>,
 }
+
+/// Finished games a staging check replays.
+pub const REPLAY_GAMES: usize = 500;
 
 struct Checkpoint {
     /// The state holds exactly the games before this date...
@@ -68,7 +75,16 @@ impl Serving {
         let mut live = empty;
         let mut checkpoints = Vec::new();
         let mut since = CHECKPOINT_GAMES;
+        let finals = games.iter().filter(|g| g.home_won().is_some()).count();
+        let mut seen = 0;
+        let mut replay = Vec::with_capacity(finals.min(REPLAY_GAMES));
         for (i, g) in games.iter().enumerate() {
+            if let Some(won) = g.home_won() {
+                seen += 1;
+                if seen + REPLAY_GAMES > finals {
+                    replay.push((live.predict(g).prob_home, won));
+                }
+            }
             let new_date = i == 0 || games[i - 1].date < g.date;
             if new_date && since >= CHECKPOINT_GAMES {
                 checkpoints.push(Checkpoint {
@@ -91,6 +107,7 @@ impl Serving {
             data_version,
             reference,
             checkpoints,
+            replay,
         })
     }
 
@@ -182,6 +199,105 @@ impl PredictService {
         }
     }
 
+    /// Which model answers a prediction of `game` for `principal` (and which other one is
+    /// compared with it): the champion outside roll-outs.
+    pub fn route(
+        &self,
+        game: &GameInput,
+        principal: &str,
+    ) -> Result<crate::rollout::Route, AppError> {
+        let state = self.state.read().expect("lock");
+        if let Some(active) = state.active() {
+            return Ok(crate::rollout::Route::of(
+                active,
+                state.rollout.as_ref(),
+                game,
+                principal,
+            ));
+        }
+        drop(state);
+        self.current()
+            .map(|s| crate::rollout::Route::of(s, None, game, principal))
+    }
+
+    /// The roll-out being served, if any.
+    pub fn rollout(&self) -> Option<Arc<crate::rollout::LiveRollout>> {
+        self.state.read().expect("lock").rollout.clone()
+    }
+
+    /// Serves `rollout` (none: ends the one being served). Models nothing routes to any
+    /// more are dropped.
+    pub fn set_rollout(&self, rollout: Option<Arc<crate::rollout::LiveRollout>>) {
+        let mut state = self.state.write().expect("lock");
+        if let Some(r) = &rollout {
+            state
+                .models
+                .insert(r.candidate.model.clone(), r.candidate.clone());
+        }
+        state.rollout = rollout;
+        state.prune();
+    }
+
+    /// `model` with the state after every game in the store: the copy being served or kept
+    /// warm when it is current, else loaded from the registry and built.
+    pub async fn serving_of(
+        &self,
+        store: &Store,
+        model: &ModelRef,
+    ) -> Result<Arc<Serving>, AppError> {
+        let config = self.config.as_ref().ok_or_else(|| {
+            AppError::NotFound("this server has no model store configured".into())
+        })?;
+        let version = store.data_version().await?;
+        if let Some(s) = self.warm_copy(model, version) {
+            return Ok(s);
+        }
+        let artifact = config.registry.load(model).await?;
+        self.build(store, artifact, version).await
+    }
+
+    /// The copy of `model` held now, if it is built on data version `version`.
+    fn warm_copy(&self, model: &ModelRef, version: i64) -> Option<Arc<Serving>> {
+        let state = self.state.read().expect("lock");
+        state
+            .models
+            .get(model)
+            .filter(|s| s.data_version == version)
+            .cloned()
+    }
+
+    /// Builds the serving state of `artifact` over the store's games (shared with a held
+    /// model built on the same data version), off the runtime.
+    async fn build(
+        &self,
+        store: &Store,
+        artifact: Artifact,
+        version: i64,
+    ) -> Result<Arc<Serving>, AppError> {
+        let games = {
+            let state = self.state.read().expect("lock");
+            state
+                .models
+                .values()
+                .find(|s| s.data_version == version)
+                .map(|s| s.games.clone())
+        };
+        let games = match games {
+            Some(g) => g,
+            None => Arc::new(
+                crate::models::store_games(store)
+                    .await?
+                    .iter()
+                    .map(crate::models::game_input)
+                    .collect::<Result<_, _>>()?,
+            ),
+        };
+        let serving = tokio::task::spawn_blocking(move || Serving::build(artifact, games, version))
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))??;
+        Ok(Arc::new(serving))
+    }
+
     pub fn current(&self) -> Result<Arc<Serving>, AppError> {
         if let Some(s) = self.state.read().expect("lock").active() {
             return Ok(s);
@@ -238,31 +354,23 @@ impl PredictService {
                 return Ok(());
             }
         }
-        let artifact = match config.registry.load(&wanted).await {
-            Ok(a) => a,
-            Err(e) => {
-                return {
-                    self.cannot_load(&config.spec, e);
-                    Ok(())
+        // A version kept warm (the one before a promotion, a roll-out's candidate) is served
+        // at once; anything else is loaded and built.
+        let serving = match self.warm_copy(&wanted, version) {
+            Some(s) => s,
+            None => match config.registry.load(&wanted).await {
+                Ok(artifact) => self.build(store, artifact, version).await?,
+                Err(e) => {
+                    return {
+                        self.cannot_load(&config.spec, e);
+                        Ok(())
+                    }
                 }
-            }
+            },
         };
-        let games = match &current {
-            Some(s) if s.data_version == version => s.games.clone(),
-            _ => Arc::new(
-                crate::models::store_games(store)
-                    .await?
-                    .iter()
-                    .map(crate::models::game_input)
-                    .collect::<Result<_, _>>()?,
-            ),
-        };
-        let serving = tokio::task::spawn_blocking(move || Serving::build(artifact, games, version))
-            .await
-            .map_err(|e| AppError::Internal(e.to_string()))??;
         let promoted = current.as_ref().is_some_and(|s| s.model != serving.model);
         tracing::info!(model = %serving.model, promoted, data_through = ?serving.live.data_through(), "prediction model ready");
-        self.state.write().expect("lock").serve(Arc::new(serving));
+        self.state.write().expect("lock").serve(serving);
         *self.problem.write().expect("lock") = None;
         Ok(())
     }
@@ -273,11 +381,14 @@ impl PredictService {
     }
 }
 
-/// The models being served, by name and version, and the one that answers.
+/// The models being served, by name and version: the one that answers, the one it replaced
+/// (kept warm, so a rollback is served at once), and a roll-out's candidate.
 #[derive(Default)]
 struct Served {
     models: BTreeMap<ModelRef, Arc<Serving>>,
     active: Option<ModelRef>,
+    warm: Option<ModelRef>,
+    rollout: Option<Arc<crate::rollout::LiveRollout>>,
 }
 
 impl Served {
@@ -285,13 +396,34 @@ impl Served {
         self.models.get(self.active.as_ref()?).cloned()
     }
 
-    /// Serves `s` from now on; models nothing routes to any more are dropped, so the map
-    /// holds what is served and nothing else.
+    /// Serves `s` from now on; the model it replaces is kept warm, and models nothing
+    /// routes to any more are dropped, so the map holds at most three.
     fn serve(&mut self, s: Arc<Serving>) {
         let model = s.model.clone();
+        let data_version = s.data_version;
         self.models.insert(model.clone(), s);
-        self.models.retain(|m, _| *m == model);
+        if self.active.as_ref() != Some(&model) {
+            self.warm = self.active.take();
+        }
         self.active = Some(model);
+        // A warm copy built on older data would answer from stale state: dropped.
+        if let Some(w) = &self.warm {
+            if self
+                .models
+                .get(w)
+                .is_none_or(|s| s.data_version != data_version)
+            {
+                self.warm = None;
+            }
+        }
+        self.prune();
+    }
+
+    fn prune(&mut self) {
+        let candidate = self.rollout.as_ref().map(|r| r.candidate.model.clone());
+        let keep = [self.active.clone(), self.warm.clone(), candidate];
+        self.models
+            .retain(|m, _| keep.iter().flatten().any(|k| k == m));
     }
 }
 

@@ -10,6 +10,7 @@ mod models;
 mod ops;
 mod players;
 pub(crate) mod predict;
+mod rollouts;
 mod simulate;
 mod standings;
 mod team_stats;
@@ -40,6 +41,7 @@ pub use models::{ListModels, PromoteModel, RollbackModel};
 pub use ops::{DriftOutput, DriftReport, ListAlerts, SystemHealth};
 pub use players::{GetLeaders, GetPlayerStats, SearchPlayers};
 pub use predict::{GetPowerRankings, PredictGame, PredictGames};
+pub use rollouts::{AdvanceRollout, RolloutStatus, StartRollout, StopRollout};
 pub use simulate::SimulateSeason;
 pub use standings::GetStandings;
 pub use team_stats::GetTeamStats;
@@ -168,6 +170,10 @@ pub(crate) fn registry() -> &'static Registry {
             entry::<models::ListModels>(),
             entry::<models::PromoteModel>(),
             entry::<models::RollbackModel>(),
+            entry::<rollouts::StartRollout>(),
+            entry::<rollouts::RolloutStatus>(),
+            entry::<rollouts::AdvanceRollout>(),
+            entry::<rollouts::StopRollout>(),
         ]
         .into_iter()
         .unzip();

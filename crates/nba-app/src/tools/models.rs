@@ -65,7 +65,7 @@ pub struct AliasMoveOutput {
 }
 
 impl App {
-    fn model_registry(&self) -> Result<std::sync::Arc<dyn ModelRegistry>, AppError> {
+    pub(crate) fn model_registry(&self) -> Result<std::sync::Arc<dyn ModelRegistry>, AppError> {
         self.inner
             .predictions
             .registry()

@@ -11,8 +11,10 @@ use super::games::{parse_date, parse_day, season_label, side, Side};
 use super::teams::resolve;
 use super::{r1, r3};
 use super::{Ctx, Tool};
+use crate::rollout::{Arm, Observed, Route};
 use crate::{App, AppError, Caller};
 use nba_auth::Permission;
+use std::time::Instant;
 
 /// Which games of a batch go to the prediction log: all of a small batch, else `keep`
 /// spread evenly, so one caller cannot fill the log with batch calls.
@@ -330,7 +332,11 @@ impl App {
         input: PredictGameInput,
     ) -> Result<PredictGameOutput, AppError> {
         let m = matchup(&input, "")?;
-        let serving = self.predictions().current()?;
+        let route = self.predictions().route(&m.game, &caller.principal.id)?;
+        if route.rollout.is_some() {
+            return self.predict_routed(caller, m, route).await;
+        }
+        let serving = route.baseline;
         if serving.needs_no_replay(m.game.date) {
             return Ok(self.predict_one(&serving.live, m, &caller.request_id, true));
         }
@@ -341,6 +347,80 @@ impl App {
             .await?;
         let out = self.predict_one(&p.0, p.1, &caller.request_id, true);
         self.with_result(out).await
+    }
+
+    /// `predict_game` during a roll-out: the side the route names answers, its answer is
+    /// watched, and a canary candidate's answer that is not a probability is never served
+    /// (the champion's is, and the guards roll the roll-out back).
+    async fn predict_routed(
+        &self,
+        caller: &Caller,
+        m: Matchup,
+        route: Route,
+    ) -> Result<PredictGameOutput, AppError> {
+        let rollout = route
+            .rollout
+            .clone()
+            .expect("a routed prediction has a roll-out");
+        let arm = route.arm().expect("a routed prediction has an arm");
+        let started = Instant::now();
+        let date = m.game.date;
+        let (answer, baseline) = (
+            route
+                .candidate
+                .clone()
+                .unwrap_or_else(|| route.baseline.clone()),
+            route.candidate.as_ref().map(|_| route.baseline.clone()),
+        );
+        let replay = !answer.needs_no_replay(date);
+        let predicted = if replay {
+            self.cpu(caller, move |cancel| {
+                let b = baseline.map(|b| b.as_of(date, cancel)).transpose()?;
+                Ok((answer.as_of(date, cancel), b))
+            })
+            .await
+        } else {
+            Ok((Ok(answer.live.clone()), baseline.map(|b| b.live.clone())))
+        };
+        let (p, baseline) = match predicted {
+            Ok((Ok(p), b)) => (p, b),
+            Ok((Err(e), _)) | Err(e) => {
+                if !e.is_client_error() {
+                    rollout.observe(Observed {
+                        arm,
+                        latency: Some(started.elapsed()),
+                        prob: None,
+                        baseline_prob: None,
+                        home_won: None,
+                    });
+                }
+                return Err(e);
+            }
+        };
+        let prob = p.predict(&m.game).prob_home;
+        let latency = started.elapsed();
+        let baseline_prob = baseline.as_ref().map(|b| b.predict(&m.game).prob_home);
+        let game = m.game.clone();
+        let served = match &baseline {
+            Some(b) if !prob.is_finite() || !(0.0..=1.0).contains(&prob) => b.clone(),
+            _ => p,
+        };
+        let mut out = self.predict_one(&served, m, &caller.request_id, true);
+        if replay {
+            out = self.with_result(out).await?;
+        }
+        let home_won = out.result.as_ref().map(|r| r.winner == out.home.abbr);
+        rollout.observe(Observed {
+            arm,
+            latency: Some(latency),
+            prob: Some(prob),
+            baseline_prob,
+            home_won,
+        });
+        if route.shadow {
+            rollout.shadow(game, prob, home_won);
+        }
+        Ok(out)
     }
 
     pub(crate) async fn predict_games(
@@ -365,8 +445,18 @@ impl App {
             .enumerate()
             .map(|(i, g)| matchup(g, &format!("games[{i}].")))
             .collect::<Result<Vec<_>, _>>()?;
-        let serving = self.predictions().current()?;
+        let svc = self.predictions();
+        let routes = matchups
+            .iter()
+            .map(|m| svc.route(&m.game, &caller.principal.id))
+            .collect::<Result<Vec<_>, _>>()?;
         let sample = LogSample::new(matchups.len(), self.limits().batch_log_sample);
+        if routes.iter().any(|r| r.rollout.is_some()) {
+            return self
+                .predict_games_routed(caller, matchups, routes, sample)
+                .await;
+        }
+        let serving = routes[0].baseline.clone();
         if matchups
             .iter()
             .all(|m| serving.needs_no_replay(m.game.date))
@@ -395,6 +485,74 @@ impl App {
                 let m = slots[i].take().expect("each game once");
                 let p = walk.advance_to(m.game.date, cancel)?;
                 out[i] = Some(app.predict_one(p, m, &request_id, sample.keep(i)));
+            }
+            let predictions: Vec<PredictGameOutput> = out.into_iter().flatten().collect();
+            Ok(PredictGamesOutput {
+                count: predictions.len(),
+                predictions,
+            })
+        })
+        .await
+    }
+
+    /// `predict_games` during a roll-out: every game goes where its route says, in date
+    /// order through one walker per model, on the CPU pool.
+    async fn predict_games_routed(
+        &self,
+        caller: &Caller,
+        matchups: Vec<Matchup>,
+        routes: Vec<Route>,
+        sample: LogSample,
+    ) -> Result<PredictGamesOutput, AppError> {
+        let (app, request_id) = (self.clone(), caller.request_id.clone());
+        self.cpu(caller, move |cancel| {
+            let baseline = routes[0].baseline.clone();
+            let rollout = routes.iter().find_map(|r| r.rollout.clone());
+            let candidate = rollout.as_ref().map(|r| r.candidate.clone());
+            let mut order: Vec<usize> = (0..matchups.len()).collect();
+            order.sort_by_key(|&i| matchups[i].game.date);
+            let mut slots: Vec<Option<Matchup>> = matchups.into_iter().map(Some).collect();
+            let mut out: Vec<Option<PredictGameOutput>> = (0..slots.len()).map(|_| None).collect();
+            let mut walk_b = baseline.walker();
+            let mut walk_c = candidate.as_ref().map(|c| c.walker());
+            for i in order {
+                let m = slots[i].take().expect("each game once");
+                let b = walk_b.advance_to(m.game.date, cancel)?;
+                let route = &routes[i];
+                let (Some(r), Some(walk_c)) = (&route.rollout, walk_c.as_mut()) else {
+                    out[i] = Some(app.predict_one(b, m, &request_id, sample.keep(i)));
+                    continue;
+                };
+                let Some(arm) = route.arm() else {
+                    out[i] = Some(app.predict_one(b, m, &request_id, sample.keep(i)));
+                    continue;
+                };
+                if arm == Arm::Baseline {
+                    r.observe(Observed {
+                        arm,
+                        latency: None,
+                        prob: Some(b.predict(&m.game).prob_home),
+                        baseline_prob: None,
+                        home_won: None,
+                    });
+                    out[i] = Some(app.predict_one(b, m, &request_id, sample.keep(i)));
+                    continue;
+                }
+                let c = walk_c.advance_to(m.game.date, cancel)?;
+                let (pc, pb) = (c.predict(&m.game).prob_home, b.predict(&m.game).prob_home);
+                r.observe(Observed {
+                    arm,
+                    latency: None,
+                    prob: Some(pc),
+                    baseline_prob: Some(pb),
+                    home_won: None,
+                });
+                let served = if pc.is_finite() && (0.0..=1.0).contains(&pc) {
+                    c
+                } else {
+                    b
+                };
+                out[i] = Some(app.predict_one(served, m, &request_id, sample.keep(i)));
             }
             let predictions: Vec<PredictGameOutput> = out.into_iter().flatten().collect();
             Ok(PredictGamesOutput {

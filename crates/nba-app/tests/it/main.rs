@@ -9,5 +9,6 @@ mod model_cache;
 mod predict;
 mod promote;
 mod resources_prompts;
+mod rollout;
 mod tools_stats;
 mod tools_teams_games;

@@ -82,7 +82,7 @@ const ADMIN: &str = "e2e-admin";
 const VIEWER: &str = "e2e-viewer";
 
 /// The tools an admin sees, in catalog order: a viewer sees the first 19.
-const TOOLS: [&str; 29] = [
+const TOOLS: [&str; 33] = [
     "list_teams",
     "find_team",
     "search_players",
@@ -112,6 +112,10 @@ const TOOLS: [&str; 29] = [
     "list_models",
     "promote_model",
     "rollback_model",
+    "start_rollout",
+    "rollout_status",
+    "advance_rollout",
+    "stop_rollout",
 ];
 /// What a viewer (data:read, predictions:read, health:read) may call: all but the last seven.
 const VIEWER_TOOLS: usize = 19;
@@ -469,7 +473,11 @@ fn scenario(mode: &str, http: bool) {
     };
     let expected = if mode == "legacy" { "2025-11-25" } else { mode };
     assert_eq!(summary["protocol_version"], expected, "{summary:#}");
-    assert_eq!(summary["tools"], serde_json::json!(TOOLS), "{summary:#}");
+    assert_eq!(
+        summary["tools"],
+        serde_json::json!(TOOLS.to_vec()),
+        "{summary:#}"
+    );
     for tool in TOOLS {
         assert!(
             summary["calls"].get(tool).is_some(),

@@ -402,6 +402,35 @@ fn model_rollback_and_model_restore_runbooks_work_as_written() {
     let said = run("model-rollback/serving", &on);
     assert!(said.contains(&format!("serving {first}")), "{said}");
 
+    // The deployment runbook: a canary of the other version, its metrics, a step forward
+    // and a stop; the alias never moves.
+    let said = run_with(
+        "model-deploy/canary",
+        &on,
+        &[("nba-logit@<version>", &second)],
+        None,
+    );
+    assert!(
+        said.contains("running") && said.contains(&second) && said.contains("passed"),
+        "{said}"
+    );
+    let said = run("model-deploy/metrics", &on);
+    assert!(
+        said.contains("nba_mcp_rollout_share_basis_points 500"),
+        "{said}"
+    );
+    let said = run("model-deploy/advance", &on);
+    assert!(said.contains("advanced") && said.contains("10 %"), "{said}");
+    let said = run("model-deploy/stop", &on);
+    assert!(
+        said.contains("stopped") && said.contains("p99 above the SLO"),
+        "{said}"
+    );
+    assert!(health(&addr, &key, "model")["message"]
+        .as_str()
+        .unwrap_or("")
+        .contains(&format!("serving {first} ")));
+
     // The served artifact damaged in the model store: the health check says so, the loaded
     // copy keeps serving.
     let (name, ver) = first.split_once('@').unwrap();

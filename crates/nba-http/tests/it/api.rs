@@ -21,7 +21,7 @@ impl Drop for TempDir {
 }
 
 /// Every tool, in catalog order.
-const TOOLS: [&str; 29] = [
+const TOOLS: [&str; 33] = [
     "list_teams",
     "find_team",
     "search_players",
@@ -51,6 +51,10 @@ const TOOLS: [&str; 29] = [
     "list_models",
     "promote_model",
     "rollback_model",
+    "start_rollout",
+    "rollout_status",
+    "advance_rollout",
+    "stop_rollout",
 ];
 
 thread_local! {

@@ -13,7 +13,7 @@ use rmcp::ServiceError;
 use serde_json::{json, Map, Value};
 
 /// Every tool, in catalog order.
-const TOOLS: [&str; 29] = [
+const TOOLS: [&str; 33] = [
     "list_teams",
     "find_team",
     "search_players",
@@ -43,6 +43,10 @@ const TOOLS: [&str; 29] = [
     "list_models",
     "promote_model",
     "rollback_model",
+    "start_rollout",
+    "rollout_status",
+    "advance_rollout",
+    "stop_rollout",
 ];
 
 fn object(value: Value) -> Map<String, Value> {
@@ -147,9 +151,19 @@ async fn lists_all_tools_with_schemas_and_read_only_hints() {
                 "backup_create",
                 "promote_model",
                 "rollback_model",
+                "start_rollout",
+                "advance_rollout",
+                "stop_rollout",
             ]
             .contains(&name);
-            let repeats = ["backup_create", "rollback_model"].contains(&name);
+            let repeats = [
+                "backup_create",
+                "rollback_model",
+                "start_rollout",
+                "advance_rollout",
+                "stop_rollout",
+            ]
+            .contains(&name);
             assert_eq!(hints.read_only_hint, Some(!writes), "{name}");
             assert_eq!(
                 hints.destructive_hint,
@@ -399,6 +413,10 @@ async fn a_stdio_viewer_sees_and_calls_only_viewer_tools() {
         "list_models",
         "promote_model",
         "rollback_model",
+        "start_rollout",
+        "rollout_status",
+        "advance_rollout",
+        "stop_rollout",
     ] {
         assert!(
             !names.contains(&hidden),

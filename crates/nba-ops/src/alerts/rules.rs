@@ -23,16 +23,18 @@ pub enum RuleKind {
     FeatureDrift,
     PerformanceDegradation,
     BackupStale,
+    RolloutRolledBack,
 }
 
 impl RuleKind {
-    pub const ALL: [RuleKind; 6] = [
+    pub const ALL: [RuleKind; 7] = [
         RuleKind::SystemUnhealthy,
         RuleKind::ErrorRate,
         RuleKind::LatencyP95,
         RuleKind::FeatureDrift,
         RuleKind::PerformanceDegradation,
         RuleKind::BackupStale,
+        RuleKind::RolloutRolledBack,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -43,6 +45,7 @@ impl RuleKind {
             RuleKind::FeatureDrift => "feature_drift",
             RuleKind::PerformanceDegradation => "performance_degradation",
             RuleKind::BackupStale => "backup_stale",
+            RuleKind::RolloutRolledBack => "rollout_rolled_back",
         }
     }
 
@@ -65,6 +68,7 @@ impl RuleKind {
             RuleKind::FeatureDrift => rule(Severity::Warning, 1.0, 0, 0),
             RuleKind::PerformanceDegradation => rule(Severity::Warning, 0.02, 0, 50),
             RuleKind::BackupStale => rule(Severity::Warning, 0.0, 0, 1),
+            RuleKind::RolloutRolledBack => rule(Severity::Warning, 0.0, 0, 1),
         }
     }
 }
@@ -128,6 +132,7 @@ impl Rule {
             RuleKind::FeatureDrift => &config.feature_drift,
             RuleKind::PerformanceDegradation => &config.performance_degradation,
             RuleKind::BackupStale => &config.backup_stale,
+            RuleKind::RolloutRolledBack => &config.rollout_rolled_back,
         };
         let d = kind.defaults();
         Rule {
@@ -148,20 +153,24 @@ impl Rule {
             RuleKind::ErrorRate | RuleKind::LatencyP95 => self.traffic(input.sampler),
             RuleKind::FeatureDrift => self.drift(input.drift.as_ref()),
             RuleKind::PerformanceDegradation => self.performance(input.performance.as_ref()),
-            RuleKind::BackupStale => self.backup_stale(input.health),
+            RuleKind::BackupStale => self.component(input.health, "backup", "Backups"),
+            RuleKind::RolloutRolledBack => {
+                self.component(input.health, "rollout", "Model roll-out")
+            }
         }
     }
 
-    /// The `backup` health component (present when the server schedules backups) is not
-    /// healthy: the last backup failed, or the newest good one is too old.
-    fn backup_stale(&self, health: Option<&HealthReport>) -> Observation {
-        let Some(backup) = health.and_then(|r| r.components.get("backup")) else {
-            return Observation::clear("no scheduled backups");
+    /// A health component is not healthy: `backup` (present when the server schedules
+    /// backups: the last backup failed, or the newest good one is too old) or `rollout` (a
+    /// model roll-out was rolled back by its guards within the last hour).
+    fn component(&self, health: Option<&HealthReport>, name: &str, label: &str) -> Observation {
+        let Some(c) = health.and_then(|r| r.components.get(name)) else {
+            return Observation::clear(format!("no {name} health component"));
         };
-        if backup.status == Status::Healthy {
-            return Observation::clear(backup.message.clone());
+        if c.status == Status::Healthy {
+            return Observation::clear(c.message.clone());
         }
-        Observation::breach(None, format!("Backups: {}", backup.message))
+        Observation::breach(None, format!("{label}: {}", c.message))
     }
 
     fn system_unhealthy(&self, health: Option<&HealthReport>) -> Observation {

@@ -280,6 +280,28 @@ pub fn encode_registry(m: &Metrics, out: &mut Exposition) {
         "When the audit and prediction logs were last saved beside the newest backup (Unix seconds; 0: never): the loss window of a restore starts here.",
         m.backup_journal_last.get() as f64,
     );
+    out.counters(
+        "nba_mcp_rollout_predictions_total",
+        "Predictions during a model roll-out by model version and arm (baseline, candidate answered; shadow scored off the request path).",
+        &m.rollout_predictions,
+    );
+    out.single(
+        "nba_mcp_rollout_share_basis_points",
+        "gauge",
+        "The canary candidate's share of prediction traffic now, in basis points (0: no canary).",
+        m.rollout_share.get() as f64,
+    );
+    out.counters(
+        "nba_mcp_rollout_events_total",
+        "Roll-out steps by event (started, advanced, promoted, rolled_back, stopped).",
+        &m.rollout_events,
+    );
+    out.single(
+        "nba_mcp_shadow_dropped_total",
+        "counter",
+        "Shadow scorings dropped because the shadow queue was full.",
+        m.shadow_dropped.get() as f64,
+    );
 }
 
 fn escape(v: &str) -> String {

@@ -86,6 +86,18 @@ pub struct Metrics {
     /// `nba_mcp_backup_journal_last_timestamp_seconds`: when the logs were last known
     /// saved (the newest journal segment, or a check that found nothing new).
     pub backup_journal_last: Gauge,
+    /// `nba_mcp_rollout_predictions_total{model_version, arm}`: predictions during a
+    /// roll-out by the version that made them: `baseline` and `candidate` answered,
+    /// `shadow` was scored off the request path.
+    pub rollout_predictions: Family<Counter>,
+    /// `nba_mcp_rollout_share_basis_points`: the candidate's share of traffic now
+    /// (0: no canary; 10000: all).
+    pub rollout_share: Gauge,
+    /// `nba_mcp_rollout_events_total{event}`: started, advanced, promoted, rolled_back,
+    /// stopped.
+    pub rollout_events: Family<Counter>,
+    /// `nba_mcp_shadow_dropped_total`: shadow scorings dropped because the queue was full.
+    pub shadow_dropped: Counter,
 }
 
 impl Default for Metrics {
@@ -133,6 +145,10 @@ impl Metrics {
             backup_last_success: Gauge::default(),
             backup_last_bytes: Gauge::default(),
             backup_journal_last: Gauge::default(),
+            rollout_predictions: Family::new(&["model_version", "arm"]),
+            rollout_share: Gauge::default(),
+            rollout_events: Family::new(&["event"]),
+            shadow_dropped: Counter::default(),
         }
     }
 

@@ -1,0 +1,13 @@
+-- Model roll-outs (canary, shadow, blue-green): the plan and its progress as JSON, shared by
+-- every instance on this database. At most one runs at a time (the partial unique index);
+-- `revision` makes every change a compare-and-set, so two instances never both advance,
+-- promote or roll back the same step.
+CREATE TABLE rollouts (
+    id         BIGSERIAL PRIMARY KEY,
+    state      TEXT NOT NULL,
+    revision   BIGINT NOT NULL,
+    plan       TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE UNIQUE INDEX rollouts_one_running ON rollouts (state) WHERE state = 'running';
