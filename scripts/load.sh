@@ -13,6 +13,11 @@
 #   scripts/load.sh soak   [DURATION=10m] [RATE=500]    RSS and open fds every 5 s -> CSV, SVG plot
 #                                                       and the least-squares slope of each
 #   scripts/load.sh batch  [DURATION=30s] [RATE=20]     POST /v1/predict/batch with 100 games
+#   scripts/load.sh rollout [RATE=500] [BAKE=10]        predictions (REST and MCP) at RATE across two
+#                                                       model roll-outs: a canary promoted (steps 5, 25,
+#                                                       50, 100 %, BAKE s each) and one rolled back by a
+#                                                       guard it breaks; fails on any failed request or
+#                                                       an unexpected verdict; answers per version
 #
 # Every mode first runs the mix at WARM_RATE (200) req/s for WARM_DURATION (20s) on the cold
 # server and reports it apart (cold-start.md). Output goes to target/load/<mode>-<time>/ (k6 summary JSON, samples, plot, report.md).
@@ -114,5 +119,44 @@ case "$MODE" in
     { echo "## soak: mixed at $RATE req/s for $DUR ($(nproc) CPUs, $(date -u +%F))"; header; row "$r"; } | tee "$OUT/report.md"
     python3 scripts/bench/soak_plot.py "$OUT/samples.csv" "$OUT/soak.svg" | tee -a "$OUT/report.md"
     ;;
-  *) echo "usage: scripts/load.sh load|stress|soak|batch [args] (see the header)" >&2; exit 2 ;;
+  rollout)
+    RATE=${2:-500} BAKE=${3:-10}
+    $BIN users add deployer --role ml_engineer --service >/dev/null 2>&1
+    DKEY=$($BIN keys create deployer --label deploy --expires-in 1d 2>/dev/null)
+    tool() {
+      curl -sS -XPOST "http://$ADDR/v1/tools/$1" -H "Authorization: Bearer $DKEY" \
+        -H 'content-type: application/json' -d "$2"
+    }
+    field() { python3 -c "import json, sys; v = json.load(sys.stdin); print($1)"; }
+    CHAMPION=$(tool list_models '{}' | field 'v["serving"]')
+    # A legitimately different model: the same features trained on fewer seasons.
+    CANDIDATE=$($BIN train --seasons 2001-2026 --json 2>/dev/null | field 'v["name"] + "@" + v["version"]')
+    echo "champion $CHAMPION, candidate $CANDIDATE" | tee "$OUT/report.md"
+    # phase NAME DURATION EXPECTED START_ARGS: predictions at RATE for DURATION while a
+    # roll-out started 3 s in runs; its verdict must be EXPECTED and no request may fail.
+    phase() {
+      local name=$1 dur=$2 want=$3 args=$4 r state starter
+      (sleep 3; tool start_rollout "$args" >"$OUT/$name-start.json") &
+      starter=$!
+      r=$(run_k6 "$name" "$RATE" "$dur" predict)
+      wait "$starter"
+      tool rollout_status '{}' >"$OUT/$name-status.json"
+      state=$(field 'v["recent"][0]["state"] if v["recent"] else "none"' <"$OUT/$name-status.json")
+      { echo; echo "## $name: predictions at $RATE req/s for $dur, verdict $state (expected $want)"; header; row "$r"
+        echo; echo "answers by model version and arm (this phase and before):"; echo '```'
+        curl -fsS -H "Authorization: Bearer $KEY" "http://$ADDR/metrics" | grep -E '^nba_mcp_rollout_(predictions_total|events_total)' || true
+        echo '```'
+        field '"\n".join(e["at"] + " " + e["event"] + ": " + e["detail"] for e in v["recent"][0]["events"])' <"$OUT/$name-status.json"
+      } | tee -a "$OUT/report.md"
+      set -- $r
+      [ "$state" = "$want" ] || { echo "FAILED: $name ended $state, not $want (see $OUT/$name-start.json)" >&2; exit 1; }
+      awk -v f="$7" 'BEGIN { exit !(f == 0) }' || { echo "FAILED: $7% of requests failed during $name" >&2; exit 1; }
+    }
+    phase canary-promoted "$(( 4 * BAKE + 30 ))s" promoted \
+      "{\"model\": \"$CANDIDATE\", \"steps\": [5, 25, 50, 100], \"bake_seconds\": $BAKE}"
+    # Back to the first champion, with a disagreement guard no different model can hold.
+    phase canary-rolled-back 30s rolled_back \
+      "{\"model\": \"$CHAMPION\", \"bake_seconds\": 600, \"guards\": {\"max_disagreement\": 0.001}}"
+    ;;
+  *) echo "usage: scripts/load.sh load|stress|soak|batch|rollout [args] (see the header)" >&2; exit 2 ;;
 esac

@@ -2,7 +2,7 @@
 // answer delays no later request and latency is free of coordinated omission.
 //
 // Environment: BASE (http://host:port), KEY (API key), RATE (requests per second),
-// DURATION (e.g. 10m), MIX (mixed | batch), VUS (pre-allocated virtual users).
+// DURATION (e.g. 10m), MIX (mixed | batch | predict), VUS (pre-allocated virtual users).
 // A request counts as failed on any non-2xx status, a tool error ("isError":true) or a
 // JSON-RPC error; thresholds fail the run on more than 0.1% failed requests.
 import http from 'k6/http';
@@ -99,6 +99,10 @@ export default function () {
     const games = [];
     for (let i = 0; i < 100; i++) games.push(game());
     res = rest('/v1/predict/batch', { games }, 'POST /v1/predict/batch (100 games)');
+  } else if (MIX === 'predict') {
+    // Predictions only (the traffic a model roll-out splits): half REST, half MCP.
+    if (Math.random() < 0.5) res = rest('/v1/predict', game(), 'POST /v1/predict');
+    else res = mcp('predict_game', game());
   } else {
     // The mix: half predictions over REST, a fifth over MCP, the rest data tools.
     const r = Math.random();

@@ -124,6 +124,12 @@ enum Command {
         #[command(subcommand)]
         cmd: model_cmd::ModelsCmd,
     },
+    /// Model roll-outs: start (canary, shadow, blue-green), status, advance, stop; the same
+    /// as the roll-out tools, audited.
+    Rollout {
+        #[command(subcommand)]
+        cmd: model_cmd::RolloutCmd,
+    },
     /// Database maintenance: check (integrity, size, rows), optimize (statistics, VACUUM).
     Db {
         #[command(subcommand)]
@@ -342,6 +348,18 @@ async fn run() -> Result<()> {
                 model_cmd::models(store, registry.as_ref(), cmd).await
             })
             .await
+        }
+        Command::Rollout { cmd } => {
+            let store = open(&settings).await?;
+            let config = nba_app::predict::ModelConfig {
+                registry: settings.registry()?,
+                spec: settings.model.clone(),
+            };
+            let app = nba_app::App::with_models(store.clone(), config).await?;
+            let out = model_cmd::rollout(&app, cmd).await;
+            app.close().await;
+            store.close().await;
+            out
         }
         Command::Backup { cmd } => backup_cmd::run(&settings, cmd).await,
         Command::Completions { .. } => unreachable!("handled before the configuration is read"),

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use nba_app::models::{self, TrainRequest, Trained};
+use nba_app::rollout::{Guards, Mode, RolloutView, StartRequest, Sticky};
 use nba_model::evaluate::{season_label, Evaluation, Scores};
 use nba_model::metrics::reliability;
 use nba_model::svg::{reliability_svg, Series};
@@ -79,6 +80,110 @@ pub enum ModelsCmd {
         #[arg(long, default_value = nba_registry::CHAMPION)]
         alias: String,
     },
+}
+
+/// `nba-mcp rollout ...`: model roll-outs, as the roll-out tools do them (the command line
+/// acts as an admin, audited as principal `cli`). A running server serves a started
+/// roll-out within its refresh (2 s) and judges it on its own traffic.
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum RolloutCmd {
+    /// Start a roll-out of a stored model (`name@version` or an alias) against the served
+    /// alias, after a check on the last 500 finished games.
+    Start {
+        model: String,
+        /// `canary` (default: a growing share of predictions), `shadow` (scored beside the
+        /// champion, never served) or `blue_green` (kept warm; `advance` switches).
+        #[arg(long, value_parser = parse_mode)]
+        mode: Option<Mode>,
+        /// Canary steps, percent, growing to 100: `5,10,25,50,100` (the default).
+        #[arg(long, value_delimiter = ',')]
+        steps: Option<Vec<u32>>,
+        /// Seconds each canary step must hold its guards (default 300).
+        #[arg(long)]
+        bake_seconds: Option<u64>,
+        /// Shadow: the share of requests the candidate scores, percent (default 10).
+        #[arg(long)]
+        shadow_percent: Option<u32>,
+        /// `game` (default) or `principal`: what keeps a request on one model.
+        #[arg(long, value_parser = parse_sticky)]
+        sticky: Option<Sticky>,
+        /// Guards as JSON, any left out keeps its default:
+        /// '{"min_samples": 500, "max_p99_ms": 50, "max_error_rate": 0.01,
+        /// "max_disagreement": 0.1, "max_brier_increase": 0.01}'.
+        #[arg(long, value_parser = parse_guards)]
+        guards: Option<Guards>,
+    },
+    /// The running roll-out and the latest finished ones, as JSON (each server's own
+    /// answers per side are in the `rollout_status` tool of that server).
+    Status,
+    /// Move the running roll-out on now: next canary step, or the switch to the candidate.
+    Advance,
+    /// Stop the running roll-out; the alias stays where it is.
+    Stop {
+        /// Why, for the audit log.
+        #[arg(long)]
+        reason: Option<String>,
+    },
+}
+
+fn parse_json_word<T: serde::de::DeserializeOwned>(s: &str, words: &str) -> Result<T, String> {
+    serde_json::from_value(serde_json::Value::String(s.to_string()))
+        .map_err(|_| format!("'{s}' is not one of {words}"))
+}
+
+fn parse_mode(s: &str) -> Result<Mode, String> {
+    parse_json_word(s, "canary, shadow, blue_green")
+}
+
+fn parse_sticky(s: &str) -> Result<Sticky, String> {
+    parse_json_word(s, "game, principal")
+}
+
+fn parse_guards(s: &str) -> Result<Guards, String> {
+    serde_json::from_str(s).map_err(|e| format!("guards: {e}"))
+}
+
+/// Runs one `rollout` command on `app` (opened with the configured models); prints JSON.
+pub async fn rollout(app: &nba_app::App, cmd: RolloutCmd) -> Result<()> {
+    let actor = nba_app::Caller::cli();
+    let out = match cmd {
+        RolloutCmd::Start {
+            model,
+            mode,
+            steps,
+            bake_seconds,
+            shadow_percent,
+            sticky,
+            guards,
+        } => {
+            let request = StartRequest {
+                model,
+                mode,
+                steps,
+                bake_seconds,
+                shadow_percent,
+                sticky,
+                guards,
+            };
+            serde_json::to_value(quiet(app.start_rollout(&actor, request).await?))?
+        }
+        RolloutCmd::Status => {
+            let (current, recent) = app.rollout_status(11).await?;
+            serde_json::json!({"current": current.map(quiet), "recent": recent})
+        }
+        RolloutCmd::Advance => serde_json::to_value(quiet(app.advance_rollout(&actor).await?))?,
+        RolloutCmd::Stop { reason } => {
+            serde_json::to_value(quiet(app.stop_rollout(&actor, reason).await?))?
+        }
+    };
+    println!("{}", serde_json::to_string_pretty(&out)?);
+    Ok(())
+}
+
+/// This process serves no traffic: its window of answers is not worth showing.
+fn quiet(mut v: RolloutView) -> RolloutView {
+    v.window = None;
+    v
 }
 
 pub async fn models(store: &Store, registry: &dyn ModelRegistry, cmd: ModelsCmd) -> Result<()> {

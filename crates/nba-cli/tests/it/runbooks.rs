@@ -430,6 +430,30 @@ fn model_rollback_and_model_restore_runbooks_work_as_written() {
         .as_str()
         .unwrap_or("")
         .contains(&format!("serving {first} ")));
+    // The command line reads the same roll-outs, and starts one the server then serves.
+    let said = site.ok(&["rollout", "status"]);
+    assert!(
+        said.contains("stopped") && said.contains("p99 above the SLO"),
+        "{said}"
+    );
+    let said = site.ok(&["rollout", "start", &second, "--mode", "shadow"]);
+    assert!(
+        said.contains("\"shadow\"") && said.contains("running"),
+        "{said}"
+    );
+    poll_until(
+        Duration::from_secs(20),
+        "the server serves the shadow",
+        || {
+            let h = health(&addr, &key, "rollout");
+            h["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("running: shadow"))
+                .then_some(h)
+        },
+    );
+    let said = site.ok(&["rollout", "stop", "--reason", "checked"]);
+    assert!(said.contains("stopped by cli: checked"), "{said}");
 
     // The served artifact damaged in the model store: the health check says so, the loaded
     // copy keeps serving.
