@@ -1009,8 +1009,13 @@ impl App {
             return Ok(view(&updated, &plan, self.window_of(updated.id)));
         }
         // The last step, a shadow or a blue-green switch: the alias moves to the candidate,
-        // through the same checked, audited path as promote_model.
+        // through the same checked, audited path as promote_model. The roll-out is claimed
+        // first (a compare-and-set), so of several instances deciding at once only one moves
+        // the alias; one that stops between claim and move leaves it running, and the next
+        // verdict claims it again.
         let registry = self.model_registry()?;
+        plan.log(now, "promoting", format!("moving '{}': {why}", plan.alias));
+        let row = self.cas(&row, "running", &plan, now).await?;
         crate::models::promote(
             self.store(),
             registry.as_ref(),

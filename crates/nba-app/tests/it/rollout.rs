@@ -362,3 +362,97 @@ async fn a_shadow_scores_the_candidate_without_serving_it_and_stops_on_request()
     assert_eq!(champion_of(dir.path()), first);
     assert!(status(app).await["current"].is_null());
 }
+
+/// Two instances on one store and one model store: a roll-out started on one is served by
+/// the other at its next refresh, both judge their own traffic, and the promotion happens
+/// once (one `models:promote`, one `models:rollout_promote` in the audit log) however many
+/// instances decide it at the same time.
+#[tokio::test]
+async fn two_instances_serve_one_roll_out_and_promote_it_once() {
+    let dir = TempDir::new("two-instances");
+    copy_tree(model_store(), dir.path());
+    let first = champion_of(dir.path());
+    let c = candidate(dir.path(), "two", 0.05).await;
+    let db = TempDir::new("two-instances-db");
+    let store_a = crate::common::models::open_private_db(&db).await;
+    let url = crate::common::sqlite_url(&db.path().join("nba.db"));
+    let store_b = nba_store::Store::open(&nba_store::StoreOptions::new(url))
+        .await
+        .expect("open the second instance's store");
+    let open = |store| async {
+        App::with_models(
+            store,
+            nba_app::predict::ModelConfig {
+                registry: std::sync::Arc::new(FolderRegistry::new(dir.path())),
+                spec: nba_registry::CHAMPION.into(),
+            },
+        )
+        .await
+        .expect("an instance")
+    };
+    let (a, b) = (open(store_a).await, open(store_b).await);
+    let engineer = Caller::local(Role::MlEngineer, Transport::Http);
+    a.call_tool(
+        &engineer,
+        "start_rollout",
+        json!({"model": c.to_string(), "steps": [50, 100], "bake_seconds": 1,
+               "guards": {"min_samples": 20}}),
+    )
+    .await
+    .expect("start on a");
+    b.refresh_models().await.expect("b refreshes");
+    let mut on_b = std::collections::BTreeSet::new();
+    for i in 0..200 {
+        let p = b
+            .call_tool(&engineer, "predict_game", game(i))
+            .await
+            .unwrap();
+        on_b.insert(served(&p));
+    }
+    assert_eq!(
+        on_b,
+        [first.to_string(), c.to_string()].into(),
+        "b serves the canary a started"
+    );
+    for _ in 0..40 {
+        for app in [&a, &b] {
+            for i in 0..100 {
+                app.call_tool(&engineer, "predict_game", game(i))
+                    .await
+                    .expect("answered");
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        // Both judge at once; one of them moves the roll-out on.
+        let (ra, rb) = tokio::join!(a.refresh_models(), b.refresh_models());
+        ra.expect("a refreshes");
+        rb.expect("b refreshes");
+        if status(&a).await["current"].is_null() {
+            break;
+        }
+    }
+    assert_eq!(status(&b).await["recent"][0]["state"], "promoted");
+    assert_eq!(champion_of(dir.path()), c);
+    for app in [&a, &b] {
+        app.refresh_models().await.expect("refresh after the promotion");
+    }
+    for app in [&a, &b] {
+        let p = app
+            .call_tool(&engineer, "predict_game", game(7))
+            .await
+            .unwrap();
+        assert_eq!(served(&p), c.to_string());
+    }
+    a.close().await;
+    b.close().await;
+    let audit = a.store().audit_records(0, 1_000_000).await.expect("audit");
+    let actions: Vec<&str> = audit
+        .iter()
+        .map(|r| r.entry.action.as_str())
+        .filter(|a| a.starts_with("models:"))
+        .collect();
+    let count = |action: &str| actions.iter().filter(|a| **a == action).count();
+    assert_eq!(count("models:promote"), 1, "{actions:?}");
+    assert_eq!(count("models:rollout_promote"), 1);
+    assert_eq!(count("models:rollout_advance"), 1);
+}
