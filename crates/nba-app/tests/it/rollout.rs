@@ -434,7 +434,9 @@ async fn two_instances_serve_one_roll_out_and_promote_it_once() {
     assert_eq!(status(&b).await["recent"][0]["state"], "promoted");
     assert_eq!(champion_of(dir.path()), c);
     for app in [&a, &b] {
-        app.refresh_models().await.expect("refresh after the promotion");
+        app.refresh_models()
+            .await
+            .expect("refresh after the promotion");
     }
     for app in [&a, &b] {
         let p = app
