@@ -83,23 +83,26 @@ impl Store {
             LOG.select_list()
         );
         let rows = sqlx::query(&sql).bind(limit).fetch_all(&self.pool).await?;
-        rows.iter()
-            .map(|r| {
-                Ok(PredictionLogRow {
-                    created_at: r.try_get(0)?,
-                    request_id: r.try_get(1)?,
-                    model_name: r.try_get(2)?,
-                    model_version: r.try_get(3)?,
-                    game_date: r.try_get(4)?,
-                    home_id: r.try_get(5)?,
-                    away_id: r.try_get(6)?,
-                    neutral: r.try_get::<i64, _>(7)? != 0,
-                    features: r.try_get(8)?,
-                    prob_home: r.try_get(9)?,
-                    margin: r.try_get(10)?,
-                })
-            })
-            .collect()
+        log_rows(&rows)
+    }
+
+    /// The most recent logged predictions made by model version `model_version`, newest
+    /// first (what drift compares with that version's reference).
+    pub async fn recent_predictions_of(
+        &self,
+        model_version: &str,
+        limit: i64,
+    ) -> Result<Vec<PredictionLogRow>, StoreError> {
+        let sql = format!(
+            "SELECT {} FROM prediction_log WHERE model_version = $1 ORDER BY id DESC LIMIT $2",
+            LOG.select_list()
+        );
+        let rows = sqlx::query(&sql)
+            .bind(model_version.to_string())
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        log_rows(&rows)
     }
 }
 
@@ -224,4 +227,24 @@ impl Store {
             .await?;
         Ok(n)
     }
+}
+
+fn log_rows(rows: &[sqlx::any::AnyRow]) -> Result<Vec<PredictionLogRow>, StoreError> {
+    rows.iter()
+        .map(|r| {
+            Ok(PredictionLogRow {
+                created_at: r.try_get(0)?,
+                request_id: r.try_get(1)?,
+                model_name: r.try_get(2)?,
+                model_version: r.try_get(3)?,
+                game_date: r.try_get(4)?,
+                home_id: r.try_get(5)?,
+                away_id: r.try_get(6)?,
+                neutral: r.try_get::<i64, _>(7)? != 0,
+                features: r.try_get(8)?,
+                prob_home: r.try_get(9)?,
+                margin: r.try_get(10)?,
+            })
+        })
+        .collect()
 }

@@ -73,7 +73,11 @@ impl App {
         for (name, values) in &serving.reference {
             monitor.set_reference(name.clone(), values.clone());
         }
-        let rows = self.store().recent_predictions(window).await?;
+        // The served version's own predictions: during a roll-out the log holds two.
+        let rows = self
+            .store()
+            .recent_predictions_of(&serving.artifact.version, window)
+            .await?;
         let mut recent: BTreeMap<String, Vec<f64>> = BTreeMap::new();
         for r in &rows {
             let Ok(serde_json::Value::Object(map)) =

@@ -156,6 +156,24 @@ async fn a_canary_grows_to_the_whole_traffic_and_promotes_with_every_request_ans
         .await
         .unwrap();
     assert_eq!(served(&p), c.to_string(), "the candidate serves everything");
+    // Drift compares the served version's own logged predictions only.
+    app.close().await;
+    let logged = app
+        .store()
+        .recent_predictions(1_000_000)
+        .await
+        .expect("log");
+    let of_c = logged
+        .iter()
+        .filter(|r| r.model_version == c.version)
+        .count();
+    assert!(
+        of_c > 0 && of_c < logged.len(),
+        "{of_c} of {}",
+        logged.len()
+    );
+    let drift = app.drift_report(Some(10_000)).await.expect("drift");
+    assert_eq!(drift.recent_predictions, of_c.min(10_000));
 
     let audit = app.store().audit_records(0, 1000).await.expect("audit");
     let actions: Vec<(String, String)> = audit

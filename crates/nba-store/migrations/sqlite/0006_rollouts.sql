@@ -11,3 +11,6 @@ CREATE TABLE rollouts (
     updated_at TEXT NOT NULL
 );
 CREATE UNIQUE INDEX rollouts_one_running ON rollouts (state) WHERE state = 'running';
+
+-- Drift reads the newest predictions of one model version (a roll-out logs two).
+CREATE INDEX prediction_log_version ON prediction_log (model_version, id);
