@@ -18,6 +18,8 @@ pub const MODEL_REFRESH: Duration = Duration::from_secs(2);
 pub const MONITOR_EVERY: Duration = Duration::from_secs(300);
 /// How long a rolled-back roll-out keeps the `rollout` health component degraded.
 const ROLLBACK_DEGRADES_FOR: chrono::Duration = chrono::Duration::hours(1);
+/// Finished roll-outs kept (with their plans and events); older ones are pruned.
+pub const ROLLOUTS_KEPT: i64 = 1000;
 /// How often the prediction and audit logs are pruned.
 pub const RETENTION_EVERY: Duration = Duration::from_secs(600);
 
@@ -113,6 +115,10 @@ async fn prune_logs(store: &nba_store::Store, limits: &Limits) {
     {
         Ok(n) => m.log_pruned.with(&["audit"], |c| c.add(n)),
         Err(e) => tracing::warn!(error = %e, "audit log retention failed"),
+    }
+    match store.prune_rollouts(ROLLOUTS_KEPT).await {
+        Ok(n) => m.log_pruned.with(&["rollout"], |c| c.add(n)),
+        Err(e) => tracing::warn!(error = %e, "roll-out retention failed"),
     }
     if let Ok(n) = store.prediction_log_rows().await {
         m.log_rows.with(&["prediction"], |g| g.set(n));

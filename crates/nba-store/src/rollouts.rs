@@ -100,4 +100,17 @@ impl Store {
         .await?;
         r.as_ref().map(row).transpose()
     }
+
+    /// Removes finished roll-outs beyond the newest `keep` of them (the running one always
+    /// stays); how many were removed.
+    pub async fn prune_rollouts(&self, keep: i64) -> Result<u64, StoreError> {
+        let done = sqlx::query(
+            "DELETE FROM rollouts WHERE state <> 'running' AND id NOT IN \
+             (SELECT id FROM rollouts WHERE state <> 'running' ORDER BY id DESC LIMIT $1)",
+        )
+        .bind(keep.max(0))
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
+    }
 }
