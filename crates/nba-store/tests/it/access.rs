@@ -477,29 +477,6 @@ async fn access_tables_are_not_readable(store: Store) {
     }
 }
 
-macro_rules! both {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            use super::*;
-            $(
-                #[tokio::test(flavor = "multi_thread")]
-                async fn $name() {
-                    on(Backend::Sqlite, super::$name).await;
-                }
-            )*
-        }
-        mod postgres {
-            use super::*;
-            $(
-                #[tokio::test(flavor = "multi_thread")]
-                async fn $name() {
-                    on(Backend::Postgres, super::$name).await;
-                }
-            )*
-        }
-    };
-}
-
 both!(
     principals_are_created_listed_and_disabled,
     api_keys_are_found_by_hash_revoked_and_touched,

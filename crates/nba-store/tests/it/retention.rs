@@ -427,29 +427,6 @@ async fn the_anchor_is_not_readable(store: Store) {
     }
 }
 
-macro_rules! both {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            use super::*;
-            $(
-                #[tokio::test(flavor = "multi_thread")]
-                async fn $name() {
-                    on(Backend::Sqlite, super::$name).await;
-                }
-            )*
-        }
-        mod postgres {
-            use super::*;
-            $(
-                #[tokio::test(flavor = "multi_thread")]
-                async fn $name() {
-                    on(Backend::Postgres, super::$name).await;
-                }
-            )*
-        }
-    };
-}
-
 both!(
     a_fresh_store_has_nothing_to_prune,
     predictions_are_pruned_by_age_then_count,

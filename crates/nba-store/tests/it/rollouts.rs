@@ -75,29 +75,6 @@ async fn finished_roll_outs_are_pruned_beyond_a_count(store: Store) {
     );
 }
 
-macro_rules! both {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            use super::*;
-            $(
-                #[tokio::test(flavor = "multi_thread")]
-                async fn $name() {
-                    on(Backend::Sqlite, super::$name).await;
-                }
-            )*
-        }
-        mod postgres {
-            use super::*;
-            $(
-                #[tokio::test(flavor = "multi_thread")]
-                async fn $name() {
-                    on(Backend::Postgres, super::$name).await;
-                }
-            )*
-        }
-    };
-}
-
 both!(
     one_runs_at_a_time_and_every_change_is_a_compare_and_set,
     finished_roll_outs_are_pruned_beyond_a_count,
