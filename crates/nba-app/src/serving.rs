@@ -189,10 +189,7 @@ impl App {
             return ComponentHealth::healthy(format!(
                 "roll-out {} running: {} {} -> {} at {} %",
                 c.id,
-                serde_json::to_value(c.mode)
-                    .unwrap_or_default()
-                    .as_str()
-                    .unwrap_or("-"),
+                c.mode.as_str(),
                 c.baseline,
                 c.candidate,
                 c.share_percent

@@ -53,7 +53,8 @@ pub enum Mode {
 }
 
 impl Mode {
-    fn as_str(self) -> &'static str {
+    /// The name the tools take and show (`blue_green`).
+    pub fn as_str(self) -> &'static str {
         match self {
             Mode::Canary => "canary",
             Mode::Shadow => "shadow",
