@@ -152,7 +152,7 @@ impl From<nba_model::ModelError> for AppError {
     fn from(e: nba_model::ModelError) -> Self {
         use nba_model::ModelError as M;
         match e {
-            M::NoTrainingData { .. } | M::NothingToEvaluate(_) | M::InvalidName(_) => {
+            M::NoTrainingData { .. } | M::NothingToEvaluate(_) | M::InvalidName(_) | M::Onnx(_) => {
                 AppError::InvalidArgument(e.to_string())
             }
             M::NotFound(_) => AppError::NotFound(e.to_string()),

@@ -4,7 +4,7 @@
 
 use chrono::NaiveDate;
 use nba_model::evaluate::{self, Benchmark, Evaluation};
-use nba_model::{train, Artifact, FeatureConfig, GameInput, ModelRef, TrainConfig};
+use nba_model::{onnx, train, Artifact, FeatureConfig, GameInput, ModelRef, TrainConfig};
 use nba_registry::ModelRegistry;
 use nba_store::{GameRecord, Store};
 
@@ -118,6 +118,7 @@ impl Trained {
             "version": a.version,
             "path": self.location,
             "sha256": a.content_sha256(),
+            "kind": a.parameters.kind(),
             "training": a.training,
             "metrics": a.metrics,
         })
@@ -150,6 +151,88 @@ pub async fn train(
         registry.set_alias(alias, &ModelRef::of(&artifact)).await?;
     }
     Ok(Trained { artifact, location })
+}
+
+/// The features of every finished game of `seasons` (each computed from the games before
+/// its date only, as the server computes them) with the contract a model trained on them
+/// must carry: `nba-mcp models export-features` writes them for training elsewhere.
+pub async fn export_features(
+    store: &Store,
+    seasons: (i64, i64),
+) -> Result<(Vec<(GameInput, train::Example)>, onnx::ExportContract), AppError> {
+    let (games, _) = load_games(store).await?;
+    let (rows, contract) = tokio::task::spawn_blocking(move || {
+        onnx::export(&games, seasons, FeatureConfig::default())
+    })
+    .await
+    .map_err(|e| AppError::Internal(format!("export task failed: {e}")))?;
+    if rows.is_empty() {
+        return Err(AppError::InvalidArgument(format!(
+            "seasons {}-{} have no finished games in the store",
+            seasons.0, seasons.1
+        )));
+    }
+    Ok((rows, contract))
+}
+
+/// What to import as an ONNX model.
+#[derive(Debug, Clone)]
+pub struct ImportRequest {
+    pub name: String,
+    /// Default: `onnx.<12 hex of the file's SHA-256>`.
+    pub version: Option<String>,
+    /// Point this alias at it (audited as `models:promote`).
+    pub alias: Option<String>,
+    /// Where the bytes came from, for the audit log.
+    pub source: String,
+}
+
+/// An imported model, where it went, and whether the store's games still hash as they did
+/// when its training features were exported.
+pub struct ImportedModel {
+    pub trained: Trained,
+    pub data_matches_export: bool,
+}
+
+/// Checks an ONNX model against its contract (see `nba_model::onnx`), scores it on the
+/// seasons it was trained on, stores it as an artifact and optionally points an alias at
+/// it. Needs `models:train` (and `models:deploy` for an alias); audited as `models:import`.
+pub async fn import_onnx(
+    store: &Store,
+    registry: &dyn ModelRegistry,
+    actor: &crate::Caller,
+    bytes: Vec<u8>,
+    request: &ImportRequest,
+) -> Result<ImportedModel, AppError> {
+    crate::admin::authorize(actor, nba_auth::Permission::ModelsTrain)?;
+    if request.alias.is_some() {
+        crate::admin::authorize(actor, nba_auth::Permission::ModelsDeploy)?;
+    }
+    let (games, _) = load_games(store).await?;
+    let r = request.clone();
+    let imported = tokio::task::spawn_blocking(move || {
+        onnx::import(&bytes, &r.name, r.version.as_deref(), &games)
+    })
+    .await
+    .map_err(|e| AppError::Internal(format!("import task failed: {e}")))??;
+    let artifact = imported.artifact;
+    let location = registry.save(&artifact).await?;
+    let model = ModelRef::of(&artifact);
+    crate::admin::audit(
+        store,
+        actor,
+        "models:import",
+        &format!("{model} from {}", request.source),
+    )
+    .await?;
+    if let Some(alias) = &request.alias {
+        let from = registry.aliases().await?.remove(alias);
+        move_alias(store, registry, actor, "models:promote", alias, from, model).await?;
+    }
+    Ok(ImportedModel {
+        trained: Trained { artifact, location },
+        data_matches_export: imported.data_matches_export,
+    })
 }
 
 /// Predicts every regular-season game of `seasons` walk-forward (each season from a model

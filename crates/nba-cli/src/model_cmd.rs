@@ -80,6 +80,40 @@ pub enum ModelsCmd {
         #[arg(long, default_value = nba_registry::CHAMPION)]
         alias: String,
     },
+    /// Write the pre-game features of every finished game of some seasons to a CSV, and
+    /// beside it (`<out>.contract.json`) the contract a model trained on them must carry,
+    /// to train a model elsewhere (scripts/byom/train_sklearn.py does it with scikit-learn).
+    ExportFeatures {
+        /// Seasons by end year: `2005-2022`, `2022`, or `2021-22`.
+        #[arg(long)]
+        seasons: String,
+        /// The CSV to write.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Check an ONNX model against its contract (features, outputs, a probe), score it on
+    /// the seasons it was trained on and store it in the model store; audited.
+    ImportOnnx {
+        /// A `.onnx` file, or a model registered on MLflow: `models:/NAME/VERSION` or
+        /// `models:/NAME@ALIAS` (its `model.onnx`, as `mlflow.onnx.log_model` stores it).
+        source: String,
+        /// Model name in the model store.
+        #[arg(long)]
+        name: String,
+        /// Model version (default: `onnx.<12 hex of the file's SHA-256>`).
+        #[arg(long)]
+        version: Option<String>,
+        /// Point this alias at it (e.g. `challenger`; `champion` serves it at once).
+        #[arg(long)]
+        alias: Option<String>,
+        /// The MLflow tracking server a `models:/` source is on (default:
+        /// `MLFLOW_TRACKING_URI`, else the model store when it is MLflow).
+        #[arg(long)]
+        mlflow_uri: Option<String>,
+        /// Print the stored model as JSON instead of sentences.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// `nba-mcp rollout ...`: model roll-outs, as the roll-out tools do them (the command line
@@ -217,8 +251,14 @@ pub async fn models(store: &Store, registry: &dyn ModelRegistry, cmd: ModelsCmd)
         ModelsCmd::Show { spec, json } => {
             let model = registry.resolve_ref(&spec).await?;
             let a = registry.load(&model).await?;
+            let trainer = match &a.parameters {
+                nba_model::artifact::Parameters::Onnx(p) => p.trainer.clone(),
+                nba_model::artifact::Parameters::Linear(_) => "nba-mcp train".into(),
+            };
             let summary = serde_json::json!({
                 "model": model.to_string(),
+                "kind": a.parameters.kind(),
+                "trainer": trainer,
                 "features": a.features,
                 "training": a.training,
                 "metrics": a.metrics,
@@ -235,7 +275,151 @@ pub async fn models(store: &Store, registry: &dyn ModelRegistry, cmd: ModelsCmd)
         ModelsCmd::Rollback { alias } => {
             moved(models::rollback(store, registry, &actor, &alias).await?)
         }
+        ModelsCmd::ExportFeatures { seasons, out } => {
+            export_features(store, &seasons, &out).await?
+        }
+        ModelsCmd::ImportOnnx {
+            source,
+            name,
+            version,
+            alias,
+            mlflow_uri,
+            json,
+        } => {
+            let (bytes, from) = onnx_bytes(registry, &source, mlflow_uri).await?;
+            let request = models::ImportRequest {
+                name,
+                version,
+                alias: alias.clone(),
+                source: from.clone(),
+            };
+            let imported = models::import_onnx(store, registry, &actor, bytes, &request).await?;
+            let t = &imported.trained;
+            if json {
+                let mut v = t.summary();
+                v["data_matches_export"] = imported.data_matches_export.into();
+                println!("{v}");
+            } else {
+                let a = &t.artifact;
+                let m = &a.metrics.train;
+                println!(
+                    "imported {}@{} ({} features) from {from}; wrote {}",
+                    a.name,
+                    a.version,
+                    a.features.len(),
+                    t.location
+                );
+                println!(
+                    "in-sample on {}..{} ({} games): Brier {:.4}, log loss {:.4}, accuracy {:.3}, ECE {:.4}",
+                    season_label(a.training.seasons[0]),
+                    season_label(a.training.seasons[1]),
+                    m.games,
+                    m.brier,
+                    m.log_loss,
+                    m.accuracy,
+                    m.ece
+                );
+                if let Some(alias) = &alias {
+                    println!("alias {alias} -> {}@{}", a.name, a.version);
+                    eprintln!("a running server serves it within 2 s (its next model refresh)");
+                }
+            }
+            if !imported.data_matches_export {
+                eprintln!(
+                    "note: the store's games differ from those the features were exported from \
+                     (data hash); the scores above are on the store's games"
+                );
+            }
+        }
     }
+    Ok(())
+}
+
+/// The ONNX file a `models import-onnx` source names: a path, or `models:/...` on MLflow.
+async fn onnx_bytes(
+    registry: &dyn ModelRegistry,
+    source: &str,
+    mlflow_uri: Option<String>,
+) -> Result<(Vec<u8>, String)> {
+    if !source.starts_with("models:/") {
+        let path = Path::new(source);
+        let len = std::fs::metadata(path)
+            .with_context(|| format!("reading {}", path.display()))?
+            .len();
+        if len > nba_model::onnx::MAX_ONNX_BYTES as u64 {
+            anyhow::bail!(
+                "{} is {len} bytes; an ONNX model may be at most {} bytes",
+                path.display(),
+                nba_model::onnx::MAX_ONNX_BYTES
+            );
+        }
+        let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+        return Ok((bytes, path.display().to_string()));
+    }
+    let location = registry.location();
+    let uri = mlflow_uri
+        .or_else(|| std::env::var("MLFLOW_TRACKING_URI").ok())
+        .or_else(|| {
+            location
+                .strip_prefix("MLflow ")
+                .map(str::to_string)
+                .filter(|u| u.starts_with("http"))
+        })
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "'{source}' is on an MLflow server: give --mlflow-uri or set MLFLOW_TRACKING_URI"
+            )
+        })?;
+    let mlflow = nba_registry::MlflowRegistry::new(&uri)?;
+    Ok(mlflow.fetch_registered_file(source, "model.onnx").await?)
+}
+
+/// `models export-features`: the CSV (one row per finished game) and its contract.
+async fn export_features(store: &Store, seasons: &str, out: &Path) -> Result<()> {
+    let seasons = parse_seasons(seasons)?;
+    let (rows, contract) = models::export_features(store, seasons).await?;
+    let mut csv = String::from("date,season,stage,neutral_site,home_team_id,away_team_id,home_score,away_score,margin,home_win");
+    for f in nba_model::FEATURES {
+        csv.push(',');
+        csv.push_str(f);
+    }
+    csv.push('\n');
+    for (g, e) in &rows {
+        use std::fmt::Write as _;
+        let _ = write!(
+            csv,
+            "{},{},{},{},{},{},{},{},{},{}",
+            g.date,
+            g.season,
+            g.stage.as_str(),
+            u8::from(g.neutral),
+            g.home_id,
+            g.away_id,
+            g.home_score.unwrap_or_default(),
+            g.away_score.unwrap_or_default(),
+            e.margin,
+            u8::from(e.home_won())
+        );
+        for v in e.features.values {
+            let _ = write!(csv, ",{v}");
+        }
+        csv.push('\n');
+    }
+    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    std::fs::write(out, csv).with_context(|| format!("writing {}", out.display()))?;
+    let contract_path = PathBuf::from(format!("{}.contract.json", out.display()));
+    std::fs::write(&contract_path, serde_json::to_string(&contract)?)
+        .with_context(|| format!("writing {}", contract_path.display()))?;
+    println!(
+        "wrote {} games of {}..{} to {} and the contract to {}",
+        rows.len(),
+        season_label(seasons.0),
+        season_label(seasons.1),
+        out.display(),
+        contract_path.display()
+    );
     Ok(())
 }
 

@@ -21,12 +21,58 @@ use crate::train::TrainConfig;
 /// The artifact layout this build writes and the newest it reads.
 pub const FORMAT_VERSION: u32 = 1;
 
-/// The fitted layers.
+/// What predicts: the built-in linear layers, or an ONNX graph brought from elsewhere.
+/// Untagged, so a linear artifact is written exactly as before ONNX models existed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Parameters {
+#[serde(untagged)]
+pub enum Parameters {
+    Linear(LinearParameters),
+    Onnx(OnnxParameters),
+}
+
+/// The fitted layers of a model `nba-mcp train` made.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LinearParameters {
     pub scaler: Scaler,
     pub logistic: Linear,
     pub margin: Linear,
+}
+
+/// An ONNX model (see [`crate::onnx`] for the contract it keeps), stored inside the
+/// artifact so it is covered by the artifact's checksum and travels with it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OnnxParameters {
+    /// SHA-256 of the ONNX bytes.
+    pub onnx_sha256: String,
+    /// The ONNX file, base64 (standard alphabet, padded).
+    pub onnx_base64: String,
+    /// What made it, from the model's `nba_mcp.trainer` metadata or producer name.
+    pub trainer: String,
+}
+
+impl Parameters {
+    /// The linear layers, when this is a built-in model.
+    pub fn linear(&self) -> Option<&LinearParameters> {
+        match self {
+            Parameters::Linear(p) => Some(p),
+            Parameters::Onnx(_) => None,
+        }
+    }
+
+    pub fn linear_mut(&mut self) -> Option<&mut LinearParameters> {
+        match self {
+            Parameters::Linear(p) => Some(p),
+            Parameters::Onnx(_) => None,
+        }
+    }
+
+    /// `linear` or `onnx`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Parameters::Linear(_) => "linear",
+            Parameters::Onnx(_) => "onnx",
+        }
+    }
 }
 
 /// What the model was trained on.
@@ -39,7 +85,9 @@ pub struct Training {
     /// SHA-256 over every game the model saw (all games up to the last training season,
     /// in order; ratings start in 1946-47), see [`crate::train::data_hash`].
     pub data_sha256: String,
-    pub settings: TrainConfig,
+    /// The built-in trainer's settings (absent for a model trained elsewhere).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settings: Option<TrainConfig>,
 }
 
 /// Scores recorded at training time.
@@ -91,13 +139,15 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 impl Artifact {
-    pub fn model_params(&self) -> ModelParams {
-        ModelParams {
+    /// The linear model's parameters (`None` for an ONNX model).
+    pub fn model_params(&self) -> Option<ModelParams> {
+        let p = self.parameters.linear()?;
+        Some(ModelParams {
             features: self.features.clone(),
-            scaler: self.parameters.scaler.clone(),
-            logistic: self.parameters.logistic.clone(),
-            margin: self.parameters.margin.clone(),
-        }
+            scaler: p.scaler.clone(),
+            logistic: p.logistic.clone(),
+            margin: p.margin.clone(),
+        })
     }
 
     /// The file content: the artifact and the SHA-256 of its bytes.

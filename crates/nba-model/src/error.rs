@@ -44,6 +44,9 @@ pub enum ModelError {
     Registry(String),
     #[error("no season in {0} has finished regular-season games to evaluate")]
     NothingToEvaluate(String),
+    /// An ONNX model that does not keep the contract (see `nba_model::onnx`).
+    #[error("ONNX model refused: {0}")]
+    Onnx(String),
 }
 
 impl ModelError {
@@ -62,6 +65,7 @@ impl ModelError {
             ModelError::Io { .. } => "model_store_io",
             ModelError::Registry(_) => "model_registry",
             ModelError::NothingToEvaluate(_) => "nothing_to_evaluate",
+            ModelError::Onnx(_) => "onnx_contract",
         }
     }
 }

@@ -1,7 +1,8 @@
 //! Game predictions for NBA MCP: FiveThirtyEight-style Elo ([`elo`]), features known before
 //! tip-off ([`features`]), a logistic model trained with linfa ([`train`]), versioned model
-//! artifacts ([`artifact`]; where they are stored is `nba-registry`) and walk-forward evaluation
-//! against 538's published forecasts ([`evaluate`]). Plain game structs in, no database.
+//! artifacts ([`artifact`]; where they are stored is `nba-registry`), models brought as ONNX
+//! ([`onnx`], run by tract) and walk-forward evaluation against 538's published forecasts
+//! ([`evaluate`]). Plain game structs in, no database.
 
 pub mod arenas;
 pub mod artifact;
@@ -14,6 +15,7 @@ pub mod history;
 pub mod metrics;
 pub mod model;
 pub mod net;
+pub mod onnx;
 pub mod predictor;
 pub mod svg;
 pub mod train;

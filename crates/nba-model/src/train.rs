@@ -10,7 +10,7 @@ use ndarray::{Array1, Array2};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::artifact::{self, Artifact, Parameters, TrainMetrics, Training};
+use crate::artifact::{self, Artifact, LinearParameters, Parameters, TrainMetrics, Training};
 use crate::error::ModelError;
 use crate::features::{feature_index, FeatureConfig, Features, Pipeline};
 use crate::game::{GameInput, Stage};
@@ -267,16 +267,16 @@ pub fn train_artifact(
         version,
         features: p.features,
         feature_config: features,
-        parameters: Parameters {
+        parameters: Parameters::Linear(LinearParameters {
             scaler: p.scaler,
             logistic: p.logistic,
             margin: p.margin,
-        },
+        }),
         training: Training {
             seasons: [first, last],
             games: train.len(),
             data_sha256,
-            settings: config.clone(),
+            settings: Some(config.clone()),
         },
         metrics: TrainMetrics {
             train: metrics::score(&predictions(&model, &train)),

@@ -2,7 +2,7 @@
 
 use chrono::NaiveDate;
 use nba_domain::{franchises, Season, Stage};
-use nba_model::{GameInput, Predictor};
+use nba_model::{GameInput, Prediction, Predictor};
 use nba_store::{GameFilter, PredictionLogRow};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -70,6 +70,18 @@ pub struct Factor {
 pub struct ModelInfo {
     pub name: String,
     pub version: String,
+    /// `linear` (trained by nba-mcp) or `onnx` (brought by its owner: it names no factors).
+    pub kind: String,
+}
+
+impl ModelInfo {
+    pub(crate) fn of(p: &Predictor) -> ModelInfo {
+        ModelInfo {
+            name: p.model_ref().name.clone(),
+            version: p.model_ref().version.clone(),
+            kind: p.kind().to_string(),
+        }
+    }
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -84,7 +96,7 @@ pub struct PredictGameOutput {
     /// Expected home points minus away points.
     pub expected_margin: f64,
     pub model: ModelInfo,
-    /// The largest contributions to this prediction.
+    /// The largest contributions to this prediction (empty for an ONNX model).
     pub top_factors: Vec<Factor>,
     /// The latest result the prediction knows about.
     pub data_through: Option<String>,
@@ -232,8 +244,8 @@ impl App {
         m: Matchup,
         request_id: &str,
         log: bool,
-    ) -> PredictGameOutput {
-        let pred = p.predict(&m.game);
+    ) -> Result<PredictGameOutput, AppError> {
+        let pred = checked(p, &m.game)?;
         let age = p.data_through().map(|d| (m.game.date - d).num_days());
         if let Some(logger) = self.predictions().logger.as_ref().filter(|_| log) {
             logger.log_with(|| PredictionLogRow {
@@ -250,17 +262,14 @@ impl App {
                 margin: pred.margin,
             });
         }
-        PredictGameOutput {
+        Ok(PredictGameOutput {
             date: m.game.date.to_string(),
             season: season_label(m.game.season),
             neutral: m.game.neutral,
             home_win_probability: r3(pred.prob_home),
             away_win_probability: r3(pred.prob_away),
             expected_margin: r1(pred.margin),
-            model: ModelInfo {
-                name: p.model_ref().name.clone(),
-                version: p.model_ref().version.clone(),
-            },
+            model: ModelInfo::of(p),
             top_factors: p
                 .factors(&m.game, 5)
                 .into_iter()
@@ -281,7 +290,7 @@ impl App {
             result: None,
             home: m.home,
             away: m.away,
-        }
+        })
     }
 
     /// The stored final score of the predicted game, if it has been played: the sides' scores
@@ -338,14 +347,14 @@ impl App {
         }
         let serving = route.baseline;
         if serving.needs_no_replay(m.game.date) {
-            return Ok(self.predict_one(&serving.live, m, &caller.request_id, true));
+            return self.predict_one(&serving.live, m, &caller.request_id, true);
         }
         let p = self
             .cpu(caller, move |cancel| {
                 serving.as_of(m.game.date, cancel).map(|p| (p, m))
             })
             .await?;
-        let out = self.predict_one(&p.0, p.1, &caller.request_id, true);
+        let out = self.predict_one(&p.0, p.1, &caller.request_id, true)?;
         self.with_result(out).await
     }
 
@@ -405,7 +414,7 @@ impl App {
             Some(b) if !prob.is_finite() || !(0.0..=1.0).contains(&prob) => b.clone(),
             _ => p,
         };
-        let mut out = self.predict_one(&served, m, &caller.request_id, true);
+        let mut out = self.predict_one(&served, m, &caller.request_id, true)?;
         if replay {
             out = self.with_result(out).await?;
         }
@@ -467,7 +476,7 @@ impl App {
                 .map(|(i, m)| {
                     self.predict_one(&serving.live, m, &caller.request_id, sample.keep(i))
                 })
-                .collect::<Vec<_>>();
+                .collect::<Result<Vec<_>, _>>()?;
             return Ok(PredictGamesOutput {
                 count: out.len(),
                 predictions: out,
@@ -484,7 +493,7 @@ impl App {
             for i in order {
                 let m = slots[i].take().expect("each game once");
                 let p = walk.advance_to(m.game.date, cancel)?;
-                out[i] = Some(app.predict_one(p, m, &request_id, sample.keep(i)));
+                out[i] = Some(app.predict_one(p, m, &request_id, sample.keep(i))?);
             }
             let predictions: Vec<PredictGameOutput> = out.into_iter().flatten().collect();
             Ok(PredictGamesOutput {
@@ -520,11 +529,11 @@ impl App {
                 let b = walk_b.advance_to(m.game.date, cancel)?;
                 let route = &routes[i];
                 let (Some(r), Some(walk_c)) = (&route.rollout, walk_c.as_mut()) else {
-                    out[i] = Some(app.predict_one(b, m, &request_id, sample.keep(i)));
+                    out[i] = Some(app.predict_one(b, m, &request_id, sample.keep(i))?);
                     continue;
                 };
                 let Some(arm) = route.arm() else {
-                    out[i] = Some(app.predict_one(b, m, &request_id, sample.keep(i)));
+                    out[i] = Some(app.predict_one(b, m, &request_id, sample.keep(i))?);
                     continue;
                 };
                 if arm == Arm::Baseline {
@@ -535,7 +544,7 @@ impl App {
                         baseline_prob: None,
                         home_won: None,
                     });
-                    out[i] = Some(app.predict_one(b, m, &request_id, sample.keep(i)));
+                    out[i] = Some(app.predict_one(b, m, &request_id, sample.keep(i))?);
                     continue;
                 }
                 let c = walk_c.advance_to(m.game.date, cancel)?;
@@ -552,7 +561,7 @@ impl App {
                 } else {
                     b
                 };
-                out[i] = Some(app.predict_one(served, m, &request_id, sample.keep(i)));
+                out[i] = Some(app.predict_one(served, m, &request_id, sample.keep(i))?);
             }
             let predictions: Vec<PredictGameOutput> = out.into_iter().flatten().collect();
             Ok(PredictGamesOutput {
@@ -611,10 +620,7 @@ impl App {
         Ok(PowerRankingsOutput {
             season: season.label(),
             as_of: as_of.map(|d| d.to_string()),
-            model: ModelInfo {
-                name: p.model_ref().name.clone(),
-                version: p.model_ref().version.clone(),
-            },
+            model: ModelInfo::of(&p),
             teams: rows,
         })
     }
@@ -666,4 +672,24 @@ impl Tool for GetPowerRankings {
     async fn run(cx: Ctx<'_>, input: PowerRankingsInput) -> Result<PowerRankingsOutput, AppError> {
         cx.app.power_rankings(cx.caller, input).await
     }
+}
+
+/// `p`'s prediction of `game`, refused (an internal error naming the model) when it is not a
+/// probability in 0..1 with a finite margin: an ONNX graph can answer NaN, and no tool serves
+/// or simulates with that.
+pub(crate) fn checked(p: &Predictor, game: &GameInput) -> Result<Prediction, AppError> {
+    let pred = p.predict(game);
+    if pred.prob_home.is_finite()
+        && (0.0..=1.0).contains(&pred.prob_home)
+        && pred.margin.is_finite()
+    {
+        return Ok(pred);
+    }
+    Err(AppError::Internal(format!(
+        "model {} gave no valid prediction for this game (probability {}, margin {}); \
+         the operators can roll it back with rollback_model",
+        p.model_ref(),
+        pred.prob_home,
+        pred.margin
+    )))
 }

@@ -12,7 +12,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::games::{parse_date, side};
-use super::predict::ModelInfo;
+use super::predict::{checked, ModelInfo};
 use super::{r1, r3};
 use super::{Ctx, Tool};
 use crate::predict::Serving;
@@ -158,7 +158,7 @@ fn simulate(
                     home_score: None,
                     away_score: None,
                 };
-                remaining.push((g.home_id, g.away_id, predictor.predict(&game).prob_home));
+                remaining.push((g.home_id, g.away_id, checked(&predictor, &game)?.prob_home));
             }
         }
     }
@@ -177,20 +177,23 @@ fn simulate(
     // Play-in games are at the higher seed on the day after the season.
     let after = last_date + Duration::days(1);
     let mut pair_prob: HashMap<(usize, usize), f64> = HashMap::new();
-    let mut prob = |h: usize, a: usize| -> f64 {
-        *pair_prob.entry((h, a)).or_insert_with(|| {
-            let game = GameInput {
-                date: after,
-                season: s,
-                stage: Stage::PlayIn,
-                neutral: false,
-                home_id: teams[h],
-                away_id: teams[a],
-                home_score: None,
-                away_score: None,
-            };
-            predictor.predict(&game).prob_home
-        })
+    let mut prob = |h: usize, a: usize| -> Result<f64, AppError> {
+        if let Some(p) = pair_prob.get(&(h, a)) {
+            return Ok(*p);
+        }
+        let game = GameInput {
+            date: after,
+            season: s,
+            stage: Stage::PlayIn,
+            neutral: false,
+            home_id: teams[h],
+            away_id: teams[a],
+            home_score: None,
+            away_score: None,
+        };
+        let p = checked(&predictor, &game)?.prob_home;
+        pair_prob.insert((h, a), p);
+        Ok(p)
     };
     let n = teams.len();
     let max_conf = [Conference::East, Conference::West]
@@ -241,17 +244,17 @@ fn simulate(
             }
             if play_in && order.len() >= 10 {
                 let (s7, s8, s9, s10) = (order[6].2, order[7].2, order[8].2, order[9].2);
-                let (seven, loser78) = if rng.gen::<f64>() < prob(s7, s8) {
+                let (seven, loser78) = if rng.gen::<f64>() < prob(s7, s8)? {
                     (s7, s8)
                 } else {
                     (s8, s7)
                 };
-                let winner910 = if rng.gen::<f64>() < prob(s9, s10) {
+                let winner910 = if rng.gen::<f64>() < prob(s9, s10)? {
                     s9
                 } else {
                     s10
                 };
-                let eight = if rng.gen::<f64>() < prob(loser78, winner910) {
+                let eight = if rng.gen::<f64>() < prob(loser78, winner910)? {
                     loser78
                 } else {
                     winner910
@@ -308,7 +311,7 @@ fn simulate(
             seed,
             games_played: played,
             games_remaining: rem.len(),
-            model: ModelInfo { name: predictor.model_ref().name.clone(), version: predictor.model_ref().version.clone() },
+            model: ModelInfo::of(&predictor),
             teams: out,
             method: format!(
                 "Each remaining regular-season game is drawn with the model's home-win probability as of {}; ratings do not change within a simulated season. Ties in wins are broken at random (the NBA's tiebreakers are not modelled). {}",

@@ -21,7 +21,7 @@ async fn candidate(models: &std::path::Path, tag: &str, shift: f64) -> ModelRef 
     let first = champion_of(models);
     let mut a = registry.load(&first).await.expect("load the champion");
     a.version = format!("{}-{tag}", first.version);
-    a.parameters.logistic.intercept += shift;
+    a.parameters.linear_mut().unwrap().logistic.intercept += shift;
     registry.save(&a).await.expect("save the candidate");
     ModelRef::of(&a)
 }

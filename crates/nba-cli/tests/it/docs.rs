@@ -391,3 +391,174 @@ fn the_guides_mlflow_commands_train_promote_and_serve_through_mlflow() {
         serde_json::json!({"report": "mlflow_rollback", "served_after_s": started.elapsed().as_secs_f64()})
     );
 }
+
+/// Makes broken copies of an ONNX model (`.venv-mlflow`'s `onnx` package), one per way the
+/// contract can be broken, as `dir/NAME.onnx`, and a file that is no model at all.
+fn broken_onnx(python: &str, model: &std::path::Path, dir: &std::path::Path) {
+    let script = r#"
+import sys, onnx
+src, out = sys.argv[1], sys.argv[2]
+def meta(m, key, value=None):
+    kept = [p for p in m.metadata_props if p.key != key]
+    del m.metadata_props[:]
+    m.metadata_props.extend(kept)
+    if value is not None:
+        e = m.metadata_props.add()
+        e.key, e.value = key, value
+def features(m):
+    return next(p.value for p in m.metadata_props if p.key == "nba_mcp.features").split(",")
+def no_margin(m):
+    kept = [o for o in m.graph.output if o.name != "margin"]
+    del m.graph.output[:]
+    m.graph.output.extend(kept)
+variants = {
+    "narrow": lambda m: meta(m, "nba_mcp.features", ",".join(features(m)[:3])),
+    "unknown": lambda m: meta(m, "nba_mcp.features", ",".join(["vibes"] + features(m)[1:])),
+    "no_contract": lambda m: meta(m, "nba_mcp.contract"),
+    "no_margin": no_margin,
+}
+for name, change in variants.items():
+    m = onnx.load(src)
+    change(m)
+    onnx.save(m, f"{out}/{name}.onnx")
+open(f"{out}/garbage.onnx", "wb").write(b"\x08\x07 this is not a protobuf of a model " * 40)
+"#;
+    let out = std::process::Command::new(python)
+        .args(["-c", script])
+        .arg(model)
+        .arg(dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "making the broken models: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The guide's bring-your-own-model blocks, run as written against the real data and a real
+/// MLflow server: features exported, a scikit-learn model trained, converted and registered on
+/// MLflow by the project's script, imported from `models:/NAME@ALIAS` (its in-sample score
+/// computed by tract equal to the one scikit-learn printed), promoted and served as
+/// `model.kind` `onnx`; models that break the contract are each refused with the reason, and
+/// nothing of them is stored.
+#[test]
+fn the_guides_byom_commands_train_with_sklearn_import_from_mlflow_and_serve_onnx() {
+    let mlflow = nba_testkit::mlflow::MlflowServer::start();
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let python = root.join(".venv-mlflow/bin/python");
+    assert!(
+        python.exists(),
+        "{} is missing: run scripts/setup-mlflow.sh",
+        python.display()
+    );
+    let python = python.display().to_string();
+    let script = root
+        .join("scripts/byom/train_sklearn.py")
+        .display()
+        .to_string();
+    let site = Site::sqlite("docs_byom");
+    let season = super::cli::data_dir().join("fivethirtyeight/nba_elo_latest_2022.csv");
+    site.ok(&["ingest", "fivethirtyeight", &season.display().to_string()]);
+    let work = &site.dir.0;
+    let said = run_with(
+        "byom/export",
+        &on(&site, None, ""),
+        &[("2012-2021", "2022")],
+        Some(work),
+    );
+    assert!(said.contains("wrote 1"), "{said}");
+    let header = std::fs::read_to_string(work.join("byom/train.csv")).unwrap();
+    assert!(header.starts_with("date,season,"), "{header:.200}");
+    assert!(work.join("byom/train.csv.contract.json").exists());
+
+    let registered = format!("nba-byom-{}", std::process::id());
+    let said = run_with(
+        "byom/train",
+        &on(&site, None, ""),
+        &[
+            (".venv-mlflow/bin/python", &python),
+            ("scripts/byom/train_sklearn.py", &script),
+            ("http://mlflow.internal:5000", &mlflow.uri),
+            ("nba-byom", &registered),
+        ],
+        Some(work),
+    );
+    let sklearn: f64 = said
+        .lines()
+        .find_map(|l| serde_json::from_str::<Value>(l).ok()?["in_sample_brier"].as_f64())
+        .unwrap_or_else(|| panic!("the script prints its in-sample Brier: {said}"));
+    assert!(said.contains(&format!("models:/{registered}/")), "{said}");
+
+    let said = run_with(
+        "byom/import",
+        &on(&site, None, ""),
+        &[
+            ("http://mlflow.internal:5000", &mlflow.uri),
+            ("nba-byom", &registered),
+        ],
+        Some(work),
+    );
+    assert!(
+        said.contains("imported sklearn-logit@v1 (7 features)"),
+        "{said}"
+    );
+    let tract: f64 = said
+        .split("Brier ")
+        .nth(1)
+        .and_then(|s| s.split(',').next())
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("import prints the in-sample Brier: {said}"));
+    assert!(
+        (tract - sklearn).abs() <= 0.0002,
+        "tract's in-sample Brier {tract} vs scikit-learn's {sklearn}"
+    );
+    assert!(said.contains("onnx"), "models show names the kind: {said}");
+    println!(
+        "{}",
+        serde_json::json!({"report": "byom_in_sample_brier", "sklearn": sklearn, "tract": tract})
+    );
+
+    // Broken contracts: each refused with its reason, nothing stored.
+    broken_onnx(&python, &work.join("byom/model.onnx"), work);
+    for (name, reason) in [
+        ("narrow", "it must be declared float [N, 3]"),
+        ("unknown", "feature 'vibes', which nba-mcp does not compute"),
+        ("no_contract", "no metadata entry 'nba_mcp.contract'"),
+        ("no_margin", "no output 'margin'"),
+        ("garbage", "not an ONNX model"),
+    ] {
+        let file = work.join(format!("{name}.onnx")).display().to_string();
+        let out = site
+            .cmd(&["models", "import-onnx", &file, "--name", "broken"])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{name} is refused");
+        assert!(err.contains(reason), "{name}: {err}");
+    }
+    let list = site.ok(&["models", "list"]);
+    assert!(!list.contains("broken"), "{list}");
+
+    site.ok(&["models", "promote", "sklearn-logit@v1"]);
+    let key = crate::support::make_key(&site.db, work, "op", "admin");
+    let server = crate::support::serve(
+        &site.db,
+        work,
+        &[
+            ("NBA_MCP_AUTO_LOAD", "false"),
+            ("NBA_MCP_RATE_LIMIT_PER_S", "0"),
+        ],
+    );
+    let a = crate::support::curl(
+        &format!("http://{}/v1/predict", server.addr),
+        Some(&key),
+        Some(r#"{"home":"BOS","away":"MIA"}"#),
+        &[],
+    );
+    let v: Value = serde_json::from_str(&a.body).unwrap_or_else(|_| panic!("{}", a.body));
+    assert_eq!(v["model"]["kind"], "onnx", "{v}");
+    assert_eq!(v["model"]["name"], "sklearn-logit", "{v}");
+    let p = v["home_win_probability"].as_f64().unwrap_or(f64::NAN);
+    assert!(p > 0.0 && p < 1.0, "{v}");
+}

@@ -38,7 +38,10 @@ fn artifacts_are_deterministic_round_trip_and_refuse_damage() {
     );
     assert_eq!(a.training.seasons, [2012, 2014]);
     assert!(a.training.games > 3000);
-    assert_eq!(a.features.len(), a.parameters.logistic.coefficients.len());
+    assert_eq!(
+        a.features.len(),
+        a.parameters.linear().unwrap().logistic.coefficients.len()
+    );
     assert!(a.version.starts_with("2012-2014."));
     assert!(a.metrics.validation.is_some());
 
@@ -48,7 +51,10 @@ fn artifacts_are_deterministic_round_trip_and_refuse_damage() {
     assert_eq!(Artifact::from_file_str(path, &good).unwrap(), a);
 
     // A damaged file: refused by checksum, naming the file.
-    let coef = format!("{}", a.parameters.logistic.coefficients[0]);
+    let coef = format!(
+        "{}",
+        a.parameters.linear().unwrap().logistic.coefficients[0]
+    );
     let bad = good.replacen(&coef, &format!("{coef}1"), 1);
     assert_ne!(bad, good);
     let err = Artifact::from_file_str(path, &bad).unwrap_err();

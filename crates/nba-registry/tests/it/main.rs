@@ -120,7 +120,10 @@ async fn folder_registry_round_trips_resolves_and_refuses_damage() {
     registry.save(&b).await.unwrap();
     let b_path = registry.path(&ModelRef::of(&b)).unwrap();
     let good = std::fs::read_to_string(&b_path).unwrap();
-    let coef = format!("{}", b.parameters.logistic.coefficients[0]);
+    let coef = format!(
+        "{}",
+        b.parameters.linear().unwrap().logistic.coefficients[0]
+    );
     let bad = good.replacen(&coef, &format!("{coef}1"), 1);
     assert_ne!(bad, good);
     std::fs::write(&b_path, &bad).unwrap();

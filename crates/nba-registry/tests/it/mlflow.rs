@@ -131,7 +131,10 @@ async fn models_round_trip_through_mlflow_and_a_changed_artifact_is_refused() {
         .strip_prefix("mlflow-artifacts:")
         .unwrap()
         .trim_start_matches('/');
-    let coef = format!("{}", b.parameters.logistic.coefficients[0]);
+    let coef = format!(
+        "{}",
+        b.parameters.linear().unwrap().logistic.coefficients[0]
+    );
     let bad = b.to_file_string().replacen(&coef, &format!("{coef}1"), 1);
     let put = Command::new("curl")
         .args([

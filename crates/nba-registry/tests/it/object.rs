@@ -84,7 +84,10 @@ async fn artifacts_round_trip_under_their_hash_and_damage_is_refused() {
         "blobs/sha256/{}.json",
         sha256_hex(b_text.as_bytes())
     ));
-    let coef = format!("{}", b.parameters.logistic.coefficients[0]);
+    let coef = format!(
+        "{}",
+        b.parameters.linear().unwrap().logistic.coefficients[0]
+    );
     let bad = b_text.replacen(&coef, &format!("{coef}1"), 1);
     raw.put(&b_blob, PutPayload::from(bad.into_bytes()))
         .await
